@@ -1,0 +1,35 @@
+# JMS — `make run` starts a coordinator on defaults and opens a console;
+# `make test` runs the whole suite. Both install and build first when needed.
+
+NPM_STAMP := node_modules/.package-lock.json
+SOURCES := $(shell find protocol coord pool console test -name '*.ts' 2>/dev/null)
+BUILT := dist/.built
+
+# Settings for `make run` (override: make run JOBS_POOL=5 JMS_PATH=/tmp/out)
+JOBS_POOL ?= 3
+JMS_PATH ?= jms_output
+
+.PHONY: build run stop test clean
+
+build: $(BUILT)
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(BUILT): $(NPM_STAMP) tsconfig.json $(SOURCES)
+	npx tsc -p tsconfig.json
+	chmod +x dist/coord/main.js dist/console/main.js scripts/jms_script.sh
+	@touch $@
+
+run: build
+	@JOBS_POOL=$(JOBS_POOL) JMS_PATH=$(JMS_PATH) scripts/run.sh
+
+stop: build
+	node dist/console/main.js shutdown
+
+test: build
+	npx tap
+
+clean:
+	rm -rf dist .tap

@@ -1,0 +1,101 @@
+// Runs one console line: local commands (help, exit), parsing into a request,
+// sending it, and printing the answer as it comes (batch items line by line).
+
+import type { ChalkInstance } from 'chalk';
+import { CoordinatorNotRunningError } from '../protocol/errors.js';
+import { BATCH_REQUESTS, type Reply } from '../protocol/messages.js';
+import { COMMANDS, LOCAL_COMMANDS, findCommand, suggest } from './commands.js';
+import type { Connection } from './connection.js';
+import { batchHeader, renderItem, renderSingle } from './render.js';
+
+export type LineResult = 'ok' | 'error' | 'quit' | 'shutdown';
+
+export interface Output {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export const stdio: Output = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+export class Shell {
+  constructor(
+    private readonly conn: Connection,
+    private readonly io: Output,
+    private readonly paint: ChalkInstance,
+    private readonly interactive: boolean,
+  ) {}
+
+  async run(line: string): Promise<LineResult> {
+    const text = line.trim();
+    if (text === '' || text.startsWith('#')) return 'ok';
+    const match = /^(\S+)\s*([\s\S]*)$/.exec(text);
+    const name = match?.[1] ?? '';
+    const rest = match?.[2] ?? '';
+    if (name === 'exit' || name === 'quit') return 'quit';
+    if (name === 'help') return this.help(rest.trim());
+    const spec = findCommand(name);
+    if (spec === undefined) {
+      const near = suggest(name);
+      const hint = near === null ? '' : ` Did you mean '${near}'?`;
+      return this.fail(`unknown command '${shorten(name)}'.${hint} Type 'help' for the list of commands.`);
+    }
+    const body = spec.parse(rest);
+    if ('error' in body) return this.fail(body.error);
+    const kind = body.kind;
+    const header = batchHeader(kind);
+    let shown = 0;
+    const showHeader = (): void => {
+      if (header !== null && shown === 0) this.io.out(header);
+    };
+    let last: Reply;
+    try {
+      last = await this.conn.request(body, (item) => {
+        showHeader();
+        shown += 1;
+        this.io.out(renderItem(kind, shown, item, this.paint));
+      });
+    } catch (err) {
+      if (err instanceof CoordinatorNotRunningError) throw err;
+      return this.fail(err instanceof Error ? err.message : String(err));
+    }
+    if (last.kind === 'error') return this.fail(last.message);
+    if (BATCH_REQUESTS.has(kind)) {
+      if (shown === 0) {
+        showHeader();
+        if (this.interactive && header === null) this.io.out(this.paint.dim('(no jobs)'));
+      }
+      return 'ok';
+    }
+    this.io.out(renderSingle(last, this.paint));
+    return last.kind === 'served' ? 'shutdown' : 'ok';
+  }
+
+  private help(topic: string): LineResult {
+    const all = [...COMMANDS, ...LOCAL_COMMANDS];
+    if (topic === '') {
+      this.io.out('Commands:');
+      const width = Math.max(...all.map((c) => c.usage.length));
+      for (const c of all) this.io.out(`  ${c.usage.padEnd(width)}  ${c.summary}`);
+      this.io.out("Type 'help <command>' for an example.");
+      return 'ok';
+    }
+    const c = all.find((x) => x.name === topic);
+    if (c === undefined) return this.fail(`there is no command '${shorten(topic)}'; type 'help' for the list.`);
+    this.io.out(`usage: ${c.usage}`);
+    this.io.out(`  ${c.summary}`);
+    this.io.out(`example: ${c.example}`);
+    return 'ok';
+  }
+
+  private fail(message: string): LineResult {
+    this.io.err(this.paint.red(`error: ${message}`));
+    return 'error';
+  }
+}
+
+function shorten(word: string): string {
+  return word.length > 40 ? `${word.slice(0, 40)}…` : word;
+}

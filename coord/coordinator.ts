@@ -1,0 +1,230 @@
+// The coordinator's state and the I/O shell around the pure core: the job table, the
+// queue, the live pools, and what happens on each pool event. Request handlers call
+// in here; nothing in here knows about consoles.
+
+import {
+  IllegalStateError,
+  PoolError,
+  ShuttingDownError,
+  UnknownJobError,
+} from '../protocol/errors.js';
+import type { Reply } from '../protocol/messages.js';
+import type { PoolEvent } from '../protocol/pool-messages.js';
+import { log } from './log.js';
+import { Pool, type PoolListener } from './pools.js';
+import { decide } from './scheduler.js';
+import { inProgress, isIllegal, step, type Job, type JobEvent } from './state.js';
+
+export interface CoordConfig {
+  outDir: string;
+  jobsPool: number;
+  maxPools: number;
+  graceMs: number;
+  user: string;
+}
+
+export interface Summary {
+  served: number;
+  inProgress: number;
+}
+
+type StartOutcome = { pid: number } | { error: string };
+
+export class Coordinator implements PoolListener {
+  readonly jobs = new Map<number, Job>();
+  readonly pools = new Map<number, Pool>();
+  private readonly queue: number[] = [];
+  private nextJobId = 1;
+  private nextPoolId = 1;
+  private current: Pool | null = null;
+  private readonly startWaiters = new Map<number, (outcome: StartOutcome) => void>();
+  private stopping: Promise<Summary> | null = null;
+  private allPoolsGone: (() => void) | null = null;
+
+  constructor(readonly config: CoordConfig) {}
+
+  get shuttingDown(): boolean {
+    return this.stopping !== null;
+  }
+
+  job(jobId: number): Job {
+    const job = this.jobs.get(jobId);
+    if (job === undefined) throw new UnknownJobError(jobId);
+    return job;
+  }
+
+  queuePosition(jobId: number): number {
+    return this.queue.indexOf(jobId) + 1;
+  }
+
+  async submit(id: number, command: string): Promise<Reply> {
+    if (this.stopping !== null) throw new ShuttingDownError();
+    const job: Job = { id: this.nextJobId++, command, submittedAt: Date.now(), state: { tag: 'queued' } };
+    this.jobs.set(job.id, job);
+    this.queue.push(job.id);
+    this.schedule();
+    if (job.state.tag === 'queued') {
+      return { kind: 'queued', id, jobId: job.id, position: this.queuePosition(job.id) };
+    }
+    const outcome = await new Promise<StartOutcome>((resolve) => this.startWaiters.set(job.id, resolve));
+    if ('error' in outcome) throw new PoolError(`JobID ${job.id} could not start: ${outcome.error}.`);
+    return { kind: 'submitted', id, jobId: job.id, pid: outcome.pid };
+  }
+
+  /** Suspends (SIGSTOP) or resumes (SIGCONT) a job's whole process group. */
+  async signalJob(jobId: number, action: 'suspend' | 'resume'): Promise<void> {
+    if (this.stopping !== null) throw new ShuttingDownError();
+    const job = this.job(jobId);
+    const s = job.state;
+    const want = action === 'suspend' ? 'running' : 'suspended';
+    if (s.tag !== want) throw new IllegalStateError(cannotSignal(jobId, action, s.tag));
+    const pool = this.pools.get(s.poolId);
+    if (pool === undefined) throw new PoolError(`JobID ${jobId} has no live pool; it cannot be signalled.`);
+    const error = await pool.signal(jobId, action === 'suspend' ? 'SIGSTOP' : 'SIGCONT');
+    if (job.state.tag === 'finished') throw new IllegalStateError(cannotSignal(jobId, action, 'finished'));
+    if (error !== null) throw new PoolError(`Could not ${action} JobID ${jobId}: ${error}.`);
+    const event: JobEvent = action === 'suspend' ? { type: 'suspended', at: Date.now() } : { type: 'resumed' };
+    const next = step(job.state, event);
+    // A concurrent request may have got there first; the signal was sent all the same.
+    if (!isIllegal(next)) job.state = next;
+  }
+
+  /** Shutdown as specified: SIGTERM to the pools, wait until all are gone. */
+  shutdown(): Promise<Summary> {
+    this.stopping ??= this.stop();
+    return this.stopping;
+  }
+
+  private async stop(): Promise<Summary> {
+    const summary: Summary = {
+      served: this.nextJobId - 1,
+      inProgress: [...this.jobs.values()].filter((j) => inProgress(j.state)).length,
+    };
+    const now = Date.now();
+    for (const jobId of this.queue.splice(0)) {
+      this.apply(this.job(jobId), { type: 'cancelled', reason: 'the coordinator shut down before it started', at: now });
+    }
+    if (this.pools.size > 0) {
+      const gone = new Promise<void>((resolve) => (this.allPoolsGone = resolve));
+      for (const pool of this.pools.values()) pool.terminate();
+      // A pool that does not end after its jobs' grace is killed; its jobs go with it.
+      const force = setTimeout(() => {
+        for (const pool of this.pools.values()) pool.terminate('SIGKILL');
+      }, this.config.graceMs + 5000);
+      await gone;
+      clearTimeout(force);
+    }
+    log(`shut down: served ${summary.served} jobs, ${summary.inProgress} were still in progress`);
+    return summary;
+  }
+
+  private schedule(): void {
+    const effects = decide({
+      queue: this.queue,
+      room: this.current?.room ?? 0,
+      livePools: this.pools.size,
+      maxPools: this.config.maxPools,
+      jobsPerPool: this.config.jobsPool,
+      frozen: this.stopping !== null,
+    });
+    let dispatched = 0;
+    for (const effect of effects) {
+      if (effect.type === 'start-pool') {
+        this.current = this.startPool();
+        continue;
+      }
+      const job = this.job(effect.jobId);
+      const pool = this.current;
+      if (pool === null) break;
+      this.apply(job, { type: 'dispatched', poolId: pool.id });
+      pool.run(job.id, job.command);
+      dispatched += 1;
+    }
+    this.queue.splice(0, dispatched);
+  }
+
+  private startPool(): Pool {
+    const { jobsPool: capacity, outDir, user, graceMs } = this.config;
+    const pool = new Pool(this.nextPoolId++, { capacity, outDir, user, graceMs }, this);
+    this.pools.set(pool.id, pool);
+    log(`pool ${pool.id} started (pid ${pool.pid})`);
+    return pool;
+  }
+
+  onEvent(pool: Pool, event: PoolEvent): void {
+    switch (event.kind) {
+      case 'ready':
+      case 'signalled':
+        return;
+      case 'bye':
+        log(`pool ${pool.id} (pid ${pool.pid}) done after ${event.served} job(s)`);
+        return;
+      case 'started':
+        this.applyById(event.jobId, { type: 'started', pid: event.pid, dir: event.dir, at: event.at });
+        this.startWaiters.get(event.jobId)?.({ pid: event.pid });
+        break;
+      case 'start-failed':
+        this.applyById(event.jobId, { type: 'start-failed', reason: event.reason, at: Date.now() });
+        pool.jobs.delete(event.jobId);
+        this.startWaiters.get(event.jobId)?.({ error: event.reason });
+        break;
+      case 'exited':
+        this.applyById(event.jobId, { type: 'exited', code: event.code, signal: event.signal, at: event.at });
+        pool.jobs.delete(event.jobId);
+        break;
+    }
+    this.startWaiters.delete(event.jobId);
+  }
+
+  onExit(pool: Pool, code: number | null, signal: string | null): void {
+    this.pools.delete(pool.id);
+    if (this.current === pool) this.current = null;
+    const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code ?? 0}`;
+    if (pool.jobs.size > 0) log(`pool ${pool.id} (pid ${pool.pid}) ${how} with ${pool.jobs.size} job(s) unfinished`);
+    for (const jobId of pool.jobs) this.loseJob(jobId, `its pool (pid ${pool.pid}) ${how}`);
+    if (this.pools.size === 0) this.allPoolsGone?.();
+    this.schedule();
+  }
+
+  /** A job whose pool is gone: its process group is killed so nothing runs unaccounted. */
+  private loseJob(jobId: number, reason: string): void {
+    const job = this.job(jobId);
+    const s = job.state;
+    if (s.tag === 'running' || s.tag === 'suspended') {
+      for (const sig of ['SIGKILL', 'SIGCONT'] as const) {
+        try {
+          process.kill(-s.pid, sig);
+        } catch {
+          // The group is already gone.
+        }
+      }
+    }
+    this.apply(job, { type: 'lost', reason, at: Date.now() });
+    this.startWaiters.get(jobId)?.({ error: reason });
+    this.startWaiters.delete(jobId);
+  }
+
+  private applyById(jobId: number, event: JobEvent): void {
+    const job = this.jobs.get(jobId);
+    if (job === undefined) log(`a pool reported '${event.type}' for unknown JobID ${jobId}`);
+    else this.apply(job, event);
+  }
+
+  private apply(job: Job, event: JobEvent): void {
+    const next = step(job.state, event);
+    if (isIllegal(next)) log(`JobID ${job.id}: ${next.illegal}`);
+    else job.state = next;
+  }
+}
+
+function cannotSignal(jobId: number, action: 'suspend' | 'resume', tag: Job['state']['tag']): string {
+  const now: Record<Job['state']['tag'], string> = {
+    queued: 'is queued and has not started yet',
+    starting: 'is still starting; try again in a moment',
+    running: 'is running, not suspended',
+    suspended: 'is already suspended',
+    finished: 'has already finished',
+  };
+  const only = action === 'suspend' ? 'only a running job can be suspended' : 'only a suspended job can be resumed';
+  return `JobID ${jobId} ${now[tag]}; ${only}.`;
+}

@@ -1,0 +1,58 @@
+// Every request of a console goes through this one switch, each case a call into
+// handlers/<kind>.ts. A JmsError becomes an `error` reply with its code; anything
+// else is a bug: E_INTERNAL to the console, the stack to the log.
+
+import { JmsError } from '../protocol/errors.js';
+import type { BatchItem, Reply, Request } from '../protocol/messages.js';
+import type { Coordinator } from './coordinator.js';
+import { showActive, showFinished, showPools, statusAll } from './handlers/lists.js';
+import { shutdown } from './handlers/shutdown.js';
+import { signal } from './handlers/signal.js';
+import { status } from './handlers/status.js';
+import { submit } from './handlers/submit.js';
+import { log } from './log.js';
+
+export type Answer =
+  /** `after` runs once the reply has been written out (shutdown exits there). */
+  | { reply: Reply; after?: () => void }
+  | { items: BatchItem[] };
+
+export interface Context {
+  coord: Coordinator;
+  /** Ends the coordinator once shutdown has answered. */
+  exit: () => void;
+}
+
+function route(ctx: Context, req: Request): Promise<Answer> | Answer {
+  const { coord } = ctx;
+  switch (req.kind) {
+    case 'submit':
+      return submit(coord, req);
+    case 'status':
+      return status(coord, req);
+    case 'status-all':
+      return statusAll(coord, req);
+    case 'show-active':
+      return showActive(coord);
+    case 'show-pools':
+      return showPools(coord);
+    case 'show-finished':
+      return showFinished(coord);
+    case 'suspend':
+    case 'resume':
+      return signal(coord, req);
+    case 'shutdown':
+      return shutdown(ctx, req);
+  }
+}
+
+export async function dispatch(ctx: Context, req: Request): Promise<Answer> {
+  try {
+    return await route(ctx, req);
+  } catch (err) {
+    if (err instanceof JmsError) return { reply: { kind: 'error', id: req.id, code: err.code, message: err.message } };
+    log(`internal error on '${req.kind}': ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    const message = 'The coordinator hit an internal error; its log has the details.';
+    return { reply: { kind: 'error', id: req.id, code: 'E_INTERNAL', message } };
+  }
+}

@@ -1,0 +1,40 @@
+// The batch answers: status-all [seconds], show-active, show-finished, show-pools.
+
+import type { BatchItem, JobStatus, Request } from '../../protocol/messages.js';
+import type { Coordinator } from '../coordinator.js';
+import type { Answer } from '../dispatch.js';
+import { toView, type Job } from '../state.js';
+
+function jobs(coord: Coordinator, keep: (job: Job) => boolean): BatchItem[] {
+  const now = Date.now();
+  const items: BatchItem[] = [];
+  for (const job of coord.jobs.values()) if (keep(job)) items.push({ kind: 'job', job: toView(job, now) });
+  return items;
+}
+
+export function statusAll(coord: Coordinator, req: Extract<Request, { kind: 'status-all' }>): Answer {
+  if (req.sinceSec === null) return { items: jobs(coord, () => true) };
+  const since = Date.now() - req.sinceSec * 1000;
+  return { items: jobs(coord, (job) => job.submittedAt >= since) };
+}
+
+function byStatus(coord: Coordinator, wanted: JobStatus): Answer {
+  const now = Date.now();
+  return { items: jobs(coord, (job) => toView(job, now).status === wanted) };
+}
+
+export function showActive(coord: Coordinator): Answer {
+  return byStatus(coord, 'active');
+}
+
+export function showFinished(coord: Coordinator): Answer {
+  return byStatus(coord, 'finished');
+}
+
+export function showPools(coord: Coordinator): Answer {
+  const items: BatchItem[] = [];
+  for (const pool of coord.pools.values()) {
+    if (pool.alive) items.push({ kind: 'pool', pool: { pid: pool.pid, jobs: pool.jobs.size } });
+  }
+  return { items };
+}

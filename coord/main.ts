@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// jms_coord -l <path> -n <jobs_pool> [-w <jms_out>] [-r <jms_in>] [--max-pools N] [--grace MS]
+//
+// Starts first and keeps running: creates its FIFOs (0600), takes console handshakes
+// on jms_in, runs jobs in pool processes it starts on demand, and removes its FIFOs
+// on every way out. SIGINT, SIGTERM and SIGHUP take the same path as `shutdown`.
+//
+// Exit codes: 0 after a shutdown, 2 usage error, 3 unusable path or FIFO (or another
+// coordinator already reads jms_in), 70 internal error.
+
+import os from 'node:os';
+import { resolve } from 'node:path';
+import { LineDecoder } from '../protocol/codec.js';
+import { openReader, removeFifo } from '../protocol/fifo.js';
+import { JMS_VERSION, PIPE_BUF } from '../protocol/messages.js';
+import { parseHello } from '../protocol/parse.js';
+import { Coordinator } from './coordinator.js';
+import type { Context } from './dispatch.js';
+import { claimFifo, prepareOutDir, SetupError } from './setup.js';
+import { log } from './log.js';
+import { parseCoordArgs, UsageError } from './options.js';
+import { Sessions } from './sessions.js';
+
+const EXIT_OK = 0;
+const EXIT_USAGE = 2;
+const EXIT_SETUP = 3;
+const EXIT_INTERNAL = 70;
+
+async function main(): Promise<void> {
+  const args = parseCoordArgs(process.argv.slice(2), JMS_VERSION);
+  if (args === 'exit') return;
+  const jmsIn = resolve(args.jmsIn);
+  const jmsOut = resolve(args.jmsOut);
+  if (jmsIn === jmsOut) throw new UsageError('jms_in (-r) and jms_out (-w) must be different paths.');
+  const outDir = prepareOutDir(args.path);
+  await claimFifo(jmsIn, '-r');
+  await claimFifo(jmsOut, '-w');
+  const fifos = [jmsIn, jmsOut];
+  process.on('exit', () => fifos.forEach(removeFifo));
+
+  const coord = new Coordinator({
+    outDir, jobsPool: args.jobsPool, maxPools: args.maxPools, graceMs: args.graceMs, user: os.userInfo().username,
+  });
+  const listener = await openReader(jmsIn, { keepOpen: true });
+  let exiting = false;
+  const exit = (code: number): void => {
+    if (exiting) return;
+    exiting = true;
+    sessions.closeAll();
+    listener.destroy();
+    fifos.forEach(removeFifo);
+    process.exit(code);
+  };
+  const ctx: Context = { coord, exit: () => exit(EXIT_OK) };
+  const sessions = new Sessions(ctx, process.getuid?.() ?? 0);
+
+  const decoder = new LineDecoder(PIPE_BUF);
+  listener.on('data', (chunk: Buffer) => {
+    for (const frame of decoder.push(chunk)) {
+      const hello = frame.ok ? parseHello(frame.value) : { invalid: frame.error };
+      if ('invalid' in hello) log(`ignored a bad handshake on ${jmsIn}: ${hello.invalid}`);
+      else void sessions.accept(hello);
+    }
+  });
+
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      log(`${sig}: shutting down`);
+      void coord.shutdown().then(() => exit(EXIT_OK));
+    });
+  }
+  process.on('uncaughtException', (err) => {
+    log(`internal error: ${err.stack ?? err.message}`);
+    // Pools see their stdin close and let their jobs finish on their own.
+    exit(EXIT_INTERNAL);
+  });
+  log(`serving on ${jmsIn} (jobs_pool ${args.jobsPool}, max pools ${args.maxPools}, output in ${outDir})`);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    process.stderr.write(`jms_coord: ${err.message}\nUsage: jms_coord -l <path> -n <jobs_pool> [-w <jms_out>] [-r <jms_in>] (--help for more)\n`);
+    process.exit(EXIT_USAGE);
+  }
+  if (err instanceof SetupError) {
+    process.stderr.write(`jms_coord: ${err.message}\n`);
+    process.exit(EXIT_SETUP);
+  }
+  process.stderr.write(`jms_coord: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(EXIT_INTERNAL);
+});
+

@@ -1,0 +1,158 @@
+// Console sessions. A console's handshake on jms_in names its private FIFO pair; the
+// coordinator checks both are FIFOs of its own user, answers with its version, then
+// serves requests from that pair until the console goes (EOF on its request FIFO).
+// A console that dies or stops reading mid-answer only ends its own session.
+
+import net from 'node:net';
+import { LineDecoder, encode } from '../protocol/codec.js';
+import { openOwnFifo, removeFifo } from '../protocol/fifo.js';
+import { MAX_FRAME_BYTES, PROTOCOL_VERSION, type Hello, type Reply, type Welcome } from '../protocol/messages.js';
+import { parseRequest } from '../protocol/parse.js';
+import { dispatch, type Answer, type Context } from './dispatch.js';
+import { log } from './log.js';
+
+/** A console that lets this much pile up unread is dropped. */
+const MAX_UNREAD_BYTES = 64 * 1024 * 1024;
+/** Batch frames are joined into writes of about this size. */
+const WRITE_CHUNK = 64 * 1024;
+
+export class Sessions {
+  private readonly live = new Set<Session>();
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly uid: number,
+  ) {}
+
+  get count(): number {
+    return this.live.size;
+  }
+
+  async accept(hello: Hello): Promise<void> {
+    const who = `console ${hello.pid}`;
+    if (!hello.requestFifo.startsWith('/') || !hello.replyFifo.startsWith('/')) {
+      log(`${who}: refused: its FIFO paths must be absolute`);
+      return;
+    }
+    let writer: net.Socket;
+    let reader: net.Socket;
+    try {
+      writer = await openOwnFifo(hello.replyFifo, 'write', this.uid);
+    } catch (err) {
+      log(`${who}: refused: ${describe(err)}`);
+      return;
+    }
+    writer.on('error', () => undefined);
+    if (hello.version !== PROTOCOL_VERSION) {
+      const message = `The coordinator speaks protocol ${PROTOCOL_VERSION}, the console ${hello.version}; use programs of the same JMS version.`;
+      writer.end(encode({ kind: 'refused', version: PROTOCOL_VERSION, message } satisfies Welcome));
+      return;
+    }
+    try {
+      reader = await openOwnFifo(hello.requestFifo, 'read', this.uid);
+    } catch (err) {
+      log(`${who}: refused: ${describe(err)}`);
+      writer.destroy();
+      return;
+    }
+    const session = new Session(hello, reader, writer, this.ctx, () => this.live.delete(session));
+    this.live.add(session);
+    const welcome: Welcome = {
+      kind: 'welcome', version: PROTOCOL_VERSION, coordPid: process.pid, jobsPool: this.ctx.coord.config.jobsPool,
+    };
+    writer.write(encode(welcome));
+  }
+
+  closeAll(): void {
+    for (const session of this.live) session.close();
+  }
+}
+
+class Session {
+  private closed = false;
+
+  constructor(
+    private readonly hello: Hello,
+    private readonly reader: net.Socket,
+    private readonly writer: net.Socket,
+    private readonly ctx: Context,
+    private readonly onClose: () => void,
+  ) {
+    const decoder = new LineDecoder(MAX_FRAME_BYTES);
+    reader.on('data', (chunk: Buffer) => {
+      for (const frame of decoder.push(chunk)) {
+        if (frame.ok) this.handle(frame.value);
+        else this.send([badFrame(0, `The coordinator could not read a request: ${frame.error}.`)]);
+      }
+    });
+    reader.on('end', () => this.close());
+    reader.on('error', () => this.close());
+    writer.on('error', () => this.close());
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.reader.destroy();
+    this.writer.destroy();
+    // The console removes its FIFOs on exit; these are left by one that was killed.
+    removeFifo(this.hello.requestFifo);
+    removeFifo(this.hello.replyFifo);
+    this.onClose();
+  }
+
+  private handle(value: unknown): void {
+    const req = parseRequest(value);
+    if ('invalid' in req) {
+      this.send([badFrame(idOf(value), `The coordinator refused a request: ${req.invalid}.`)]);
+      return;
+    }
+    void dispatch(this.ctx, req).then((answer) => this.answer(req.id, answer));
+  }
+
+  private answer(id: number, answer: Answer): void {
+    if ('reply' in answer) {
+      this.send([answer.reply], answer.after);
+      return;
+    }
+    const frames: object[] = answer.items.map((item) => ({ ...item, id }));
+    frames.push({ kind: 'end', id, count: answer.items.length } satisfies Reply);
+    this.send(frames);
+  }
+
+  private send(frames: readonly object[], after?: () => void): void {
+    if (this.closed) {
+      after?.();
+      return;
+    }
+    let chunk = '';
+    for (const frame of frames) {
+      chunk += encode(frame);
+      if (chunk.length >= WRITE_CHUNK) {
+        this.writer.write(chunk);
+        chunk = '';
+      }
+    }
+    this.writer.write(chunk, () => after?.());
+    if (this.writer.writableLength > MAX_UNREAD_BYTES) {
+      log(`console ${this.hello.pid}: dropped, it left ${this.writer.writableLength} bytes unread`);
+      this.close();
+    }
+  }
+}
+
+function badFrame(id: number, message: string): Reply {
+  return { kind: 'error', id, code: 'E_BAD_REQUEST', message };
+}
+
+/** The request id of a frame that failed to parse, when it has a usable one. */
+function idOf(value: unknown): number {
+  if (typeof value === 'object' && value !== null && 'id' in value && Number.isSafeInteger(value.id)) {
+    return Number(value.id);
+  }
+  return 0;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,136 @@
+// Runs a pool's jobs: each as `/bin/sh -c <job>` leading its own process group, its
+// output going straight into the files of its directory, its end reported once.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { join } from 'node:path';
+import type { JobSignal, PoolEvent } from '../protocol/pool-messages.js';
+import { closeFds, discardDir, finishDir, jobDirName, prepareDir } from './job-dir.js';
+
+export interface RunnerConfig {
+  outDir: string;
+  user: string;
+  graceMs: number;
+}
+
+interface Running {
+  pid: number;
+  dir: string;
+}
+
+export class Runner {
+  private readonly running = new Map<number, Running>();
+  private started = 0;
+
+  constructor(
+    private readonly config: RunnerConfig,
+    private readonly emit: (event: PoolEvent) => void,
+  ) {}
+
+  get active(): number {
+    return this.running.size;
+  }
+
+  /** Jobs this pool has taken, whether they started or not. */
+  get taken(): number {
+    return this.started;
+  }
+
+  run(jobId: number, command: string): void {
+    this.started += 1;
+    let dir;
+    try {
+      dir = prepareDir(this.config.outDir, jobId);
+    } catch (err) {
+      this.emit({ kind: 'start-failed', jobId, reason: `cannot create its directory in ${this.config.outDir}: ${describe(err)}` });
+      return;
+    }
+    const child = spawn('/bin/sh', ['-c', command], {
+      detached: true,
+      stdio: ['ignore', dir.stdoutFd, dir.stderrFd],
+    });
+    closeFds(dir);
+    const pid = child.pid;
+    if (pid === undefined) {
+      child.once('error', (err) => {
+        discardDir(dir);
+        this.emit({ kind: 'start-failed', jobId, reason: `cannot start /bin/sh: ${describe(err)}` });
+      });
+      return;
+    }
+    const at = new Date();
+    let finalDir: string;
+    try {
+      finalDir = finishDir(dir, this.config.outDir, jobDirName(this.config.user, jobId, pid, at));
+    } catch (err) {
+      // The job runs; its output stays under the hidden name, which we report.
+      finalDir = dir.tmpPath;
+      process.stderr.write(`pool ${process.pid}: job ${jobId}: cannot rename its directory: ${describe(err)}\n`);
+    }
+    this.running.set(jobId, { pid, dir: finalDir });
+    this.emit({ kind: 'started', jobId, pid, dir: finalDir, at: at.getTime() });
+    child.once('exit', (code, signal) => this.exited(jobId, code, signal));
+  }
+
+  signal(jobId: number, signal: JobSignal): void {
+    const job = this.running.get(jobId);
+    if (job === undefined) {
+      this.emit({ kind: 'signalled', jobId, signal, error: 'the job is not running in this pool' });
+      return;
+    }
+    let error: string | null = null;
+    try {
+      process.kill(-job.pid, signal);
+    } catch (err) {
+      error = describe(err);
+    }
+    this.emit({ kind: 'signalled', jobId, signal, error });
+  }
+
+  /** SIGTERM to every job (continued so a stopped one can die), SIGKILL after the grace. */
+  terminateAll(): void {
+    for (const job of this.running.values()) {
+      killGroup(job.pid, 'SIGTERM');
+      killGroup(job.pid, 'SIGCONT');
+    }
+    if (this.running.size === 0) return;
+    const pids = [...this.running.values()].map((j) => j.pid);
+    setTimeout(() => {
+      for (const pid of pids) killGroup(pid, 'SIGKILL');
+    }, this.config.graceMs).unref();
+  }
+
+  /** Records each job's end in its directory too (used when the coordinator is gone). */
+  recordInDirs = false;
+
+  private exited(jobId: number, code: number | null, signal: NodeJS.Signals | null): void {
+    const job = this.running.get(jobId);
+    this.running.delete(jobId);
+    // A job that ended also leaves its group's stragglers (children it forked) behind;
+    // they must not outlive it silently holding a pool slot, so the group goes too.
+    if (job !== undefined) killGroup(job.pid, 'SIGKILL');
+    const at = Date.now();
+    if (this.recordInDirs && job !== undefined) writeExitRecord(job.dir, code, signal, at);
+    this.emit({ kind: 'exited', jobId, code, signal, at });
+  }
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+function writeExitRecord(dir: string, code: number | null, signal: string | null, at: number): void {
+  try {
+    fs.writeFileSync(join(dir, 'exit_status'), `${JSON.stringify({ code, signal, at })}\n`, { mode: 0o600 });
+  } catch {
+    // Nowhere better to report it: the coordinator is gone.
+  }
+}
+
+export function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,86 @@
+// The one wire format of JMS: one JSON object per line, UTF-8, `\n`-terminated.
+// The decoder works on bytes, so a frame split anywhere (even inside a multi-byte
+// character) is reassembled before it is decoded, and a bad frame comes back as a
+// value, never as a throw.
+
+import { TextDecoder } from 'node:util';
+
+export type Decoded =
+  | { ok: true; value: unknown }
+  | { ok: false; error: string };
+
+const NEWLINE = 0x0a;
+
+export function encode(message: object): string {
+  return `${JSON.stringify(message)}\n`;
+}
+
+export class LineDecoder {
+  private readonly parts: Buffer[] = [];
+  private carried = 0;
+  // After an oversized frame we drop bytes until the next newline.
+  private skipping = false;
+  private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
+
+  constructor(private readonly maxFrameBytes: number) {}
+
+  /** Feeds a chunk; returns every frame it completes, in order. */
+  push(chunk: Buffer): Decoded[] {
+    const out: Decoded[] = [];
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(NEWLINE, start);
+      if (nl === -1) break;
+      this.take(chunk.subarray(start, nl), out, true);
+      start = nl + 1;
+    }
+    if (start < chunk.length) this.take(chunk.subarray(start), out, false);
+    return out;
+  }
+
+  /** Bytes held for an unfinished frame. */
+  get pending(): number {
+    return this.carried;
+  }
+
+  private take(piece: Buffer, out: Decoded[], complete: boolean): void {
+    if (this.skipping) {
+      if (complete) this.skipping = false;
+      return;
+    }
+    if (this.carried + piece.length > this.maxFrameBytes) {
+      this.reset();
+      out.push({ ok: false, error: `frame larger than ${this.maxFrameBytes} bytes` });
+      this.skipping = !complete;
+      return;
+    }
+    if (!complete) {
+      this.parts.push(Buffer.from(piece));
+      this.carried += piece.length;
+      return;
+    }
+    const line = this.parts.length === 0 ? piece : Buffer.concat([...this.parts, piece]);
+    this.reset();
+    out.push(decodeLine(line, this.utf8));
+  }
+
+  private reset(): void {
+    this.parts.length = 0;
+    this.carried = 0;
+  }
+}
+
+function decodeLine(line: Buffer, utf8: TextDecoder): Decoded {
+  let text: string;
+  try {
+    text = utf8.decode(line);
+  } catch {
+    return { ok: false, error: 'frame is not valid UTF-8' };
+  }
+  if (text.trim() === '') return { ok: false, error: 'empty frame' };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false, error: 'frame is not valid JSON' };
+  }
+}

@@ -1,0 +1,62 @@
+// User-visible failures: one class per kind, each message a full sentence that says
+// what was wrong and what to do. Codes travel on the wire; messages are for people.
+
+export type ErrorCode =
+  | 'E_BAD_REQUEST'
+  | 'E_TOO_LARGE'
+  | 'E_UNKNOWN_JOB'
+  | 'E_ILLEGAL_STATE'
+  | 'E_SHUTTING_DOWN'
+  | 'E_POOL'
+  | 'E_INTERNAL';
+
+export const ERROR_CODES: readonly ErrorCode[] = [
+  'E_BAD_REQUEST',
+  'E_TOO_LARGE',
+  'E_UNKNOWN_JOB',
+  'E_ILLEGAL_STATE',
+  'E_SHUTTING_DOWN',
+  'E_POOL',
+  'E_INTERNAL',
+];
+
+export abstract class JmsError extends Error {
+  abstract readonly code: ErrorCode;
+}
+
+export class BadRequestError extends JmsError {
+  readonly code = 'E_BAD_REQUEST';
+}
+
+export class TooLargeError extends JmsError {
+  readonly code = 'E_TOO_LARGE';
+}
+
+export class UnknownJobError extends JmsError {
+  readonly code = 'E_UNKNOWN_JOB';
+  constructor(jobId: number) {
+    super(`There is no job with JobID ${jobId}; 'status-all' lists the known jobs.`);
+  }
+}
+
+export class IllegalStateError extends JmsError {
+  readonly code = 'E_ILLEGAL_STATE';
+}
+
+export class ShuttingDownError extends JmsError {
+  readonly code = 'E_SHUTTING_DOWN';
+  constructor() {
+    super('The coordinator is shutting down and takes no more requests.');
+  }
+}
+
+export class PoolError extends JmsError {
+  readonly code = 'E_POOL';
+}
+
+/** The console could not reach or lost its coordinator. */
+export class CoordinatorNotRunningError extends Error {
+  constructor(message: string, options?: { cause: unknown }) {
+    super(message, options);
+  }
+}

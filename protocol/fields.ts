@@ -1,0 +1,73 @@
+// Typed reads of untrusted JSON objects: the only tool the parse functions use to turn
+// `unknown` into message types without a cast. A failed read throws FieldError, which
+// each parse function turns into an `{ invalid }` value.
+
+export class FieldError extends Error {}
+
+export class Fields {
+  private readonly o: Record<string, unknown>;
+
+  constructor(value: unknown, what: string) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new FieldError(`${what} must be a JSON object`);
+    }
+    this.o = Object.fromEntries(Object.entries(value));
+  }
+
+  has(name: string): boolean {
+    return this.o[name] !== undefined && this.o[name] !== null;
+  }
+
+  str(name: string, max = Number.MAX_SAFE_INTEGER): string {
+    const v = this.o[name];
+    if (typeof v !== 'string') throw new FieldError(`'${name}' must be a string`);
+    if (Buffer.byteLength(v) > max) throw new FieldError(`'${name}' is longer than ${max} bytes`);
+    return v;
+  }
+
+  int(name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+    const v = this.o[name];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
+      throw new FieldError(`'${name}' must be a whole number`);
+    }
+    if (v < min || v > max) throw new FieldError(`'${name}' must be between ${min} and ${max}`);
+    return v;
+  }
+
+  intOrNull(name: string, min = 0): number | null {
+    return this.has(name) ? this.int(name, min) : null;
+  }
+
+  strOrNull(name: string): string | null {
+    return this.has(name) ? this.str(name) : null;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[]): T {
+    const v = this.o[name];
+    const found = allowed.find((a) => a === v);
+    if (found === undefined) throw new FieldError(`'${name}' must be one of ${allowed.join(', ')}`);
+    return found;
+  }
+
+  obj(name: string): Fields {
+    return new Fields(this.o[name], `'${name}'`);
+  }
+
+  raw(name: string): unknown {
+    return this.o[name];
+  }
+}
+
+/** Runs a reader; a FieldError becomes `{ invalid }`, anything else propagates. */
+export function attempt<T>(read: () => T): T | { invalid: string } {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof FieldError) return { invalid: err.message };
+    throw err;
+  }
+}
+
+export function isInvalid<T extends object>(v: T | { invalid: string }): v is { invalid: string } {
+  return 'invalid' in v;
+}

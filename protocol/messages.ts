@@ -1,0 +1,101 @@
+// The console <-> coordinator vocabulary: the handshake on the well-known FIFO, the
+// requests a console sends on its private FIFO and the replies it gets back.
+// Every message is a member of a union tagged by a string `kind`.
+
+import type { ErrorCode } from './errors.js';
+
+export const JMS_VERSION = '0.1.0';
+export const PROTOCOL_VERSION = 1;
+
+/** Anything written to the shared request FIFO fits one atomic pipe write. */
+export const PIPE_BUF = 4096;
+/** Largest frame on a private FIFO or a pool pipe. */
+export const MAX_FRAME_BYTES = 256 * 1024;
+/** Largest job command line (Linux caps one argument of exec at 128 KiB). */
+export const MAX_COMMAND_BYTES = 128 * 1024 - 1;
+
+// --- handshake (console -> jms_in, coordinator -> console's reply FIFO) -------------
+
+export interface Hello {
+  kind: 'hello';
+  version: number;
+  pid: number;
+  /** The console's private FIFO that it writes requests into. */
+  requestFifo: string;
+  /** The console's private FIFO that it reads replies from. */
+  replyFifo: string;
+}
+
+export type Welcome =
+  | { kind: 'welcome'; version: number; coordPid: number; jobsPool: number }
+  | { kind: 'refused'; version: number; message: string };
+
+// --- what the coordinator tells about jobs and pools -------------------------------
+
+/** The words of SPEC.md §2, plus Queued for jobs waiting for room. */
+export type JobStatus = 'queued' | 'active' | 'suspended' | 'finished';
+
+/** How a finished job ended. */
+export type JobResult =
+  | { kind: 'exited'; code: number }
+  | { kind: 'signalled'; signal: string }
+  | { kind: 'start-failed'; reason: string }
+  | { kind: 'lost'; reason: string }
+  | { kind: 'cancelled'; reason: string };
+
+export interface JobView {
+  jobId: number;
+  status: JobStatus;
+  command: string;
+  /** Process-group leader of the job, once started. */
+  pid: number | null;
+  /** Whole seconds the job has been running (active and suspended jobs). */
+  runningForSec: number | null;
+  submittedAt: number;
+  result: JobResult | null;
+}
+
+export interface PoolView {
+  pid: number;
+  /** The pool's jobs that are running or suspended now. */
+  jobs: number;
+}
+
+// --- requests (console -> coordinator, on the console's private FIFO) --------------
+
+export type Request =
+  | { kind: 'submit'; id: number; command: string }
+  | { kind: 'status'; id: number; jobId: number }
+  | { kind: 'status-all'; id: number; sinceSec: number | null }
+  | { kind: 'show-active'; id: number }
+  | { kind: 'show-pools'; id: number }
+  | { kind: 'show-finished'; id: number }
+  | { kind: 'suspend'; id: number; jobId: number }
+  | { kind: 'resume'; id: number; jobId: number }
+  | { kind: 'shutdown'; id: number };
+
+export type RequestKind = Request['kind'];
+
+/** Requests answered by a batch: item frames closed by an `end` frame. */
+export const BATCH_REQUESTS: ReadonlySet<RequestKind> = new Set<RequestKind>([
+  'status-all',
+  'show-active',
+  'show-pools',
+  'show-finished',
+]);
+
+// --- replies (coordinator -> console, on the console's private FIFO) ---------------
+
+export type Reply =
+  | { kind: 'submitted'; id: number; jobId: number; pid: number }
+  | { kind: 'queued'; id: number; jobId: number; position: number }
+  | { kind: 'status'; id: number; job: JobView }
+  | { kind: 'signalled'; id: number; jobId: number; action: 'suspend' | 'resume' }
+  | { kind: 'served'; id: number; served: number; inProgress: number }
+  | { kind: 'job'; id: number; job: JobView }
+  | { kind: 'pool'; id: number; pool: PoolView }
+  | { kind: 'end'; id: number; count: number }
+  | { kind: 'error'; id: number; code: ErrorCode; message: string };
+
+/** A batch answer, before it is framed. */
+export type BatchItem = { kind: 'job'; job: JobView } | { kind: 'pool'; pool: PoolView };

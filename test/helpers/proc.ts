@@ -1,0 +1,40 @@
+// Process facts from /proc. PID 1 here does not reap orphans, so a dead process may
+// linger as a zombie: liveness is the state field of /proc/<pid>/stat, not kill(0).
+
+import fs from 'node:fs';
+
+export interface ProcStat {
+  pid: number;
+  state: string;
+  ppid: number;
+  pgrp: number;
+}
+
+export function procStat(pid: number): ProcStat | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // The command name may hold spaces and parentheses: fields start after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { pid, state: fields[0] ?? '?', ppid: Number(fields[1]), pgrp: Number(fields[2]) };
+}
+
+/** Alive means it exists and is neither a zombie (Z) nor dead (X). */
+export function isAlive(pid: number): boolean {
+  const st = procStat(pid);
+  return st !== null && st.state !== 'Z' && st.state !== 'X';
+}
+
+/** Live (non-zombie) members of a process group. */
+export function groupMembers(pgid: number): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const st = procStat(Number(name));
+    if (st !== null && st.pgrp === pgid && st.state !== 'Z' && st.state !== 'X') out.push(st);
+  }
+  return out;
+}

@@ -1,0 +1,240 @@
+// Unit tests for coord/state.ts: the full (state, event) transition table, the usual
+// paths through a job's life, and the view the coordinator shows for each state.
+
+import t from 'tap';
+import {
+  exitResult,
+  inProgress,
+  isIllegal,
+  statusOf,
+  step,
+  toView,
+  type Illegal,
+  type Job,
+  type JobEvent,
+  type JobState,
+} from '../../coord/state.js';
+
+const STARTED = { poolId: 2, pid: 4242, dir: '/tmp/jms/job_1', startedAt: 10_000 };
+
+const STATES: Record<JobState['tag'], JobState> = {
+  queued: { tag: 'queued' },
+  starting: { tag: 'starting', poolId: 2 },
+  running: { tag: 'running', ...STARTED },
+  suspended: { tag: 'suspended', suspendedAt: 15_000, ...STARTED },
+  finished: { tag: 'finished', started: STARTED, endedAt: 20_000, result: { kind: 'exited', code: 0 } },
+};
+
+const EVENTS: Record<JobEvent['type'], JobEvent> = {
+  dispatched: { type: 'dispatched', poolId: 7 },
+  started: { type: 'started', pid: 999, dir: '/tmp/jms/job_9', at: 11_000 },
+  'start-failed': { type: 'start-failed', reason: 'spawn /bin/sh ENOENT', at: 12_000 },
+  suspended: { type: 'suspended', at: 13_000 },
+  resumed: { type: 'resumed' },
+  exited: { type: 'exited', code: 3, signal: null, at: 14_000 },
+  lost: { type: 'lost', reason: 'its pool died', at: 16_000 },
+  cancelled: { type: 'cancelled', reason: 'shutdown', at: 17_000 },
+};
+
+type Tag = JobState['tag'];
+type EventType = JobEvent['type'];
+
+/** The expected next state for every legal pair; a missing entry means illegal. */
+const LEGAL: Partial<Record<Tag, Partial<Record<EventType, JobState>>>> = {
+  queued: {
+    dispatched: { tag: 'starting', poolId: 7 },
+    cancelled: { tag: 'finished', started: null, endedAt: 17_000, result: { kind: 'cancelled', reason: 'shutdown' } },
+  },
+  starting: {
+    started: { tag: 'running', poolId: 2, pid: 999, dir: '/tmp/jms/job_9', startedAt: 11_000 },
+    'start-failed': {
+      tag: 'finished', started: null, endedAt: 12_000, result: { kind: 'start-failed', reason: 'spawn /bin/sh ENOENT' },
+    },
+    lost: { tag: 'finished', started: null, endedAt: 16_000, result: { kind: 'lost', reason: 'its pool died' } },
+  },
+  running: {
+    suspended: { tag: 'suspended', ...STARTED, suspendedAt: 13_000 },
+    exited: { tag: 'finished', started: STARTED, endedAt: 14_000, result: { kind: 'exited', code: 3 } },
+    lost: { tag: 'finished', started: STARTED, endedAt: 16_000, result: { kind: 'lost', reason: 'its pool died' } },
+  },
+  suspended: {
+    resumed: { tag: 'running', ...STARTED },
+    exited: { tag: 'finished', started: STARTED, endedAt: 14_000, result: { kind: 'exited', code: 3 } },
+    lost: { tag: 'finished', started: STARTED, endedAt: 16_000, result: { kind: 'lost', reason: 'its pool died' } },
+  },
+  finished: {},
+};
+
+function must(s: JobState | Illegal): JobState {
+  if (isIllegal(s)) throw new Error(`unexpected illegal transition: ${s.illegal}`);
+  return s;
+}
+
+t.test('the full transition table', async (t) => {
+  const tags = Object.keys(STATES) as Tag[];
+  const types = Object.keys(EVENTS) as EventType[];
+  t.equal(tags.length, 5, 'five states');
+  t.equal(types.length, 8, 'eight events');
+  let legal = 0;
+  for (const tag of tags) {
+    for (const type of types) {
+      const before = structuredClone(STATES[tag]);
+      const got = step(STATES[tag], EVENTS[type]);
+      const expected = LEGAL[tag]?.[type];
+      if (expected !== undefined) {
+        legal += 1;
+        t.notOk(isIllegal(got), `${tag} + ${type} is legal`);
+        t.strictSame(got, expected, `${tag} + ${type} → ${expected.tag}`);
+      } else {
+        t.ok(isIllegal(got), `${tag} + ${type} is illegal`);
+        t.strictSame(Object.keys(got), ['illegal'], `${tag} + ${type}: only 'illegal'`);
+        if (isIllegal(got)) {
+          t.ok(got.illegal.length > 0, `${tag} + ${type}: has a reason`);
+          t.match(got.illegal, new RegExp(`'${type}'.*${tag}`), `${tag} + ${type}: names the event and the state`);
+        }
+      }
+      t.strictSame(STATES[tag], before, `${tag} + ${type}: the input state is not mutated`);
+    }
+  }
+  t.equal(legal, 11, 'eleven legal transitions');
+});
+
+t.test('resuming drops suspendedAt', async (t) => {
+  const resumed = must(step(STATES.suspended, { type: 'resumed' }));
+  t.equal(resumed.tag, 'running');
+  t.notOk('suspendedAt' in resumed, 'no suspendedAt on a running job');
+});
+
+t.test('queued → starting → running → suspended → running → finished', async (t) => {
+  let s: JobState = { tag: 'queued' };
+  s = must(step(s, { type: 'dispatched', poolId: 1 }));
+  t.strictSame(s, { tag: 'starting', poolId: 1 });
+  s = must(step(s, { type: 'started', pid: 50, dir: '/out/job_1', at: 1_000 }));
+  t.strictSame(s, { tag: 'running', poolId: 1, pid: 50, dir: '/out/job_1', startedAt: 1_000 });
+  s = must(step(s, { type: 'suspended', at: 2_000 }));
+  t.strictSame(s, { tag: 'suspended', poolId: 1, pid: 50, dir: '/out/job_1', startedAt: 1_000, suspendedAt: 2_000 });
+  s = must(step(s, { type: 'resumed' }));
+  t.strictSame(s, { tag: 'running', poolId: 1, pid: 50, dir: '/out/job_1', startedAt: 1_000 });
+  s = must(step(s, { type: 'suspended', at: 3_000 }));
+  s = must(step(s, { type: 'resumed' }));
+  s = must(step(s, { type: 'exited', code: 0, signal: null, at: 9_000 }));
+  t.strictSame(s, {
+    tag: 'finished',
+    started: { poolId: 1, pid: 50, dir: '/out/job_1', startedAt: 1_000 },
+    endedAt: 9_000,
+    result: { kind: 'exited', code: 0 },
+  });
+  t.ok(isIllegal(step(s, { type: 'resumed' })), 'nothing happens to a finished job');
+});
+
+t.test('exit results', async (t) => {
+  const running = STATES.running;
+  const signalled = must(step(running, { type: 'exited', code: null, signal: 'SIGKILL', at: 1 }));
+  t.strictSame(signalled.tag === 'finished' ? signalled.result : null, { kind: 'signalled', signal: 'SIGKILL' },
+    'exited with a signal → signalled');
+  const three = must(step(running, { type: 'exited', code: 3, signal: null, at: 1 }));
+  t.strictSame(three.tag === 'finished' ? three.result : null, { kind: 'exited', code: 3 }, 'code 3 → exited code 3');
+  const fromSuspended = must(step(STATES.suspended, { type: 'exited', code: null, signal: 'SIGTERM', at: 1 }));
+  t.strictSame(fromSuspended.tag === 'finished' ? fromSuspended.result : null, { kind: 'signalled', signal: 'SIGTERM' },
+    'a suspended job killed by a signal');
+
+  t.strictSame(exitResult(0, null), { kind: 'exited', code: 0 });
+  t.strictSame(exitResult(3, null), { kind: 'exited', code: 3 });
+  t.strictSame(exitResult(null, 'SIGTERM'), { kind: 'signalled', signal: 'SIGTERM' });
+  t.strictSame(exitResult(1, 'SIGKILL'), { kind: 'signalled', signal: 'SIGKILL' }, 'the signal wins over a code');
+});
+
+t.test('start-failed', async (t) => {
+  const s = must(step({ tag: 'starting', poolId: 1 }, { type: 'start-failed', reason: 'spawn EACCES', at: 5 }));
+  t.strictSame(s, { tag: 'finished', started: null, endedAt: 5, result: { kind: 'start-failed', reason: 'spawn EACCES' } });
+  t.ok(isIllegal(step(STATES.running, { type: 'start-failed', reason: 'x', at: 5 })), 'not once running');
+  t.ok(isIllegal(step(STATES.queued, { type: 'start-failed', reason: 'x', at: 5 })), 'not before dispatch');
+});
+
+t.test('lost from starting, running and suspended', async (t) => {
+  for (const tag of ['starting', 'running', 'suspended'] as const) {
+    const s = must(step(STATES[tag], { type: 'lost', reason: 'pool 2 exited', at: 30 }));
+    t.equal(s.tag, 'finished', `${tag} → finished`);
+    if (s.tag === 'finished') {
+      t.strictSame(s.result, { kind: 'lost', reason: 'pool 2 exited' }, `${tag}: result lost`);
+      t.strictSame(s.started, tag === 'starting' ? null : STARTED, `${tag}: started data kept`);
+      t.equal(s.endedAt, 30);
+    }
+  }
+  t.ok(isIllegal(step(STATES.queued, { type: 'lost', reason: 'x', at: 1 })), 'a queued job cannot be lost');
+  t.ok(isIllegal(step(STATES.finished, { type: 'lost', reason: 'x', at: 1 })), 'a finished job cannot be lost');
+});
+
+t.test('cancelled only from queued', async (t) => {
+  const s = must(step(STATES.queued, { type: 'cancelled', reason: 'the coordinator shut down', at: 7 }));
+  t.strictSame(s, { tag: 'finished', started: null, endedAt: 7, result: { kind: 'cancelled', reason: 'the coordinator shut down' } });
+  for (const tag of ['starting', 'running', 'suspended', 'finished'] as const) {
+    t.ok(isIllegal(step(STATES[tag], { type: 'cancelled', reason: 'x', at: 1 })), `not from ${tag}`);
+  }
+});
+
+t.test('statusOf and inProgress', async (t) => {
+  t.equal(statusOf(STATES.queued), 'queued');
+  t.equal(statusOf(STATES.starting), 'active');
+  t.equal(statusOf(STATES.running), 'active');
+  t.equal(statusOf(STATES.suspended), 'suspended');
+  t.equal(statusOf(STATES.finished), 'finished');
+
+  t.equal(inProgress(STATES.queued), true);
+  t.equal(inProgress(STATES.starting), true);
+  t.equal(inProgress(STATES.running), true);
+  t.equal(inProgress(STATES.suspended), true);
+  t.equal(inProgress(STATES.finished), false);
+});
+
+function job(state: JobState): Job {
+  return { id: 1, command: 'sleep 100', submittedAt: 9_000, state };
+}
+
+t.test('toView', async (t) => {
+  const base = { jobId: 1, command: 'sleep 100', submittedAt: 9_000 };
+  t.strictSame(toView(job(STATES.queued), 50_000),
+    { ...base, status: 'queued', pid: null, runningForSec: null, result: null }, 'queued');
+  t.strictSame(toView(job(STATES.starting), 50_000),
+    { ...base, status: 'active', pid: null, runningForSec: 0, result: null }, 'starting: no pid yet, 0 s');
+  t.strictSame(toView(job(STATES.running), 50_000),
+    { ...base, status: 'active', pid: 4242, runningForSec: 40, result: null }, 'running');
+  t.strictSame(toView(job(STATES.suspended), 50_000),
+    { ...base, status: 'suspended', pid: 4242, runningForSec: 40, result: null }, 'suspended');
+  t.strictSame(toView(job(STATES.finished), 50_000),
+    { ...base, status: 'finished', pid: 4242, runningForSec: null, result: { kind: 'exited', code: 0 } },
+    'finished keeps the pid');
+  const failed: JobState = { tag: 'finished', started: null, endedAt: 1, result: { kind: 'start-failed', reason: 'x' } };
+  t.strictSame(toView(job(failed), 50_000),
+    { ...base, status: 'finished', pid: null, runningForSec: null, result: { kind: 'start-failed', reason: 'x' } },
+    'a job that never started has no pid');
+});
+
+t.test('toView: runningForSec is the floor of whole seconds since start', async (t) => {
+  for (const tag of ['running', 'suspended'] as const) {
+    const j = job(STATES[tag]);
+    t.equal(toView(j, 10_000).runningForSec, 0, `${tag}: 0 at the start`);
+    t.equal(toView(j, 10_999).runningForSec, 0, `${tag}: 0 just before a second`);
+    t.equal(toView(j, 11_000).runningForSec, 1, `${tag}: 1 at a second`);
+    t.equal(toView(j, 11_999).runningForSec, 1, `${tag}: still 1`);
+    t.equal(toView(j, 10_000 + 3_600_500).runningForSec, 3600, `${tag}: an hour`);
+    t.equal(toView(j, 9_000).runningForSec, 0, `${tag}: never negative if the clock went back`);
+  }
+  for (const tag of ['queued', 'finished'] as const) {
+    t.equal(toView(job(STATES[tag]), 99_999).runningForSec, null, `${tag}: null`);
+  }
+  t.equal(toView(job(STATES.starting), 99_999).runningForSec, 0, 'starting: 0');
+});
+
+t.test('pid is null until started and kept after finished', async (t) => {
+  let s: JobState = { tag: 'queued' };
+  t.equal(toView(job(s), 0).pid, null, 'queued');
+  s = must(step(s, { type: 'dispatched', poolId: 1 }));
+  t.equal(toView(job(s), 0).pid, null, 'starting');
+  s = must(step(s, { type: 'started', pid: 77, dir: '/d', at: 0 }));
+  t.equal(toView(job(s), 0).pid, 77, 'running');
+  s = must(step(s, { type: 'suspended', at: 1 }));
+  t.equal(toView(job(s), 0).pid, 77, 'suspended');
+  s = must(step(s, { type: 'exited', code: null, signal: 'SIGKILL', at: 2 }));
+  t.equal(toView(job(s), 0).pid, 77, 'finished');
+});
