@@ -60,7 +60,7 @@ function completer(conn: Connection) {
       .request({ kind: 'status-all', sinceSec: null }, (item: Reply) => {
         if (item.kind !== 'job' || (wanted !== null && item.job.status !== wanted)) return;
         const id = String(item.job.jobId);
-        if (id.startsWith(typed)) ids.push(id);
+        if (id.startsWith(typed)) ids.push(`${id} `);
       })
       .then(
         () => done(null, [ids, typed]),
@@ -98,7 +98,7 @@ export async function repl(shell: Shell, conn: Connection, paint: ChalkInstance)
   process.stdout.write(`Connected to the JMS coordinator (pid ${conn.coordPid}). Type 'help' for the commands, ^D to leave.\n`);
   rl.prompt();
   for await (const line of rl) {
-    if (line.trim() !== '') appendHistory(file, line);
+    if (line.trim() !== '') appendHistory(file, line.trim());
     busy = true;
     const result = await shell.run(line);
     busy = false;

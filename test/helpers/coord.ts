@@ -103,15 +103,16 @@ export async function startCoord(t: Test, opts: CoordOptions = {}): Promise<Coor
     },
     exited: () => ended,
   };
+  // SIGTERM takes the shutdown path and needs no FIFO: tap may have removed the test
+  // directory (and the FIFOs in it) before this teardown runs.
   t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      await c.cmd('shutdown').catch(() => undefined);
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 10_000)));
-      const stopped = await Promise.race([ended.then(() => true), late]);
-      clearTimeout(timer);
-      if (!stopped) child.kill('SIGKILL');
-    }
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 10_000)));
+    const stopped = await Promise.race([ended.then(() => true), late]);
+    clearTimeout(timer);
+    if (!stopped) child.kill('SIGKILL');
   });
   await waitFor('the coordinator to serve', () => log.includes('serving on') || child.exitCode !== null);
   if (child.exitCode !== null) throw new Error(`jms_coord exited ${child.exitCode}: ${log}`);
