@@ -102,9 +102,13 @@ export async function repl(shell: Shell, conn: Connection, paint: ChalkInstance)
     busy = true;
     const result = await shell.run(line);
     busy = false;
-    if (result === 'quit' || result === 'shutdown') break;
+    if (result === 'quit' || result === 'shutdown') {
+      rl.close();
+      return 0;
+    }
     rl.prompt();
   }
-  rl.close();
+  // End of input (^D) leaves the cursor after the prompt.
+  process.stdout.write('\n');
   return 0;
 }
