@@ -20,6 +20,8 @@ export interface CoordConfig {
   jobsPool: number;
   maxPools: number;
   graceMs: number;
+  /** How long a pool with quota left may sit idle before it is retired. */
+  poolIdleMs: number;
   user: string;
 }
 
@@ -174,6 +176,22 @@ export class Coordinator implements PoolListener {
         break;
     }
     this.startWaiters.delete(event.jobId);
+    if (pool.jobs.size === 0) this.retireWhenIdle(pool);
+  }
+
+  /**
+   * A pool whose jobs have all ended exits: a full one by itself, one with quota left
+   * when it has stayed idle for `poolIdleMs` (so back-to-back submissions reuse it).
+   * The coordinator decides, so no job is ever sent to a pool that is leaving.
+   */
+  private retireWhenIdle(pool: Pool): void {
+    if (pool.room === 0 || pool.idleTimer !== null || this.stopping !== null) return;
+    pool.idleTimer = setTimeout(() => {
+      pool.idleTimer = null;
+      if (!pool.alive || pool.jobs.size > 0 || pool.room === 0) return;
+      if (this.current === pool) this.current = null;
+      pool.retire();
+    }, this.config.poolIdleMs);
   }
 
   onExit(pool: Pool, code: number | null, signal: string | null): void {

@@ -39,7 +39,8 @@ async function main(): Promise<void> {
   process.on('exit', () => fifos.forEach(removeFifo));
 
   const coord = new Coordinator({
-    outDir, jobsPool: args.jobsPool, maxPools: args.maxPools, graceMs: args.graceMs, user: os.userInfo().username,
+    outDir, jobsPool: args.jobsPool, maxPools: args.maxPools, graceMs: args.graceMs, poolIdleMs: args.poolIdleMs,
+    user: os.userInfo().username,
   });
   const listener = await openReader(jmsIn, { keepOpen: true });
   let exiting = false;

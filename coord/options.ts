@@ -10,10 +10,12 @@ export interface CoordArgs {
   jmsIn: string;
   maxPools: number;
   graceMs: number;
+  poolIdleMs: number;
 }
 
 export const DEFAULT_MAX_POOLS = 16;
 export const DEFAULT_GRACE_MS = 5000;
+export const DEFAULT_POOL_IDLE_MS = 1000;
 
 function wholeNumber(what: string, min: number) {
   return (value: string): number => {
@@ -37,6 +39,7 @@ export function parseCoordArgs(argv: readonly string[], version: string): CoordA
     .option('-r, --jms-in <jms_in>', 'FIFO the coordinator reads (the console writes)', 'jms_in')
     .option('--max-pools <n>', 'most pools alive at once; more jobs wait as Queued', wholeNumber('max-pools', 1), DEFAULT_MAX_POOLS)
     .option('--grace <ms>', 'how long a job has after SIGTERM before SIGKILL', wholeNumber('grace', 0), DEFAULT_GRACE_MS)
+    .option('--pool-idle <ms>', 'how long a pool with quota left stays when it has no jobs', wholeNumber('pool-idle', 0), DEFAULT_POOL_IDLE_MS)
     .allowExcessArguments(false)
     .exitOverride()
     .configureOutput({ writeErr: () => undefined });
@@ -49,6 +52,11 @@ export function parseCoordArgs(argv: readonly string[], version: string): CoordA
     }
     throw err;
   }
-  const o = program.opts<{ path: string; jobsPool: number; jmsOut: string; jmsIn: string; maxPools: number; grace: number }>();
-  return { path: o.path, jobsPool: o.jobsPool, jmsOut: o.jmsOut, jmsIn: o.jmsIn, maxPools: o.maxPools, graceMs: o.grace };
+  const o = program.opts<{
+    path: string; jobsPool: number; jmsOut: string; jmsIn: string; maxPools: number; grace: number; poolIdle: number;
+  }>();
+  return {
+    path: o.path, jobsPool: o.jobsPool, jmsOut: o.jmsOut, jmsIn: o.jmsIn,
+    maxPools: o.maxPools, graceMs: o.grace, poolIdleMs: o.poolIdle,
+  };
 }

@@ -32,6 +32,10 @@ export class Pool {
   /** Job ids dispatched here that have not finished. */
   readonly jobs = new Set<number>();
   alive = true;
+  /** Told to take no more jobs (idle before its quota was used). */
+  retired = false;
+  /** Timer that retires the pool if it stays idle. */
+  idleTimer: NodeJS.Timeout | null = null;
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly signalWaiters: SignalWaiter[] = [];
 
@@ -50,6 +54,7 @@ export class Pool {
     // 'close', not 'exit': every frame the pool wrote has been read by then.
     this.child.once('close', (code, signal) => {
       this.alive = false;
+      if (this.idleTimer !== null) clearTimeout(this.idleTimer);
       for (const w of this.signalWaiters.splice(0)) w.done('the pool ended');
       this.listener.onExit(this, code, signal);
     });
@@ -57,10 +62,18 @@ export class Pool {
   }
 
   get room(): number {
-    return this.alive ? this.config.capacity - this.assigned : 0;
+    return this.alive && !this.retired ? this.config.capacity - this.assigned : 0;
+  }
+
+  /** Tells the pool to take no more jobs; it exits once its jobs have ended. */
+  retire(): void {
+    this.retired = true;
+    this.send({ kind: 'retire' });
   }
 
   run(jobId: number, command: string): void {
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     this.assigned += 1;
     this.jobs.add(jobId);
     this.send({ kind: 'run', jobId, command });

@@ -1,6 +1,7 @@
 // The pool program. Started by the coordinator with frames on stdin/stdout; takes at
 // most `capacity` jobs over its life, reports each start and end, says `bye` and exits
-// once every job it took has ended.
+// once every job it took has ended, or, told to `retire` (idle before its quota was
+// used), once its running jobs have ended.
 //
 // SIGTERM (the coordinator's shutdown): SIGTERM to every job, SIGKILL after the grace,
 // report the ends, exit. SIGINT is ignored: a ^C in the coordinator's terminal reaches
@@ -57,6 +58,10 @@ function handle(command: PoolCommand): void {
       return;
     case 'signal':
       runner.signal(command.jobId, command.signal);
+      return;
+    case 'retire':
+      stopping = true;
+      maybeExit();
       return;
   }
 }

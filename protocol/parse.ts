@@ -139,7 +139,7 @@ export function parseReply(value: unknown): Parsed<Reply> {
 export function parsePoolCommand(value: unknown): Parsed<PoolCommand> {
   return attempt((): PoolCommand => {
     const f = new Fields(value, 'a pool command');
-    const kind = f.oneOf('kind', ['config', 'run', 'signal'] as const);
+    const kind = f.oneOf('kind', ['config', 'run', 'signal', 'retire'] as const);
     switch (kind) {
       case 'config':
         return {
@@ -150,6 +150,8 @@ export function parsePoolCommand(value: unknown): Parsed<PoolCommand> {
         return { kind, jobId: f.int('jobId', 1), command: f.str('command', MAX_COMMAND_BYTES) };
       case 'signal':
         return { kind, jobId: f.int('jobId', 1), signal: f.oneOf('signal', JOB_SIGNALS) };
+      case 'retire':
+        return { kind };
     }
   });
 }

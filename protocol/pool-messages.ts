@@ -8,7 +8,9 @@ export type PoolCommand =
   /** First frame: how many jobs this pool takes over its life and where output goes. */
   | { kind: 'config'; capacity: number; outDir: string; user: string; graceMs: number }
   | { kind: 'run'; jobId: number; command: string }
-  | { kind: 'signal'; jobId: number; signal: JobSignal };
+  | { kind: 'signal'; jobId: number; signal: JobSignal }
+  /** Take no more jobs: exit once the running ones have ended. */
+  | { kind: 'retire' };
 
 export type PoolEvent =
   | { kind: 'ready'; pid: number }

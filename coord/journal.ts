@@ -1,0 +1,161 @@
+// The coordinator's durable record: an append-only journal of state changes under
+// <path>/.jms/, one line per record, `<crc32 hex> <json>\n`. Appends made in the same
+// turn of the event loop go out as one write + fdatasync (group commit); a record's
+// promise settles only once it is on disk, and the coordinator acknowledges after that.
+//
+// Replay reads every line; a torn last line (a crash mid-write) or a line whose
+// checksum or JSON is bad is skipped and counted, never fatal, and the file is cut
+// back to its last good record before new appends. `compact` rewrites the journal
+// as a snapshot (temp file, fsync, rename), so start-up stays fast as records grow.
+
+import fs from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+
+export const JOURNAL_FILE = 'journal';
+
+export interface ReplayResult {
+  records: unknown[];
+  /** Lines that were torn or corrupt and so skipped. */
+  skipped: number;
+}
+
+function frame(record: object): string {
+  const json = JSON.stringify(record);
+  return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
+}
+
+/** Parses a journal's bytes; returns the records and where the good prefix ends. */
+export function parseJournal(data: Buffer): ReplayResult & { goodBytes: number } {
+  const records: unknown[] = [];
+  let skipped = 0;
+  let goodBytes = 0;
+  let start = 0;
+  for (;;) {
+    const nl = data.indexOf(0x0a, start);
+    if (nl === -1) {
+      if (start < data.length) skipped += 1; // torn tail: no newline
+      break;
+    }
+    const record = parseLine(data.subarray(start, nl).toString('utf8'));
+    if (record === undefined) skipped += 1;
+    else records.push(record);
+    start = nl + 1;
+    goodBytes = start;
+  }
+  return { records, skipped, goodBytes };
+}
+
+function parseLine(line: string): unknown {
+  const m = /^([0-9a-f]{8}) (.*)$/s.exec(line);
+  if (m === null) return undefined;
+  const json = m[2] ?? '';
+  if (crc32(json) !== Number.parseInt(m[1] ?? '', 16)) return undefined;
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+export class Journal {
+  private queue: string[] = [];
+  private waiters: Array<(err: Error | null) => void> = [];
+  private flushing: Promise<void> | null = null;
+  private scheduled = false;
+  /** Records appended since the last compaction (for deciding when to compact). */
+  appended = 0;
+
+  private constructor(
+    private fd: number,
+    private readonly dir: string,
+  ) {}
+
+  /** Opens (creating) the journal in `dir`, replays it and cuts off a torn tail. */
+  static open(dir: string): { journal: Journal; replay: ReplayResult } {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const path = join(dir, JOURNAL_FILE);
+    const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW } = fs.constants;
+    const fd = fs.openSync(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0o600);
+    const data = fs.readFileSync(path);
+    const parsed = parseJournal(data);
+    // O_APPEND writes go to the end, which is the last good record once this is cut.
+    if (parsed.goodBytes < data.length) fs.ftruncateSync(fd, parsed.goodBytes);
+    const journal = new Journal(fd, dir);
+    journal.appended = parsed.records.length;
+    return { journal, replay: { records: parsed.records, skipped: parsed.skipped } };
+  }
+
+  /** Appends a record; resolves once it is written and synced to disk. */
+  append(record: object): Promise<void> {
+    this.queue.push(frame(record));
+    this.appended += 1;
+    const done = new Promise<void>((resolve, reject) => this.waiters.push((err) => (err ? reject(err) : resolve())));
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => void this.flush());
+    }
+    return done;
+  }
+
+  /** Replaces the whole journal by `records` (a snapshot of the current state). */
+  async compact(records: readonly object[]): Promise<void> {
+    await this.drain();
+    const path = join(this.dir, JOURNAL_FILE);
+    const tmp = `${path}.compact`;
+    const fd = fs.openSync(tmp, 'w', 0o600);
+    try {
+      fs.writeSync(fd, records.map(frame).join(''));
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, path);
+    fs.closeSync(this.fd);
+    this.fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW);
+    this.appended = records.length;
+  }
+
+  /** Waits until everything appended so far is on disk. */
+  async drain(): Promise<void> {
+    while (this.flushing !== null || this.queue.length > 0) {
+      await (this.flushing ?? this.flush());
+    }
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+
+  private flush(): Promise<void> {
+    this.scheduled = false;
+    if (this.flushing !== null) return this.flushing;
+    if (this.queue.length === 0) return Promise.resolve();
+    const data = this.queue.join('');
+    const waiters = this.waiters;
+    this.queue = [];
+    this.waiters = [];
+    this.flushing = writeAndSync(this.fd, data).then(
+      (err) => {
+        this.flushing = null;
+        for (const w of waiters) w(err);
+        if (this.queue.length > 0) void this.flush();
+      },
+    );
+    return this.flushing;
+  }
+}
+
+function writeAndSync(fd: number, data: string): Promise<Error | null> {
+  const buf = Buffer.from(data);
+  return new Promise((resolve) => {
+    const writeFrom = (offset: number): void => {
+      fs.write(fd, buf, offset, buf.length - offset, null, (err, n) => {
+        if (err) return resolve(err);
+        if (offset + n < buf.length) return writeFrom(offset + n);
+        fs.fdatasync(fd, (syncErr) => resolve(syncErr));
+      });
+    };
+    writeFrom(0);
+  });
+}
