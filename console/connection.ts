@@ -60,8 +60,16 @@ export class Connection {
     process.on('exit', () => [hello.requestFifo, hello.replyFifo].forEach(removeFifo));
     // Blocks (in the thread pool) until the coordinator opens its end.
     const replyOpen = openReader(hello.replyFifo, { keepOpen: false, block: true });
-    const writer = await openHolder(hello.requestFifo);
-    await writeAtomic(inPath, encode(hello), HANDSHAKE_TIMEOUT_MS);
+    let writer: net.Socket;
+    try {
+      writer = await openHolder(hello.requestFifo);
+      await writeAtomic(inPath, encode(hello), HANDSHAKE_TIMEOUT_MS);
+    } catch (err) {
+      // The blocked open would hold a thread-pool thread, and so process exit, forever.
+      unblock(hello.replyFifo);
+      await replyOpen.then((s) => s.destroy(), () => undefined);
+      throw err;
+    }
     const reader = await withDeadline(replyOpen, () => unblock(hello.replyFifo), inPath);
     const decoder = new LineDecoder(MAX_FRAME_BYTES);
     const first = await withDeadline(firstFrame(reader, decoder), () => reader.destroy(), inPath);

@@ -80,6 +80,7 @@ async function main(): Promise<number> {
   const conn = await Connection.open(args.jmsIn, args.jmsOut);
   const interactive = args.command.length === 0 && process.stdin.isTTY;
   const shell = new Shell(conn, stdio, paint, interactive);
+  shell.leaveWhenGone();
   if (args.command.length > 0) {
     const result = await shell.run(args.command.join(' '));
     return result === 'error' ? EXIT_FAILED : EXIT_OK;

@@ -82,13 +82,10 @@ export async function repl(shell: Shell, conn: Connection, paint: ChalkInstance)
     removeHistoryDuplicates: true,
     terminal: true,
   });
-  let busy = false;
-  conn.onGone = (err) => {
-    if (busy) return; // the request in flight reports it
-    process.stdout.write(`\n${paint.red(`error: ${err.message}`)}\n`);
+  shell.leaveWhenGone(() => {
+    process.stdout.write('\n');
     rl.close();
-    process.exit(3);
-  };
+  });
   rl.on('SIGINT', () => {
     rl.write(null, { ctrl: true, name: 'e' });
     rl.write(null, { ctrl: true, name: 'u' });
@@ -99,9 +96,7 @@ export async function repl(shell: Shell, conn: Connection, paint: ChalkInstance)
   rl.prompt();
   for await (const line of rl) {
     if (line.trim() !== '') appendHistory(file, line.trim());
-    busy = true;
     const result = await shell.run(line);
-    busy = false;
     if (result === 'quit' || result === 'shutdown') {
       rl.close();
       return 0;

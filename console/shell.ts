@@ -21,6 +21,10 @@ export const stdio: Output = {
 };
 
 export class Shell {
+  private inFlight = 0;
+  /** The coordinator answered a shutdown: its going away is expected. */
+  shutdownAnswered = false;
+
   constructor(
     private readonly conn: Connection,
     private readonly io: Output,
@@ -51,6 +55,7 @@ export class Shell {
       if (header !== null && shown === 0) this.io.out(header);
     };
     let last: Reply;
+    this.inFlight += 1;
     try {
       last = await this.conn.request(body, (item) => {
         showHeader();
@@ -60,7 +65,10 @@ export class Shell {
     } catch (err) {
       if (err instanceof CoordinatorNotRunningError) throw err;
       return this.fail(err instanceof Error ? err.message : String(err));
+    } finally {
+      this.inFlight -= 1;
     }
+    if (last.kind === 'served') this.shutdownAnswered = true;
     if (last.kind === 'error') return this.fail(last.message);
     if (BATCH_REQUESTS.has(kind)) {
       if (shown === 0) {
@@ -71,6 +79,19 @@ export class Shell {
     }
     this.io.out(renderSingle(last, this.paint));
     return last.kind === 'served' ? 'shutdown' : 'ok';
+  }
+
+  /**
+   * What to do when the coordinator goes away while no request waits for it (a request
+   * in flight reports it itself): say so and leave with status 3.
+   */
+  leaveWhenGone(before: () => void = () => undefined): void {
+    this.conn.onGone = (err) => {
+      if (this.inFlight > 0 || this.shutdownAnswered) return;
+      before();
+      this.io.err(this.paint.red(`jms_console: error: ${err.message}`));
+      process.exit(3);
+    };
   }
 
   private help(topic: string): LineResult {

@@ -33,22 +33,30 @@ async function main(): Promise<void> {
   const jmsOut = resolve(args.jmsOut);
   if (jmsIn === jmsOut) throw new UsageError('jms_in (-r) and jms_out (-w) must be different paths.');
   const outDir = prepareOutDir(args.path);
-  await claimFifo(jmsIn, '-r');
-  await claimFifo(jmsOut, '-w');
-  const fifos = [jmsIn, jmsOut];
+  // Registered before the first FIFO is made, so a refusal of the second removes the first.
+  const fifos: string[] = [];
   process.on('exit', () => fifos.forEach(removeFifo));
+  for (const [path, flag] of [[jmsIn, '-r'], [jmsOut, '-w']] as const) {
+    await claimFifo(path, flag);
+    fifos.push(path);
+  }
 
   const coord = new Coordinator({
     outDir, jobsPool: args.jobsPool, maxPools: args.maxPools, graceMs: args.graceMs, poolIdleMs: args.poolIdleMs,
     user: os.userInfo().username,
   });
   const listener = await openReader(jmsIn, { keepOpen: true });
+  // Held open (reading and dropping anything written to it) so that another coordinator
+  // asked to use the same jms_out sees it is taken.
+  const outHolder = await openReader(jmsOut, { keepOpen: true });
+  outHolder.on('data', () => undefined);
   let exiting = false;
   const exit = (code: number): void => {
     if (exiting) return;
     exiting = true;
     sessions.closeAll();
     listener.destroy();
+    outHolder.destroy();
     fifos.forEach(removeFifo);
     process.exit(code);
   };

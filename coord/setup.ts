@@ -11,6 +11,9 @@ export class SetupError extends Error {}
 /** Creates `path` (owner-only) if missing; returns it absolute once usable. */
 export function prepareOutDir(path: string): string {
   const abs = resolve(path);
+  if (fs.existsSync(abs) && !fs.statSync(abs).isDirectory()) {
+    throw new SetupError(`${abs} is not a directory; give -l a directory (it is created if missing).`);
+  }
   try {
     fs.mkdirSync(abs, { recursive: true, mode: 0o700 });
   } catch (err) {
@@ -36,8 +39,8 @@ export async function claimFifo(path: string, flag: '-r' | '-w'): Promise<void> 
     throw new SetupError(`${path} exists and is not a FIFO; remove it or name another FIFO with ${flag}.`);
   }
   if (kind === 'fifo') {
-    if (flag === '-r' && (await isRead(path))) {
-      throw new SetupError(`another coordinator is already reading ${path}; stop it first or use another FIFO with -r.`);
+    if (await isRead(path)) {
+      throw new SetupError(`another coordinator is already using ${path}; stop it first or name another FIFO with ${flag}.`);
     }
     fs.unlinkSync(path);
   }
