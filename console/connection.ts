@@ -63,7 +63,9 @@ export class Connection {
     let writer: net.Socket;
     try {
       writer = await openHolder(hello.requestFifo);
-      await writeAtomic(inPath, encode(hello), HANDSHAKE_TIMEOUT_MS);
+      // The leading newline ends any partial line a broken writer left in jms_in, so
+      // that garbage cannot swallow this handshake; the empty line is ignored.
+      await writeAtomic(inPath, `\n${encode(hello)}`, HANDSHAKE_TIMEOUT_MS);
     } catch (err) {
       // The blocked open would hold a thread-pool thread, and so process exit, forever.
       unblock(hello.replyFifo);

@@ -6,12 +6,17 @@ import {
   IllegalStateError,
   PoolError,
   ShuttingDownError,
+  StorageError,
   UnknownJobError,
 } from '../protocol/errors.js';
 import type { Reply } from '../protocol/messages.js';
 import type { PoolEvent } from '../protocol/pool-messages.js';
+import { Adopted, killGroup } from './adopted.js';
+import type { Journal } from './journal.js';
 import { log } from './log.js';
 import { Pool, type PoolListener } from './pools.js';
+import { recordsFor, type JournalRecord } from './records.js';
+import { reconcile, type Replayed } from './recovery.js';
 import { decide } from './scheduler.js';
 import { inProgress, isIllegal, step, type Job, type JobEvent } from './state.js';
 
@@ -32,6 +37,9 @@ export interface Summary {
 
 type StartOutcome = { pid: number } | { error: string };
 
+/** Compact once the journal holds this many records and twice its last compacted size. */
+const COMPACT_AT = 50_000;
+
 export class Coordinator implements PoolListener {
   readonly jobs = new Map<number, Job>();
   readonly pools = new Map<number, Pool>();
@@ -42,8 +50,51 @@ export class Coordinator implements PoolListener {
   private readonly startWaiters = new Map<number, (outcome: StartOutcome) => void>();
   private stopping: Promise<Summary> | null = null;
   private allPoolsGone: (() => void) | null = null;
+  private readonly adopted = new Adopted((jobId, event) => this.applyById(jobId, event));
+  private compactedSize = 0;
+  private compacting = false;
 
-  constructor(readonly config: CoordConfig) {}
+  constructor(
+    readonly config: CoordConfig,
+    private readonly journal: Journal | null = null,
+  ) {}
+
+  /**
+   * Takes over the jobs of an earlier coordinator from its journal: queued ones queue
+   * again, started ones get their recorded end, are adopted if still running, or are
+   * recorded as lost. Returns how many of each, for the log.
+   */
+  restore(replayed: Replayed, probe: Parameters<typeof reconcile>[1]): Record<'requeued' | 'adopted' | 'settled', number> {
+    const counts = { requeued: 0, adopted: 0, settled: 0 };
+    this.nextJobId = replayed.nextJobId;
+    const now = Date.now();
+    for (const job of replayed.jobs.values()) {
+      this.jobs.set(job.id, job);
+      const verdict = reconcile(job, probe, now);
+      if (verdict.kind === 'requeue') {
+        this.queue.push(job.id);
+        counts.requeued += 1;
+      }
+      if (verdict.kind === 'settle') {
+        for (const event of verdict.events) this.apply(job, event);
+        counts.settled += 1;
+      }
+      const s = job.state;
+      if (s.tag === 'running' || s.tag === 'suspended') {
+        this.nextPoolId = Math.max(this.nextPoolId, s.poolId + 1);
+        this.adopted.add(job.id, s.pid, s.dir);
+        counts.adopted += 1;
+      }
+    }
+    this.compactedSize = replayed.jobs.size;
+    this.schedule();
+    return counts;
+  }
+
+  /** Resolves once every change so far is on disk: answers are sent after it. */
+  durable(): Promise<void> {
+    return this.journal?.drain() ?? Promise.resolve();
+  }
 
   get shuttingDown(): boolean {
     return this.stopping !== null;
@@ -62,6 +113,17 @@ export class Coordinator implements PoolListener {
   async submit(id: number, command: string): Promise<Reply> {
     if (this.stopping !== null) throw new ShuttingDownError();
     const job: Job = { id: this.nextJobId++, command, submittedAt: Date.now(), state: { tag: 'queued' } };
+    // Recorded before it is queued: a job that runs is always a job on record.
+    try {
+      await this.journal?.append({ r: 'new', id: job.id, cmd: command, at: job.submittedAt } satisfies JournalRecord);
+    } catch (err) {
+      throw new StorageError(`JobID ${job.id} was not accepted: the coordinator cannot write its records (${describe(err)}). Free space under ${this.config.outDir} and submit again.`);
+    }
+    if (this.stopping !== null) {
+      this.apply(job, { type: 'cancelled', reason: 'the coordinator shut down before it started', at: Date.now() });
+      this.jobs.set(job.id, job);
+      throw new ShuttingDownError();
+    }
     this.jobs.set(job.id, job);
     this.queue.push(job.id);
     this.schedule();
@@ -80,15 +142,17 @@ export class Coordinator implements PoolListener {
     const s = job.state;
     const want = action === 'suspend' ? 'running' : 'suspended';
     if (s.tag !== want) throw new IllegalStateError(cannotSignal(jobId, action, s.tag));
+    const signal = action === 'suspend' ? 'SIGSTOP' : 'SIGCONT';
     const pool = this.pools.get(s.poolId);
-    if (pool === undefined) throw new PoolError(`JobID ${jobId} has no live pool; it cannot be signalled.`);
-    const error = await pool.signal(jobId, action === 'suspend' ? 'SIGSTOP' : 'SIGCONT');
+    let error: string | null;
+    if (this.adopted.has(jobId)) error = killGroup(s.pid, signal) ? null : 'its process group is gone';
+    else if (pool === undefined) throw new PoolError(`JobID ${jobId} has no live pool; it cannot be signalled.`);
+    else error = await pool.signal(jobId, signal);
     if (job.state.tag === 'finished') throw new IllegalStateError(cannotSignal(jobId, action, 'finished'));
     if (error !== null) throw new PoolError(`Could not ${action} JobID ${jobId}: ${error}.`);
     const event: JobEvent = action === 'suspend' ? { type: 'suspended', at: Date.now() } : { type: 'resumed' };
-    const next = step(job.state, event);
     // A concurrent request may have got there first; the signal was sent all the same.
-    if (!isIllegal(next)) job.state = next;
+    if (job.state.tag === want) this.apply(job, event);
   }
 
   /** Shutdown as specified: SIGTERM to the pools, wait until all are gone. */
@@ -106,6 +170,7 @@ export class Coordinator implements PoolListener {
     for (const jobId of this.queue.splice(0)) {
       this.apply(this.job(jobId), { type: 'cancelled', reason: 'the coordinator shut down before it started', at: now });
     }
+    const adoptedGone = this.adopted.terminateAll(this.config.graceMs);
     if (this.pools.size > 0) {
       const gone = new Promise<void>((resolve) => (this.allPoolsGone = resolve));
       for (const pool of this.pools.values()) pool.terminate();
@@ -116,6 +181,8 @@ export class Coordinator implements PoolListener {
       await gone;
       clearTimeout(force);
     }
+    await adoptedGone;
+    await this.durable().catch(() => undefined);
     log(`shut down: served ${summary.served} jobs, ${summary.inProgress} were still in progress`);
     return summary;
   }
@@ -230,8 +297,32 @@ export class Coordinator implements PoolListener {
 
   private apply(job: Job, event: JobEvent): void {
     const next = step(job.state, event);
-    if (isIllegal(next)) log(`JobID ${job.id}: ${next.illegal}`);
-    else job.state = next;
+    if (isIllegal(next)) {
+      log(`JobID ${job.id}: ${next.illegal}`);
+      return;
+    }
+    job.state = next;
+    this.record({ r: 'ev', id: job.id, ev: event });
+  }
+
+  private record(rec: JournalRecord): void {
+    if (this.journal === null) return;
+    this.journal.append(rec).catch((err: unknown) => log(`cannot write the journal: ${describe(err)}`));
+    if (this.journal.appended > Math.max(COMPACT_AT, 2 * this.compactedSize) && !this.compacting) void this.compact();
+  }
+
+  /** Rewrites the journal as the shortest history of every job. */
+  private async compact(): Promise<void> {
+    if (this.journal === null) return;
+    this.compacting = true;
+    try {
+      this.compactedSize = await this.journal.compact(() => [...this.jobs.values()].flatMap(recordsFor));
+      log(`journal compacted to ${this.compactedSize} records`);
+    } catch (err) {
+      log(`journal compaction failed (the journal is intact): ${describe(err)}`);
+    } finally {
+      this.compacting = false;
+    }
   }
 }
 
@@ -245,4 +336,8 @@ function cannotSignal(jobId: number, action: 'suspend' | 'resume', tag: Job['sta
   };
   const only = action === 'suspend' ? 'only a running job can be suspended' : 'only a suspended job can be resumed';
   return `JobID ${jobId} ${now[tag]}; ${only}.`;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -46,9 +46,14 @@ function route(ctx: Context, req: Request): Promise<Answer> | Answer {
   }
 }
 
+/** Requests that change state: answered only once the change is on disk. */
+const MUTATING = new Set<Request['kind']>(['submit', 'suspend', 'resume']);
+
 export async function dispatch(ctx: Context, req: Request): Promise<Answer> {
   try {
-    return await route(ctx, req);
+    const answer = await route(ctx, req);
+    if (MUTATING.has(req.kind)) await ctx.coord.durable();
+    return answer;
   } catch (err) {
     if (err instanceof JmsError) return { reply: { kind: 'error', id: req.id, code: err.code, message: err.message } };
     log(`internal error on '${req.kind}': ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

@@ -98,9 +98,14 @@ export class Journal {
     return done;
   }
 
-  /** Replaces the whole journal by `records` (a snapshot of the current state). */
-  async compact(records: readonly object[]): Promise<void> {
+  /**
+   * Replaces the whole journal by the records `snapshot` returns (the current state).
+   * After the queue is drained, the snapshot is taken, written, synced and swapped in
+   * without yielding, so no record appended meanwhile can fall between old and new.
+   */
+  async compact(snapshot: () => readonly object[]): Promise<number> {
     await this.drain();
+    const records = snapshot();
     const path = join(this.dir, JOURNAL_FILE);
     const tmp = `${path}.compact`;
     const fd = fs.openSync(tmp, 'w', 0o600);
@@ -114,6 +119,7 @@ export class Journal {
     fs.closeSync(this.fd);
     this.fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW);
     this.appended = records.length;
+    return records.length;
   }
 
   /** Waits until everything appended so far is on disk. */

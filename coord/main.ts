@@ -10,13 +10,16 @@
 
 import os from 'node:os';
 import { resolve } from 'node:path';
-import { LineDecoder } from '../protocol/codec.js';
+import { EMPTY_FRAME, LineDecoder } from '../protocol/codec.js';
 import { openReader, removeFifo } from '../protocol/fifo.js';
 import { JMS_VERSION, PIPE_BUF } from '../protocol/messages.js';
 import { parseHello } from '../protocol/parse.js';
-import { Coordinator } from './coordinator.js';
+import { Coordinator, type CoordConfig } from './coordinator.js';
 import type { Context } from './dispatch.js';
-import { claimFifo, prepareOutDir, SetupError } from './setup.js';
+import { Journal } from './journal.js';
+import { acquireLock } from './lock.js';
+import { findJobDir, isLiveLeader, readExitRecord, replay } from './recovery.js';
+import { claimFifo, prepareOutDir, prepareStateDir, SetupError } from './setup.js';
 import { log } from './log.js';
 import { parseCoordArgs, UsageError } from './options.js';
 import { Sessions } from './sessions.js';
@@ -33,6 +36,9 @@ async function main(): Promise<void> {
   const jmsOut = resolve(args.jmsOut);
   if (jmsIn === jmsOut) throw new UsageError('jms_in (-r) and jms_out (-w) must be different paths.');
   const outDir = prepareOutDir(args.path);
+  const stateDir = prepareStateDir(outDir);
+  const releaseLock = acquireLock(stateDir, outDir);
+  process.on('exit', releaseLock);
   // Registered before the first FIFO is made, so a refusal of the second removes the first.
   const fifos: string[] = [];
   process.on('exit', () => fifos.forEach(removeFifo));
@@ -41,9 +47,9 @@ async function main(): Promise<void> {
     fifos.push(path);
   }
 
-  const coord = new Coordinator({
-    outDir, jobsPool: args.jobsPool, maxPools: args.maxPools, graceMs: args.graceMs, poolIdleMs: args.poolIdleMs,
-    user: os.userInfo().username,
+  const user = os.userInfo().username;
+  const coord = openState(stateDir, {
+    outDir, jobsPool: args.jobsPool, maxPools: args.maxPools, graceMs: args.graceMs, poolIdleMs: args.poolIdleMs, user,
   });
   const listener = await openReader(jmsIn, { keepOpen: true });
   // Held open (reading and dropping anything written to it) so that another coordinator
@@ -66,6 +72,7 @@ async function main(): Promise<void> {
   const decoder = new LineDecoder(PIPE_BUF);
   listener.on('data', (chunk: Buffer) => {
     for (const frame of decoder.push(chunk)) {
+      if (!frame.ok && frame.error === EMPTY_FRAME) continue;
       const hello = frame.ok ? parseHello(frame.value) : { invalid: frame.error };
       if ('invalid' in hello) log(`ignored a bad handshake on ${jmsIn}: ${hello.invalid}`);
       else void sessions.accept(hello);
@@ -84,6 +91,24 @@ async function main(): Promise<void> {
     exit(EXIT_INTERNAL);
   });
   log(`serving on ${jmsIn} (jobs_pool ${args.jobsPool}, max pools ${args.maxPools}, output in ${outDir})`);
+}
+
+/** Opens the journal, replays it and reconciles the jobs of an earlier coordinator. */
+function openState(stateDir: string, config: CoordConfig): Coordinator {
+  const { journal, replay: read } = Journal.open(stateDir);
+  const replayed = replay(read.records);
+  const coord = new Coordinator(config, journal);
+  const counts = coord.restore(replayed, {
+    exitRecord: readExitRecord,
+    alive: isLiveLeader,
+    findDir: (jobId) => findJobDir(config.outDir, config.user, jobId),
+  });
+  if (replayed.jobs.size > 0 || read.skipped > 0) {
+    log(`journal: ${replayed.jobs.size} job(s) on record, next JobID ${replayed.nextJobId}; ` +
+      `${counts.requeued} queued again, ${counts.adopted} still running adopted, ${counts.settled} settled; ` +
+      `${read.skipped} torn or corrupt line(s) skipped, ${replayed.rejected} record(s) rejected`);
+  }
+  return coord;
 }
 
 main().catch((err: unknown) => {

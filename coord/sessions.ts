@@ -147,7 +147,7 @@ function badFrame(id: number, message: string): Reply {
 
 /** The request id of a frame that failed to parse, when it has a usable one. */
 function idOf(value: unknown): number {
-  if (typeof value === 'object' && value !== null && 'id' in value && Number.isSafeInteger(value.id)) {
+  if (typeof value === 'object' && value !== null && 'id' in value && Number.isSafeInteger(value.id) && Number(value.id) >= 0) {
     return Number(value.id);
   }
   return 0;

@@ -21,12 +21,37 @@ export function prepareOutDir(path: string): string {
   }
   const st = fs.statSync(abs);
   if (!st.isDirectory()) throw new SetupError(`${abs} is not a directory; give -l a directory.`);
+  refuseShared(abs, st, '-l');
   try {
     fs.accessSync(abs, fs.constants.W_OK | fs.constants.X_OK);
   } catch {
     throw new SetupError(`the output directory ${abs} is not writable by this user; choose another with -l.`);
   }
   return abs;
+}
+
+/** Another user's directory, or one anybody may write into, is not ours to use. */
+function refuseShared(path: string, st: fs.Stats, flag: string): void {
+  const uid = process.getuid?.() ?? st.uid;
+  if (st.uid !== uid) throw new SetupError(`${path} belongs to uid ${st.uid}, not to this user (${uid}); choose another with ${flag}.`);
+  if ((st.mode & 0o002) !== 0) {
+    throw new SetupError(`${path} is writable by every user (mode ${(st.mode & 0o777).toString(8)}); run 'chmod o-w ${path}' or choose another with ${flag}.`);
+  }
+}
+
+/** <path>/.jms: the journal and the lock, owner-only, never through a planted link. */
+export function prepareStateDir(outDir: string): string {
+  const dir = resolve(outDir, '.jms');
+  try {
+    fs.mkdirSync(dir, { mode: 0o700 });
+  } catch (err) {
+    if (errno(err) !== 'EEXIST') throw new SetupError(`cannot create ${dir}: ${reason(err)}.`);
+  }
+  const st = fs.lstatSync(dir);
+  if (!st.isDirectory()) throw new SetupError(`${dir} is not a directory (a link or a file?); remove it.`);
+  refuseShared(dir, st, '-l');
+  if ((st.mode & 0o077) !== 0) fs.chmodSync(dir, 0o700);
+  return dir;
 }
 
 /**
@@ -39,6 +64,9 @@ export async function claimFifo(path: string, flag: '-r' | '-w'): Promise<void> 
     throw new SetupError(`${path} exists and is not a FIFO; remove it or name another FIFO with ${flag}.`);
   }
   if (kind === 'fifo') {
+    const st = fs.lstatSync(path);
+    const uid = process.getuid?.() ?? st.uid;
+    if (st.uid !== uid) throw new SetupError(`${path} is a FIFO of uid ${st.uid}, not of this user; name another FIFO with ${flag}.`);
     if (await isRead(path)) {
       throw new SetupError(`another coordinator is already using ${path}; stop it first or name another FIFO with ${flag}.`);
     }

@@ -10,6 +10,7 @@ export type Decoded =
   | { ok: false; error: string };
 
 const NEWLINE = 0x0a;
+export const EMPTY_FRAME = 'empty frame';
 
 export function encode(message: object): string {
   return `${JSON.stringify(message)}\n`;
@@ -77,7 +78,7 @@ function decodeLine(line: Buffer, utf8: TextDecoder): Decoded {
   } catch {
     return { ok: false, error: 'frame is not valid UTF-8' };
   }
-  if (text.trim() === '') return { ok: false, error: 'empty frame' };
+  if (text.trim() === '') return { ok: false, error: EMPTY_FRAME };
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'E_ILLEGAL_STATE'
   | 'E_SHUTTING_DOWN'
   | 'E_POOL'
+  | 'E_STORAGE'
   | 'E_INTERNAL';
 
 export const ERROR_CODES: readonly ErrorCode[] = [
@@ -17,6 +18,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'E_ILLEGAL_STATE',
   'E_SHUTTING_DOWN',
   'E_POOL',
+  'E_STORAGE',
   'E_INTERNAL',
 ];
 
@@ -52,6 +54,10 @@ export class ShuttingDownError extends JmsError {
 
 export class PoolError extends JmsError {
   readonly code = 'E_POOL';
+}
+
+export class StorageError extends JmsError {
+  readonly code = 'E_STORAGE';
 }
 
 /** The console could not reach or lost its coordinator. */

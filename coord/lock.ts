@@ -1,0 +1,46 @@
+// One coordinator per output path: <path>/.jms/lock holds the owner's pid. A lock whose
+// pid is no longer a live jms_coord is stale (its owner was killed) and is taken over.
+
+import fs from 'node:fs';
+import { join } from 'node:path';
+import { errno } from '../protocol/fifo.js';
+import { SetupError } from './setup.js';
+
+function ownerAlive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === 'Z' || state === 'X') return false;
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('coord/main');
+  } catch {
+    return false;
+  }
+}
+
+/** Takes the lock or throws SetupError; returns a function that releases it. */
+export function acquireLock(stateDir: string, outDir: string): () => void {
+  const path = join(stateDir, 'lock');
+  const { O_CREAT, O_EXCL, O_WRONLY, O_NOFOLLOW } = fs.constants;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = fs.openSync(path, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, 0o600);
+      fs.writeSync(fd, `${process.pid}\n`);
+      fs.closeSync(fd);
+      return () => {
+        try {
+          if (fs.readFileSync(path, 'utf8').trim() === String(process.pid)) fs.unlinkSync(path);
+        } catch {
+          // Already gone.
+        }
+      };
+    } catch (err) {
+      if (errno(err) !== 'EEXIST') throw new SetupError(`cannot create the lock ${path}: ${err instanceof Error ? err.message : String(err)}.`);
+    }
+    const owner = Number.parseInt(fs.readFileSync(path, 'utf8'), 10);
+    if (Number.isInteger(owner) && owner !== process.pid && ownerAlive(owner)) {
+      throw new SetupError(`another coordinator (pid ${owner}) is already using ${outDir}; stop it first or choose another -l.`);
+    }
+    fs.unlinkSync(path); // stale: its coordinator is gone
+  }
+  throw new SetupError(`cannot take the lock ${path}; another coordinator may be starting there.`);
+}

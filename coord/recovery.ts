@@ -1,0 +1,140 @@
+// Start-up after a crash or restart: the journal's records replayed through `step`
+// rebuild every job; then each job that was still under way is reconciled with what
+// the machine says now. A queued job queues again. A started job whose orphaned pool
+// wrote `exit_status` into its directory gets that result; one still running (its pid
+// alive and leading its own process group) is adopted: watched and signalled directly;
+// anything else is recorded as lost, with the reason.
+
+import fs from 'node:fs';
+import { join } from 'node:path';
+import { parseRecord } from './records.js';
+import { isIllegal, step, type Job, type JobEvent } from './state.js';
+
+export interface Replayed {
+  jobs: Map<number, Job>;
+  nextJobId: number;
+  /** Records that could not be applied (unreadable, or an illegal transition). */
+  rejected: number;
+}
+
+export function replay(records: readonly unknown[]): Replayed {
+  const jobs = new Map<number, Job>();
+  let maxId = 0;
+  let rejected = 0;
+  for (const value of records) {
+    const rec = parseRecord(value);
+    if ('invalid' in rec) {
+      rejected += 1;
+      continue;
+    }
+    maxId = Math.max(maxId, rec.id);
+    if (rec.r === 'new') {
+      if (jobs.has(rec.id)) rejected += 1;
+      else jobs.set(rec.id, { id: rec.id, command: rec.cmd, submittedAt: rec.at, state: { tag: 'queued' } });
+      continue;
+    }
+    const job = jobs.get(rec.id);
+    const next = job === undefined ? { illegal: 'unknown job' } : step(job.state, rec.ev);
+    if (job === undefined || isIllegal(next)) rejected += 1;
+    else job.state = next;
+  }
+  return { jobs: new Map([...jobs].sort(([a], [b]) => a - b)), nextJobId: maxId + 1, rejected };
+}
+
+export interface ExitRecord {
+  code: number | null;
+  signal: string | null;
+  at: number;
+}
+
+/** The end an orphaned pool wrote into a job's directory, if any. */
+export function readExitRecord(dir: string): ExitRecord | null {
+  try {
+    const v: unknown = JSON.parse(fs.readFileSync(join(dir, 'exit_status'), 'utf8'));
+    if (typeof v !== 'object' || v === null) return null;
+    const code = 'code' in v && Number.isInteger(v.code) ? Number(v.code) : null;
+    const signal = 'signal' in v && typeof v.signal === 'string' ? v.signal : null;
+    const at = 'at' in v && Number.isInteger(v.at) ? Number(v.at) : Date.now();
+    return { code, signal, at };
+  } catch {
+    return null;
+  }
+}
+
+/** A live process that leads its own group: the job, not a recycled pid. */
+export function isLiveLeader(pid: number): boolean {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const state = fields[0] ?? 'X';
+  return state !== 'Z' && state !== 'X' && Number(fields[2]) === pid;
+}
+
+/** A started job's directory, found by name (for a job whose start was not recorded). */
+export function findJobDir(outDir: string, user: string, jobId: number): { pid: number; dir: string; at: number } | null {
+  const prefix = `jms_${user}_${jobId}_`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(outDir).filter((n) => n.startsWith(prefix));
+  } catch {
+    return null;
+  }
+  for (const name of names) {
+    const m = /^(\d+)_\d{8}_\d{6}$/.exec(name.slice(prefix.length));
+    if (m === null) continue;
+    const dir = join(outDir, name);
+    return { pid: Number(m[1]), dir, at: fs.statSync(dir).mtimeMs | 0 };
+  }
+  return null;
+}
+
+export type Verdict =
+  | { kind: 'requeue' }
+  | { kind: 'adopt' }
+  | { kind: 'settle'; events: JobEvent[] }
+  | { kind: 'none' };
+
+/** What to do with one replayed job now. Pure given its probes. */
+export function reconcile(
+  job: Job,
+  probe: { exitRecord(dir: string): ExitRecord | null; alive(pid: number): boolean; findDir(jobId: number): { pid: number; dir: string; at: number } | null },
+  now: number,
+): Verdict {
+  const s = job.state;
+  switch (s.tag) {
+    case 'finished':
+      return { kind: 'none' };
+    case 'queued':
+      return { kind: 'requeue' };
+    case 'starting': {
+      const found = probe.findDir(job.id);
+      if (found === null) return { kind: 'settle', events: [{ type: 'lost', reason: 'the coordinator stopped before the job was started', at: now }] };
+      const started: JobEvent = { type: 'started', pid: found.pid, dir: found.dir, at: found.at };
+      const rest = settleStarted(found.pid, found.dir, probe, now);
+      return rest === null ? { kind: 'settle', events: [started] } : { kind: 'settle', events: [started, ...rest] };
+    }
+    case 'running':
+    case 'suspended': {
+      const rest = settleStarted(s.pid, s.dir, probe, now);
+      return rest === null ? { kind: 'adopt' } : { kind: 'settle', events: rest };
+    }
+  }
+}
+
+/** null: still running (adopt it); otherwise the events that end it. */
+function settleStarted(
+  pid: number,
+  dir: string,
+  probe: { exitRecord(dir: string): ExitRecord | null; alive(pid: number): boolean },
+  now: number,
+): JobEvent[] | null {
+  const rec = probe.exitRecord(dir);
+  if (rec !== null) return [{ type: 'exited', code: rec.code, signal: rec.signal, at: rec.at }];
+  if (probe.alive(pid)) return null;
+  return [{ type: 'lost', reason: 'it ended while the coordinator was down and its exit status is unknown', at: now }];
+}
+
