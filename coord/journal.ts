@@ -129,6 +129,18 @@ export class Journal {
     }
   }
 
+  /** Last resort on the way out (process 'exit'): writes what is still queued. */
+  flushSync(): void {
+    if (this.queue.length === 0) return;
+    try {
+      fs.writeSync(this.fd, this.queue.join(''));
+      fs.fdatasyncSync(this.fd);
+    } catch {
+      // Exiting anyway; replay treats a torn tail as absent.
+    }
+    this.queue = [];
+  }
+
   close(): void {
     fs.closeSync(this.fd);
   }

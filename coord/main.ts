@@ -96,6 +96,7 @@ async function main(): Promise<void> {
 /** Opens the journal, replays it and reconciles the jobs of an earlier coordinator. */
 function openState(stateDir: string, config: CoordConfig): Coordinator {
   const { journal, replay: read } = Journal.open(stateDir);
+  process.on('exit', () => journal.flushSync());
   const replayed = replay(read.records);
   const coord = new Coordinator(config, journal);
   const counts = coord.restore(replayed, {
