@@ -276,13 +276,8 @@ export class Coordinator implements PoolListener {
     const job = this.job(jobId);
     const s = job.state;
     if (s.tag === 'running' || s.tag === 'suspended') {
-      for (const sig of ['SIGKILL', 'SIGCONT'] as const) {
-        try {
-          process.kill(-s.pid, sig);
-        } catch {
-          // The group is already gone.
-        }
-      }
+      killGroup(s.pid, 'SIGKILL');
+      killGroup(s.pid, 'SIGCONT');
     }
     this.apply(job, { type: 'lost', reason, at: Date.now() });
     this.startWaiters.get(jobId)?.({ error: reason });

@@ -4,13 +4,12 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { errno } from '../protocol/fifo.js';
+import { isAlive } from './proc.js';
 import { SetupError } from './setup.js';
 
 function ownerAlive(pid: number): boolean {
+  if (!isAlive(pid)) return false;
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    if (state === 'Z' || state === 'X') return false;
     return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('coord/main');
   } catch {
     return false;

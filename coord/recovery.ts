@@ -7,6 +7,7 @@
 
 import fs from 'node:fs';
 import { join } from 'node:path';
+import { isAlive, procInfo } from './proc.js';
 import { parseRecord } from './records.js';
 import { isIllegal, step, type Job, type JobEvent } from './state.js';
 
@@ -63,15 +64,7 @@ export function readExitRecord(dir: string): ExitRecord | null {
 
 /** A live process that leads its own group: the job, not a recycled pid. */
 export function isLiveLeader(pid: number): boolean {
-  let text: string;
-  try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return false;
-  }
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  const state = fields[0] ?? 'X';
-  return state !== 'Z' && state !== 'X' && Number(fields[2]) === pid;
+  return isAlive(pid) && procInfo(pid)?.pgrp === pid;
 }
 
 /** A started job's directory, found by name (for a job whose start was not recorded). */
