@@ -17,6 +17,7 @@ import { log } from './log.js';
 import { Pool, type PoolListener } from './pools.js';
 import { recordsFor, type JournalRecord } from './records.js';
 import { reconcile, type Replayed } from './recovery.js';
+import { cannotSignal } from './wording.js';
 import { decide } from './scheduler.js';
 import { inProgress, isIllegal, step, type Job, type JobEvent } from './state.js';
 
@@ -37,8 +38,6 @@ export interface Summary {
 
 type StartOutcome = { pid: number } | { error: string };
 
-/** Compact once the journal holds this many records and twice its last compacted size. */
-const COMPACT_AT = 50_000;
 
 export class Coordinator implements PoolListener {
   readonly jobs = new Map<number, Job>();
@@ -51,8 +50,6 @@ export class Coordinator implements PoolListener {
   private stopping: Promise<Summary> | null = null;
   private allPoolsGone: (() => void) | null = null;
   private readonly adopted = new Adopted((jobId, event) => this.applyById(jobId, event));
-  private compactedSize = 0;
-  private compacting = false;
 
   constructor(
     readonly config: CoordConfig,
@@ -86,7 +83,6 @@ export class Coordinator implements PoolListener {
         counts.adopted += 1;
       }
     }
-    this.compactedSize = replayed.jobs.size;
     this.schedule();
     return counts;
   }
@@ -303,34 +299,8 @@ export class Coordinator implements PoolListener {
   private record(rec: JournalRecord): void {
     if (this.journal === null) return;
     this.journal.append(rec).catch((err: unknown) => log(`cannot write the journal: ${describe(err)}`));
-    if (this.journal.appended > Math.max(COMPACT_AT, 2 * this.compactedSize) && !this.compacting) void this.compact();
+    this.journal.compactIfGrown(() => [...this.jobs.values()].flatMap(recordsFor), log);
   }
-
-  /** Rewrites the journal as the shortest history of every job. */
-  private async compact(): Promise<void> {
-    if (this.journal === null) return;
-    this.compacting = true;
-    try {
-      this.compactedSize = await this.journal.compact(() => [...this.jobs.values()].flatMap(recordsFor));
-      log(`journal compacted to ${this.compactedSize} records`);
-    } catch (err) {
-      log(`journal compaction failed (the journal is intact): ${describe(err)}`);
-    } finally {
-      this.compacting = false;
-    }
-  }
-}
-
-function cannotSignal(jobId: number, action: 'suspend' | 'resume', tag: Job['state']['tag']): string {
-  const now: Record<Job['state']['tag'], string> = {
-    queued: 'is queued and has not started yet',
-    starting: 'is still starting; try again in a moment',
-    running: 'is running, not suspended',
-    suspended: 'is already suspended',
-    finished: 'has already finished',
-  };
-  const only = action === 'suspend' ? 'only a running job can be suspended' : 'only a suspended job can be resumed';
-  return `JobID ${jobId} ${now[tag]}; ${only}.`;
 }
 
 function describe(err: unknown): string {

@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
 export const JOURNAL_FILE = 'journal';
+/** Compact once the journal holds this many records and twice its last compacted size. */
+export const COMPACT_AT = 50_000;
 
 export interface ReplayResult {
   records: unknown[];
@@ -63,8 +65,10 @@ export class Journal {
   private waiters: Array<(err: Error | null) => void> = [];
   private flushing: Promise<void> | null = null;
   private scheduled = false;
-  /** Records appended since the last compaction (for deciding when to compact). */
+  /** Records in the file (for deciding when to compact). */
   appended = 0;
+  private compactedSize = 0;
+  private compacting = false;
 
   private constructor(
     private fd: number,
@@ -120,6 +124,22 @@ export class Journal {
     this.fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW);
     this.appended = records.length;
     return records.length;
+  }
+
+  /**
+   * Compacts in the background once the journal has grown past COMPACT_AT records and
+   * twice its last compacted size; `snapshot` gives the records of the current state.
+   */
+  compactIfGrown(snapshot: () => readonly object[], log: (line: string) => void): void {
+    if (this.compacting || this.appended <= Math.max(COMPACT_AT, 2 * this.compactedSize)) return;
+    this.compacting = true;
+    this.compact(snapshot).then(
+      (n) => {
+        this.compactedSize = n;
+        log(`journal compacted to ${n} records`);
+      },
+      (err: unknown) => log(`journal compaction failed (the journal is intact): ${err instanceof Error ? err.message : String(err)}`),
+    ).finally(() => (this.compacting = false));
   }
 
   /** Waits until everything appended so far is on disk. */
