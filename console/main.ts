@@ -16,7 +16,7 @@ import { JMS_VERSION } from '../protocol/messages.js';
 import { Connection } from './connection.js';
 import { makePaint } from './render.js';
 import { repl } from './repl.js';
-import { Shell, stdio, type LineResult } from './shell.js';
+import { HeldOutput, Shell, stdio, type LineResult } from './shell.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -60,14 +60,41 @@ function readOps(file: string): string[] | null {
   }
 }
 
+/** Submits kept in flight at once when commands come from a file or a pipe. */
+const WINDOW = 64;
+const SUBMIT = /^\s*submit(\s|$)/;
+
+type Done = { result: LineResult; held: HeldOutput } | { error: unknown };
+
+/**
+ * Runs lines from a file or a pipe. A run of consecutive `submit`s is pipelined (up to
+ * WINDOW in flight) with answers printed in order; any other command first waits for
+ * them, so `submit …` followed by `suspend 1` means what it says.
+ */
 async function lines(shell: Shell, source: Iterable<string> | AsyncIterable<string>, echo: string | null): Promise<LineResult | 'failed'> {
   let failed = false;
+  const inFlight: Array<Promise<Done>> = [];
+  const settle = async (): Promise<LineResult> => {
+    const done = await (inFlight.shift() ?? Promise.resolve<Done>({ result: 'ok', held: new HeldOutput() }));
+    if ('error' in done) throw done.error;
+    done.held.flushTo(stdio);
+    if (done.result === 'error') failed = true;
+    return done.result;
+  };
   for await (const line of source) {
-    if (echo !== null && line.trim() !== '' && !line.trim().startsWith('#')) process.stdout.write(`${echo}${line.trim()}\n`);
-    const result = await shell.run(line);
+    const text = line.trim();
+    const held = new HeldOutput();
+    if (echo !== null && text !== '' && !text.startsWith('#')) held.out(`${echo}${text}`);
+    if (!SUBMIT.test(line)) {
+      while (inFlight.length > 0) await settle();
+    }
+    // Settled into a value at once: a rejection must not sit unhandled in the queue.
+    inFlight.push(shell.run(line, held).then((result) => ({ result, held }), (error: unknown) => ({ error })));
+    if (SUBMIT.test(line) && inFlight.length < WINDOW) continue;
+    const result = await settle();
     if (result === 'quit' || result === 'shutdown') return result;
-    if (result === 'error') failed = true;
   }
+  while (inFlight.length > 0) await settle();
   return failed ? 'failed' : 'ok';
 }
 

@@ -32,27 +32,27 @@ export class Shell {
     private readonly interactive: boolean,
   ) {}
 
-  async run(line: string): Promise<LineResult> {
+  async run(line: string, io: Output = this.io): Promise<LineResult> {
     const text = line.trim();
     if (text === '' || text.startsWith('#')) return 'ok';
     const match = /^(\S+)\s*([\s\S]*)$/.exec(text);
     const name = match?.[1] ?? '';
     const rest = match?.[2] ?? '';
     if (name === 'exit' || name === 'quit') return 'quit';
-    if (name === 'help') return this.help(rest.trim());
+    if (name === 'help') return this.help(rest.trim(), io);
     const spec = findCommand(name);
     if (spec === undefined) {
       const near = suggest(name);
       const hint = near === null ? '' : ` Did you mean '${near}'?`;
-      return this.fail(`unknown command '${shorten(name)}'.${hint} Type 'help' for the list of commands.`);
+      return this.fail(`unknown command '${shorten(name)}'.${hint} Type 'help' for the list of commands.`, io);
     }
     const body = spec.parse(rest);
-    if ('error' in body) return this.fail(body.error);
+    if ('error' in body) return this.fail(body.error, io);
     const kind = body.kind;
     const header = batchHeader(kind);
     let shown = 0;
     const showHeader = (): void => {
-      if (header !== null && shown === 0) this.io.out(header);
+      if (header !== null && shown === 0) io.out(header);
     };
     let last: Reply;
     this.inFlight += 1;
@@ -60,24 +60,24 @@ export class Shell {
       last = await this.conn.request(body, (item) => {
         showHeader();
         shown += 1;
-        this.io.out(renderItem(kind, shown, item, this.paint));
+        io.out(renderItem(kind, shown, item, this.paint));
       });
     } catch (err) {
       if (err instanceof CoordinatorNotRunningError) throw err;
-      return this.fail(err instanceof Error ? err.message : String(err));
+      return this.fail(err instanceof Error ? err.message : String(err), io);
     } finally {
       this.inFlight -= 1;
     }
     if (last.kind === 'served') this.shutdownAnswered = true;
-    if (last.kind === 'error') return this.fail(last.message);
+    if (last.kind === 'error') return this.fail(last.message, io);
     if (BATCH_REQUESTS.has(kind)) {
       if (shown === 0) {
         showHeader();
-        if (this.interactive && header === null) this.io.out(this.paint.dim('(no jobs)'));
+        if (this.interactive && header === null) io.out(this.paint.dim('(no jobs)'));
       }
       return 'ok';
     }
-    this.io.out(renderSingle(last, this.paint));
+    io.out(renderSingle(last, this.paint));
     return last.kind === 'served' ? 'shutdown' : 'ok';
   }
 
@@ -94,29 +94,47 @@ export class Shell {
     };
   }
 
-  private help(topic: string): LineResult {
+  private help(topic: string, io: Output): LineResult {
     const all = [...COMMANDS, ...LOCAL_COMMANDS];
     if (topic === '') {
-      this.io.out('Commands:');
+      io.out('Commands:');
       const width = Math.max(...all.map((c) => c.usage.length));
-      for (const c of all) this.io.out(`  ${c.usage.padEnd(width)}  ${c.summary}`);
-      this.io.out("Type 'help <command>' for an example.");
+      for (const c of all) io.out(`  ${c.usage.padEnd(width)}  ${c.summary}`);
+      io.out("Type 'help <command>' for an example.");
       return 'ok';
     }
     const c = all.find((x) => x.name === topic);
-    if (c === undefined) return this.fail(`there is no command '${shorten(topic)}'; type 'help' for the list.`);
-    this.io.out(`usage: ${c.usage}`);
-    this.io.out(`  ${c.summary}`);
-    this.io.out(`example: ${c.example}`);
+    if (c === undefined) return this.fail(`there is no command '${shorten(topic)}'; type 'help' for the list.`, io);
+    io.out(`usage: ${c.usage}`);
+    io.out(`  ${c.summary}`);
+    io.out(`example: ${c.example}`);
     return 'ok';
   }
 
-  private fail(message: string): LineResult {
-    this.io.err(this.paint.red(`error: ${message}`));
+  private fail(message: string, io: Output): LineResult {
+    io.err(this.paint.red(`error: ${message}`));
     return 'error';
   }
 }
 
 function shorten(word: string): string {
   return word.length > 40 ? `${word.slice(0, 40)}…` : word;
+}
+
+/** Output held back until its turn, so answers of requests in flight print in order. */
+export class HeldOutput implements Output {
+  private readonly lines: Array<[boolean, string]> = [];
+
+  out(line: string): void {
+    this.lines.push([false, line]);
+  }
+
+  err(line: string): void {
+    this.lines.push([true, line]);
+  }
+
+  flushTo(io: Output): void {
+    for (const [isErr, line] of this.lines) (isErr ? io.err(line) : io.out(line));
+    this.lines.length = 0;
+  }
 }

@@ -46,6 +46,8 @@ export class Coordinator implements PoolListener {
   private nextJobId = 1;
   private nextPoolId = 1;
   private current: Pool | null = null;
+  /** Started ahead of need; takes over when the current pool is full. */
+  private spare: Pool | null = null;
   private readonly startWaiters = new Map<number, (outcome: StartOutcome) => void>();
   private stopping: Promise<Summary> | null = null;
   private allPoolsGone: (() => void) | null = null;
@@ -187,6 +189,7 @@ export class Coordinator implements PoolListener {
     const effects = decide({
       queue: this.queue,
       room: this.current?.room ?? 0,
+      spare: this.spare?.room === this.config.jobsPool,
       livePools: this.pools.size,
       maxPools: this.config.maxPools,
       jobsPerPool: this.config.jobsPool,
@@ -194,16 +197,28 @@ export class Coordinator implements PoolListener {
     });
     let dispatched = 0;
     for (const effect of effects) {
-      if (effect.type === 'start-pool') {
-        this.current = this.startPool();
-        continue;
+      switch (effect.type) {
+        case 'start-pool':
+          this.current = this.startPool();
+          break;
+        case 'use-spare':
+          this.current = this.spare;
+          this.spare = null;
+          break;
+        case 'start-spare':
+          this.spare = this.startPool();
+          this.retireWhenIdle(this.spare);
+          break;
+        case 'dispatch': {
+          const job = this.job(effect.jobId);
+          const pool = this.current;
+          if (pool === null) break;
+          this.apply(job, { type: 'dispatched', poolId: pool.id });
+          pool.run(job.id, job.command);
+          dispatched += 1;
+          break;
+        }
       }
-      const job = this.job(effect.jobId);
-      const pool = this.current;
-      if (pool === null) break;
-      this.apply(job, { type: 'dispatched', poolId: pool.id });
-      pool.run(job.id, job.command);
-      dispatched += 1;
     }
     this.queue.splice(0, dispatched);
   }
@@ -253,6 +268,7 @@ export class Coordinator implements PoolListener {
       pool.idleTimer = null;
       if (!pool.alive || pool.jobs.size > 0 || pool.room === 0) return;
       if (this.current === pool) this.current = null;
+      if (this.spare === pool) this.spare = null;
       pool.retire();
     }, this.config.poolIdleMs);
   }
@@ -260,6 +276,7 @@ export class Coordinator implements PoolListener {
   onExit(pool: Pool, code: number | null, signal: string | null): void {
     this.pools.delete(pool.id);
     if (this.current === pool) this.current = null;
+    if (this.spare === pool) this.spare = null;
     const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code ?? 0}`;
     if (pool.jobs.size > 0) log(`pool ${pool.id} (pid ${pool.pid}) ${how} with ${pool.jobs.size} job(s) unfinished`);
     for (const jobId of pool.jobs) this.loseJob(jobId, `its pool (pid ${pool.pid}) ${how}`);

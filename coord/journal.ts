@@ -108,7 +108,9 @@ export class Journal {
    * without yielding, so no record appended meanwhile can fall between old and new.
    */
   async compact(snapshot: () => readonly object[]): Promise<number> {
-    await this.drain();
+    // Re-checked after every await: the snapshot is taken in the same turn that saw the
+    // queue empty, so no record can be both in the snapshot and still queued.
+    while (this.flushing !== null || this.queue.length > 0) await this.drain();
     const records = snapshot();
     const path = join(this.dir, JOURNAL_FILE);
     const tmp = `${path}.compact`;

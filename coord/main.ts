@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   }
 
   const user = os.userInfo().username;
-  const coord = openState(stateDir, {
+  const coord = openState(args.journal ? stateDir : null, {
     outDir, jobsPool: args.jobsPool, maxPools: args.maxPools, graceMs: args.graceMs, poolIdleMs: args.poolIdleMs, user,
   });
   const listener = await openReader(jmsIn, { keepOpen: true });
@@ -94,7 +94,11 @@ async function main(): Promise<void> {
 }
 
 /** Opens the journal, replays it and reconciles the jobs of an earlier coordinator. */
-function openState(stateDir: string, config: CoordConfig): Coordinator {
+function openState(stateDir: string | null, config: CoordConfig): Coordinator {
+  if (stateDir === null) {
+    log('--no-journal: no durable records; jobs on record are lost with this coordinator');
+    return new Coordinator(config, null);
+  }
   const { journal, replay: read } = Journal.open(stateDir);
   process.on('exit', () => journal.flushSync());
   const replayed = replay(read.records);

@@ -11,6 +11,7 @@ export interface CoordArgs {
   maxPools: number;
   graceMs: number;
   poolIdleMs: number;
+  journal: boolean;
 }
 
 export const DEFAULT_MAX_POOLS = 16;
@@ -40,6 +41,7 @@ export function parseCoordArgs(argv: readonly string[], version: string): CoordA
     .option('--max-pools <n>', 'most pools alive at once; more jobs wait as Queued', wholeNumber('max-pools', 1), DEFAULT_MAX_POOLS)
     .option('--grace <ms>', 'how long a job has after SIGTERM before SIGKILL', wholeNumber('grace', 0), DEFAULT_GRACE_MS)
     .option('--pool-idle <ms>', 'how long a pool with quota left stays when it has no jobs', wholeNumber('pool-idle', 0), DEFAULT_POOL_IDLE_MS)
+    .option('--no-journal', 'keep no durable records (jobs are lost with the coordinator); for measurements only')
     .allowExcessArguments(false)
     .exitOverride()
     .configureOutput({ writeErr: () => undefined });
@@ -54,9 +56,10 @@ export function parseCoordArgs(argv: readonly string[], version: string): CoordA
   }
   const o = program.opts<{
     path: string; jobsPool: number; jmsOut: string; jmsIn: string; maxPools: number; grace: number; poolIdle: number;
+    journal: boolean;
   }>();
   return {
     path: o.path, jobsPool: o.jobsPool, jmsOut: o.jmsOut, jmsIn: o.jmsIn,
-    maxPools: o.maxPools, graceMs: o.grace, poolIdleMs: o.poolIdle,
+    maxPools: o.maxPools, graceMs: o.grace, poolIdleMs: o.poolIdle, journal: o.journal,
   };
 }

@@ -4,12 +4,27 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { LineDecoder, encode } from '../protocol/codec.js';
-import { MAX_FRAME_BYTES } from '../protocol/messages.js';
+import { HELD_CERTS, MAX_FRAME_BYTES } from '../protocol/messages.js';
 import { parsePoolEvent } from '../protocol/parse.js';
 import type { JobSignal, PoolCommand, PoolEvent } from '../protocol/pool-messages.js';
 import { log } from './log.js';
 
 const POOL_MAIN = fileURLToPath(new URL('../pool/main.js', import.meta.url));
+
+/**
+ * The pool's environment: the coordinator's, except NODE_EXTRA_CA_CERTS, which makes
+ * every Node start-up about 3x slower and which a pool (no TLS) does not need. It is
+ * passed under another name and the pool gives it back to its jobs.
+ */
+function poolEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  const certs = env['NODE_EXTRA_CA_CERTS'];
+  if (certs !== undefined) {
+    delete env['NODE_EXTRA_CA_CERTS'];
+    env[HELD_CERTS] = certs;
+  }
+  return env;
+}
 
 export interface PoolConfig {
   capacity: number;
@@ -44,7 +59,7 @@ export class Pool {
     readonly config: PoolConfig,
     private readonly listener: PoolListener,
   ) {
-    this.child = spawn(process.execPath, [POOL_MAIN], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [POOL_MAIN], { stdio: ['pipe', 'pipe', 'pipe'], env: poolEnv() });
     // spawn of node itself failing is a broken installation; it surfaces as 'exit' below.
     this.pid = this.child.pid ?? -1;
     this.child.on('error', (err) => log(`pool ${id}: ${err.message}`));

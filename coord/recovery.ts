@@ -50,16 +50,18 @@ export interface ExitRecord {
 
 /** The end an orphaned pool wrote into a job's directory, if any. */
 export function readExitRecord(dir: string): ExitRecord | null {
+  let v: unknown;
   try {
-    const v: unknown = JSON.parse(fs.readFileSync(join(dir, 'exit_status'), 'utf8'));
-    if (typeof v !== 'object' || v === null) return null;
-    const code = 'code' in v && Number.isInteger(v.code) ? Number(v.code) : null;
-    const signal = 'signal' in v && typeof v.signal === 'string' ? v.signal : null;
-    const at = 'at' in v && Number.isInteger(v.at) ? Number(v.at) : Date.now();
-    return { code, signal, at };
+    v = JSON.parse(fs.readFileSync(join(dir, 'exit_status'), 'utf8'));
   } catch {
     return null;
   }
+  if (typeof v !== 'object' || v === null || !('code' in v) || !('signal' in v) || !('at' in v)) return null;
+  const code = Number.isInteger(v.code) ? Number(v.code) : null;
+  const signal = typeof v.signal === 'string' ? v.signal : null;
+  // Exactly one of code and signal says how it ended; anything else is not a record.
+  if ((code === null) === (signal === null) || (code === null && v.code !== null) || (signal === null && v.signal !== null)) return null;
+  return { code, signal, at: Number.isSafeInteger(v.at) && Number(v.at) >= 0 ? Number(v.at) : Date.now() };
 }
 
 /** A live process that leads its own group: the job, not a recycled pid. */
@@ -80,7 +82,7 @@ export function findJobDir(outDir: string, user: string, jobId: number): { pid: 
     const m = /^(\d+)_\d{8}_\d{6}$/.exec(name.slice(prefix.length));
     if (m === null) continue;
     const dir = join(outDir, name);
-    return { pid: Number(m[1]), dir, at: fs.statSync(dir).mtimeMs | 0 };
+    return { pid: Number(m[1]), dir, at: Math.floor(fs.statSync(dir).mtimeMs) };
   }
   return null;
 }

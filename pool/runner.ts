@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { join } from 'node:path';
+import { HELD_CERTS } from '../protocol/messages.js';
 import type { JobSignal, PoolEvent } from '../protocol/pool-messages.js';
 import { closeFds, discardDir, finishDir, jobDirName, prepareDir } from './job-dir.js';
 
@@ -12,6 +13,15 @@ export interface RunnerConfig {
   user: string;
   graceMs: number;
 }
+
+/** Jobs get the coordinator's environment as it was, NODE_EXTRA_CA_CERTS included. */
+const JOB_ENV: NodeJS.ProcessEnv = (() => {
+  const env = { ...process.env };
+  const held = env[HELD_CERTS];
+  delete env[HELD_CERTS];
+  if (held !== undefined) env['NODE_EXTRA_CA_CERTS'] = held;
+  return env;
+})();
 
 interface Running {
   pid: number;
@@ -48,6 +58,7 @@ export class Runner {
     const child = spawn('/bin/sh', ['-c', command], {
       detached: true,
       stdio: ['ignore', dir.stdoutFd, dir.stderrFd],
+      env: JOB_ENV,
     });
     closeFds(dir);
     const pid = child.pid;

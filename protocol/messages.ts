@@ -7,6 +7,9 @@ import type { ErrorCode } from './errors.js';
 export const JMS_VERSION = '0.1.0';
 export const PROTOCOL_VERSION = 1;
 
+/** Where the coordinator keeps NODE_EXTRA_CA_CERTS for the jobs while pools start without it. */
+export const HELD_CERTS = 'JMS_HELD_NODE_EXTRA_CA_CERTS';
+
 /** Anything written to the shared request FIFO fits one atomic pipe write. */
 export const PIPE_BUF = 4096;
 /** Largest frame on a private FIFO or a pool pipe. */

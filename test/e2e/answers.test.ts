@@ -16,7 +16,8 @@ t.test('queries before any job answer with empty lists', async (t) => {
 });
 
 t.test('the classic answers, literally', async (t) => {
-  const c = await startCoord(t, { jobsPool: 2 });
+  // A long --pool-idle: pool 1 must still take job 2 however slowly the consoles start.
+  const c = await startCoord(t, { jobsPool: 2, poolIdleMs: 60_000 });
   const gate = join(c.dir, 'go');
   const wait = `while [ ! -e ${gate} ]; do sleep 0.02; done`;
 

@@ -73,6 +73,7 @@ export interface CoordOptions {
   jobsPool?: number;
   maxPools?: number;
   graceMs?: number;
+  poolIdleMs?: number;
 }
 
 export async function startCoord(t: Test, opts: CoordOptions = {}): Promise<Coord> {
@@ -83,6 +84,7 @@ export async function startCoord(t: Test, opts: CoordOptions = {}): Promise<Coor
   const args = [COORD, '-l', out, '-n', String(opts.jobsPool ?? 3), '-w', jmsOut, '-r', jmsIn];
   if (opts.maxPools !== undefined) args.push('--max-pools', String(opts.maxPools));
   if (opts.graceMs !== undefined) args.push('--grace', String(opts.graceMs));
+  if (opts.poolIdleMs !== undefined) args.push('--pool-idle', String(opts.poolIdleMs));
   const child = spawn(process.execPath, args, { cwd: dir, env: testEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout?.setEncoding('utf8').on('data', (s: string) => (log += s));
