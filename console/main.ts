@@ -16,7 +16,7 @@ import { JMS_VERSION } from '../protocol/messages.js';
 import { Connection } from './connection.js';
 import { makePaint } from './render.js';
 import { repl } from './repl.js';
-import { HeldOutput, Shell, stdio, type LineResult } from './shell.js';
+import { exitWhenFlushed, HeldOutput, Shell, stdio, type LineResult } from './shell.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -124,13 +124,14 @@ for (const sig of ['SIGTERM', 'SIGHUP'] as const) process.on(sig, () => process.
 process.on('SIGINT', () => process.exit(130));
 
 main().then(
-  (code) => process.exit(code),
+  (code) => exitWhenFlushed(code),
   (err: unknown) => {
     if (err instanceof CoordinatorNotRunningError) {
       process.stderr.write(`jms_console: error: ${err.message}\n`);
-      process.exit(EXIT_NO_COORDINATOR);
+      exitWhenFlushed(EXIT_NO_COORDINATOR);
+      return;
     }
     process.stderr.write(`jms_console: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(70);
+    exitWhenFlushed(70);
   },
 );

@@ -90,7 +90,7 @@ export class Shell {
       if (this.inFlight > 0 || this.shutdownAnswered) return;
       before();
       this.io.err(this.paint.red(`jms_console: error: ${err.message}`));
-      process.exit(3);
+      exitWhenFlushed(3);
     };
   }
 
@@ -137,4 +137,18 @@ export class HeldOutput implements Output {
     for (const [isErr, line] of this.lines) (isErr ? io.err(line) : io.out(line));
     this.lines.length = 0;
   }
+}
+
+/**
+ * Exits once stdout and stderr have handed everything over: when they are sockets or
+ * a slow reader's pipe, process.exit() alone would drop what is still queued.
+ */
+export function exitWhenFlushed(code: number): void {
+  let pending = 2;
+  const done = (): void => {
+    pending -= 1;
+    if (pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
 }
