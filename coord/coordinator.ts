@@ -91,7 +91,7 @@ export class Coordinator implements PoolListener {
 
   /** Resolves once every change so far is on disk: answers are sent after it. */
   durable(): Promise<void> {
-    return this.journal?.drain() ?? Promise.resolve();
+    return this.journal?.barrier() ?? Promise.resolve();
   }
 
   get shuttingDown(): boolean {
@@ -180,7 +180,7 @@ export class Coordinator implements PoolListener {
       clearTimeout(force);
     }
     await adoptedGone;
-    await this.durable().catch(() => undefined);
+    await this.journal?.drain().catch(() => undefined);
     log(`shut down: served ${summary.served} jobs, ${summary.inProgress} were still in progress`);
     return summary;
   }

@@ -144,7 +144,18 @@ export class Journal {
     ).finally(() => (this.compacting = false));
   }
 
-  /** Waits until everything appended so far is on disk. */
+  /**
+   * Resolves once everything appended before this call is on disk. Unlike drain(), it
+   * does not wait for records appended later, so it cannot be starved by a busy queue.
+   */
+  barrier(): Promise<void> {
+    if (this.queue.length > 0) {
+      return new Promise((resolve, reject) => this.waiters.push((err) => (err ? reject(err) : resolve())));
+    }
+    return this.flushing ?? Promise.resolve();
+  }
+
+  /** Waits until the queue is empty and nothing is being written. */
   async drain(): Promise<void> {
     while (this.flushing !== null || this.queue.length > 0) {
       await (this.flushing ?? this.flush());

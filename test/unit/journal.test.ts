@@ -147,6 +147,37 @@ t.test('drain', async (t) => {
   t.strictSame(resolved, [1, 2, 3], 'and their promises resolved');
 });
 
+t.test('barrier: what was appended before it is on disk, and a busy queue cannot starve it', async (t) => {
+  const dir = freshDir(t);
+  const { journal } = Journal.open(dir);
+  t.teardown(() => journal.close());
+
+  await journal.barrier();
+  t.pass('the barrier of an idle journal resolves');
+
+  void journal.append(rec(1));
+  void journal.append(rec(2));
+  await journal.barrier();
+  t.equal(readText(dir), [1, 2].map((id) => frame(rec(id))).join(''), 'records appended before it are on disk');
+
+  // A producer that never stops appending: drain() would chase it, barrier() must not.
+  let id = 3;
+  let running = true;
+  const produce = (): void => {
+    if (!running) return;
+    void journal.append(rec(id++));
+    setImmediate(produce);
+  };
+  produce();
+  await tick();
+  const before = id - 1;
+  await journal.barrier();
+  const onDisk = readText(dir);
+  running = false;
+  t.ok(onDisk.includes(frame(rec(before))), `record ${before}, appended before the barrier, is on disk when it resolves`);
+  await journal.drain();
+});
+
 t.test('a torn tail is skipped, counted and cut off', async (t) => {
   const cases: Record<string, (good: string) => string> = {
     'garbage without a newline': () => '0badf00d {"r":"new","id":',
