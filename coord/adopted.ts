@@ -57,6 +57,8 @@ export class Adopted {
     const now = Date.now();
     for (const [jobId, job] of this.jobs) {
       if (isLiveLeader(job.pid)) continue;
+      // Whatever the job left running in its group ends with it, as under a pool.
+      if (job.goneSince === null) killGroup(job.pid, 'SIGKILL');
       const rec = readExitRecord(job.dir);
       job.goneSince ??= now;
       if (rec === null && now - job.goneSince < RECORD_WAIT_MS) continue;

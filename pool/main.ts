@@ -89,6 +89,9 @@ process.stdin.on('data', (chunk: Buffer) => {
 });
 process.stdin.on('end', coordinatorGone);
 process.stdout.on('error', coordinatorGone);
+// stderr is the coordinator's log pipe: once the coordinator is gone, writes fail
+// (EPIPE), and the pool must carry on supervising its jobs all the same.
+process.stderr.on('error', () => undefined);
 
 process.on('SIGINT', () => undefined);
 process.on('SIGHUP', () => undefined);

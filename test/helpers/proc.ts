@@ -38,3 +38,14 @@ export function groupMembers(pgid: number): ProcStat[] {
   }
   return out;
 }
+
+/**
+ * Whether every live member of the group is stopped (and there are at least `n`). dash
+ * starts commands with vfork(): a shell stopped while its vfork child had not exec'd yet
+ * waits in state D for that (stopped) child, and is as suspended as a T.
+ */
+export function allStopped(pgid: number, n: number): boolean {
+  const g = groupMembers(pgid);
+  const stopped = (pid: number): boolean => g.some((c) => c.ppid === pid && c.state === 'T');
+  return g.length >= n && g.every((p) => p.state === 'T' || (p.state === 'D' && stopped(p.pid)));
+}
