@@ -3,7 +3,7 @@
 import type { BatchItem, JobStatus, Request } from '../../protocol/messages.js';
 import type { Coordinator } from '../coordinator.js';
 import type { Answer } from '../dispatch.js';
-import { toView, type Job } from '../state.js';
+import { statusOf, toView, type Job } from '../state.js';
 
 function jobs(coord: Coordinator, keep: (job: Job) => boolean): BatchItem[] {
   const now = Date.now();
@@ -19,8 +19,7 @@ export function statusAll(coord: Coordinator, req: Extract<Request, { kind: 'sta
 }
 
 function byStatus(coord: Coordinator, wanted: JobStatus): Answer {
-  const now = Date.now();
-  return { items: jobs(coord, (job) => toView(job, now).status === wanted) };
+  return { items: jobs(coord, (job) => statusOf(job.state) === wanted) };
 }
 
 export function showActive(coord: Coordinator): Answer {
