@@ -9,7 +9,7 @@ import type net from 'node:net';
 import { resolve } from 'node:path';
 import { LineDecoder, encode } from '../protocol/codec.js';
 import { CoordinatorNotRunningError } from '../protocol/errors.js';
-import { makeFifo, openHolder, openReader, openWriter, pathKind, removeFifo, writeAtomic } from '../protocol/fifo.js';
+import { makeFifo, openHolder, openReader, pathKind, removeFifo, writeAtomic } from '../protocol/fifo.js';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION, type Hello, type Reply, type Request } from '../protocol/messages.js';
 import { parseReply, parseWelcome } from '../protocol/parse.js';
 
@@ -58,26 +58,28 @@ export class Connection {
       makeFifo(path);
     }
     process.on('exit', () => [hello.requestFifo, hello.replyFifo].forEach(removeFifo));
-    // Blocks (in the thread pool) until the coordinator opens its end.
-    const replyOpen = openReader(hello.replyFifo, { keepOpen: false, block: true });
-    let writer: net.Socket;
+    // Read-write, so the open never blocks and nothing can hold the process at exit.
+    const first = await openReader(hello.replyFifo, { keepOpen: true });
+    let writer: net.Socket | undefined;
     try {
       writer = await openHolder(hello.requestFifo);
       // The leading newline ends any partial line a broken writer left in jms_in, so
       // that garbage cannot swallow this handshake; the empty line is ignored.
       await writeAtomic(inPath, `\n${encode(hello)}`, HANDSHAKE_TIMEOUT_MS);
     } catch (err) {
-      // The blocked open would hold a thread-pool thread, and so process exit, forever.
-      unblock(hello.replyFifo);
-      await replyOpen.then((s) => s.destroy(), () => undefined);
+      first.destroy();
+      writer?.destroy();
       throw err;
     }
-    const reader = await withDeadline(replyOpen, () => unblock(hello.replyFifo), inPath);
     const decoder = new LineDecoder(MAX_FRAME_BYTES);
-    const first = await withDeadline(firstFrame(reader, decoder), () => reader.destroy(), inPath);
-    const welcome = parseWelcome(first);
+    const value = await withDeadline(firstFrame(first, decoder), () => first.destroy(), inPath);
+    const welcome = parseWelcome(value);
     if ('invalid' in welcome) throw new CoordinatorNotRunningError(`The coordinator's handshake answer was unreadable: ${welcome.invalid}.`);
     if (welcome.kind === 'refused') throw new CoordinatorNotRunningError(welcome.message);
+    // The welcome proves the coordinator holds the write end; from here on the replies
+    // are read through a read-only descriptor, which sees end-of-file when it goes.
+    const reader = await openReader(hello.replyFifo, { keepOpen: false });
+    first.destroy();
     return new Connection(writer, reader, decoder, welcome.coordPid);
   }
 
@@ -143,7 +145,6 @@ function firstFrame(reader: net.Socket, decoder: LineDecoder): Promise<unknown> 
       else reject(new CoordinatorNotRunningError(`The coordinator's handshake answer was unreadable: ${frame.error}.`));
     };
     reader.on('data', onData);
-    reader.once('end', () => reject(new CoordinatorNotRunningError('The coordinator refused the connection; its log says why.')));
   });
 }
 
@@ -160,9 +161,4 @@ async function withDeadline<T>(work: Promise<T>, cancel: () => void, inPath: str
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Ends our own blocked open of the reply FIFO by briefly being its writer. */
-function unblock(replyFifo: string): void {
-  openWriter(replyFifo).then((s) => s.destroy(), () => undefined);
 }

@@ -22,7 +22,7 @@ import { findJobDir, isLiveLeader, readExitRecord, replay } from './recovery.js'
 import { claimFifo, prepareOutDir, prepareStateDir, SetupError } from './setup.js';
 import { log } from './log.js';
 import { parseCoordArgs, UsageError } from './options.js';
-import { Sessions } from './sessions.js';
+import { fileId, Sessions } from './sessions.js';
 
 const EXIT_OK = 0;
 const EXIT_USAGE = 2;
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     process.exit(code);
   };
   const ctx: Context = { coord, exit: () => exit(EXIT_OK) };
-  const sessions = new Sessions(ctx, process.getuid?.() ?? 0);
+  const sessions = new Sessions(ctx, process.getuid?.() ?? 0, new Set(fifos.map(fileId)));
 
   const decoder = new LineDecoder(PIPE_BUF);
   listener.on('data', (chunk: Buffer) => {

@@ -3,6 +3,7 @@
 // serves requests from that pair until the console goes (EOF on its request FIFO).
 // A console that dies or stops reading mid-answer only ends its own session.
 
+import fs from 'node:fs';
 import net from 'node:net';
 import { LineDecoder, encode } from '../protocol/codec.js';
 import { openOwnFifo, removeFifo } from '../protocol/fifo.js';
@@ -22,6 +23,8 @@ export class Sessions {
   constructor(
     private readonly ctx: Context,
     private readonly uid: number,
+    /** The coordinator's own FIFOs (dev:ino): a console may not name them as its own. */
+    private readonly reserved: ReadonlySet<string>,
   ) {}
 
   get count(): number {
@@ -32,6 +35,10 @@ export class Sessions {
     const who = `console ${hello.pid}`;
     if (!hello.requestFifo.startsWith('/') || !hello.replyFifo.startsWith('/')) {
       log(`${who}: refused: its FIFO paths must be absolute`);
+      return;
+    }
+    if ([hello.requestFifo, hello.replyFifo].some((path) => this.reserved.has(fileId(path)))) {
+      log(`${who}: refused: it named the coordinator's own FIFOs as its private ones`);
       return;
     }
     let writer: net.Socket;
@@ -155,4 +162,14 @@ function idOf(value: unknown): number {
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** A file's identity (dev:ino) without following links; '' if it cannot be read. */
+export function fileId(path: string): string {
+  try {
+    const st = fs.lstatSync(path);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return '';
+  }
 }

@@ -48,6 +48,11 @@ export class Runner {
 
   run(jobId: number, command: string): void {
     this.started += 1;
+    const full = diskFull(this.config.outDir);
+    if (full !== null) {
+      this.emit({ kind: 'start-failed', jobId, reason: full });
+      return;
+    }
     let dir;
     try {
       dir = prepareDir(this.config.outDir, jobId);
@@ -124,6 +129,21 @@ export class Runner {
     if (this.recordInDirs && job !== undefined) writeExitRecord(job.dir, code, signal, at);
     this.emit({ kind: 'exited', jobId, code, signal, at });
   }
+}
+
+/** Below this much free space a job is not started: its output would be lost. */
+const MIN_FREE_BYTES = 64 * 1024;
+
+/** Why the output disk cannot take a job's output, or null when it can. */
+function diskFull(outDir: string): string | null {
+  try {
+    const st = fs.statfsSync(outDir);
+    const free = st.bavail * st.bsize;
+    if (free < MIN_FREE_BYTES) return `the disk of ${outDir} is full (${free} bytes free); free some space and submit again`;
+  } catch {
+    // Unknown: let the directory creation report what is wrong.
+  }
+  return null;
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
