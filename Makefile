@@ -1,15 +1,16 @@
 # JMS — `make run` starts a coordinator on defaults and opens a console;
-# `make test` runs the whole suite. Both install and build first when needed.
+# `make test` runs the whole suite; `make bench` measures it. All install and build
+# first when needed.
 
 NPM_STAMP := node_modules/.package-lock.json
-SOURCES := $(shell find protocol coord pool console test -name '*.ts' 2>/dev/null)
+SOURCES := $(shell find protocol coord pool console test scripts -name '*.ts' 2>/dev/null)
 BUILT := dist/.built
 
 # Settings for `make run` (override: make run JOBS_POOL=5 JMS_PATH=/tmp/out)
 JOBS_POOL ?= 3
 JMS_PATH ?= jms_output
 
-.PHONY: build run stop test clean
+.PHONY: build run stop test bench clean
 
 build: $(BUILT)
 
@@ -30,6 +31,9 @@ stop: build
 
 test: build
 	npx tap
+
+bench: build
+	node dist/scripts/bench/main.js
 
 clean:
 	rm -rf dist .tap
