@@ -17,9 +17,9 @@ import { log } from './log.js';
 import { Pool, type PoolListener } from './pools.js';
 import { recordsFor, type JournalRecord } from './records.js';
 import { reconcile, type Replayed } from './recovery.js';
-import { cannotSignal } from './wording.js';
 import { decide } from './scheduler.js';
 import { inProgress, isIllegal, step, type Job, type JobEvent } from './state.js';
+import { cannotSignal } from './wording.js';
 
 export interface CoordConfig {
   outDir: string;
@@ -37,7 +37,6 @@ export interface Summary {
 }
 
 type StartOutcome = { pid: number } | { error: string };
-
 
 export class Coordinator implements PoolListener {
   readonly jobs = new Map<number, Job>();
@@ -94,17 +93,13 @@ export class Coordinator implements PoolListener {
     return this.journal?.barrier() ?? Promise.resolve();
   }
 
-  get shuttingDown(): boolean {
-    return this.stopping !== null;
-  }
-
   job(jobId: number): Job {
     const job = this.jobs.get(jobId);
     if (job === undefined) throw new UnknownJobError(jobId);
     return job;
   }
 
-  queuePosition(jobId: number): number {
+  private queuePosition(jobId: number): number {
     return this.queue.indexOf(jobId) + 1;
   }
 

@@ -15,7 +15,8 @@ import { log } from './log.js';
 export type Answer =
   /** `after` runs once the reply has been written out (shutdown exits there). */
   | { reply: Reply; after?: () => void }
-  | { items: BatchItem[] };
+  /** Produced lazily as the answer is written, so a long one is never held whole. */
+  | { items: Iterable<BatchItem> };
 
 export interface Context {
   coord: Coordinator;

@@ -60,6 +60,43 @@ function parseLine(line: string): unknown {
   }
 }
 
+const READ_CHUNK = 1024 * 1024;
+
+/** Reads a journal file in chunks, handing each good record to `onRecord`. */
+function readJournal(path: string, onRecord: (record: unknown) => void): { count: number; skipped: number; goodBytes: number; size: number } {
+  const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  let count = 0;
+  let skipped = 0;
+  let size = 0;
+  let goodBytes = 0;
+  let carry: Buffer = Buffer.alloc(0);
+  try {
+    const chunk = Buffer.alloc(READ_CHUNK);
+    for (;;) {
+      const n = fs.readSync(fd, chunk, 0, READ_CHUNK, null);
+      if (n === 0) break;
+      size += n;
+      const data = carry.length === 0 ? chunk.subarray(0, n) : Buffer.concat([carry, chunk.subarray(0, n)]);
+      let start = 0;
+      for (let nl = data.indexOf(0x0a, start); nl !== -1; nl = data.indexOf(0x0a, start)) {
+        const record = parseLine(data.subarray(start, nl).toString('utf8'));
+        if (record === undefined) skipped += 1;
+        else {
+          count += 1;
+          onRecord(record);
+        }
+        goodBytes += nl + 1 - start;
+        start = nl + 1;
+      }
+      carry = Buffer.from(data.subarray(start));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (carry.length > 0) skipped += 1; // torn tail: no newline
+  return { count, skipped, goodBytes, size };
+}
+
 export class Journal {
   private queue: string[] = [];
   private waiters: Array<(err: Error | null) => void> = [];
@@ -75,19 +112,23 @@ export class Journal {
     private readonly dir: string,
   ) {}
 
-  /** Opens (creating) the journal in `dir`, replays it and cuts off a torn tail. */
-  static open(dir: string): { journal: Journal; replay: ReplayResult } {
+  /**
+   * Opens (creating) the journal in `dir` and reads it back, cutting off a torn tail.
+   * With `onRecord`, records are handed over one by one as the file is read in chunks
+   * (a long journal is never held whole); without, they are collected and returned.
+   */
+  static open(dir: string, onRecord?: (record: unknown) => void): { journal: Journal; replay: ReplayResult } {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const path = join(dir, JOURNAL_FILE);
     const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW } = fs.constants;
     const fd = fs.openSync(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0o600);
-    const data = fs.readFileSync(path);
-    const parsed = parseJournal(data);
+    const records: unknown[] = [];
+    const read = readJournal(path, onRecord ?? ((r) => void records.push(r)));
     // O_APPEND writes go to the end, which is the last good record once this is cut.
-    if (parsed.goodBytes < data.length) fs.ftruncateSync(fd, parsed.goodBytes);
+    if (read.goodBytes < read.size) fs.ftruncateSync(fd, read.goodBytes);
     const journal = new Journal(fd, dir);
-    journal.appended = parsed.records.length;
-    return { journal, replay: { records: parsed.records, skipped: parsed.skipped } };
+    journal.appended = read.count;
+    return { journal, replay: { records, skipped: read.skipped } };
   }
 
   /** Appends a record; resolves once it is written and synced to disk. */

@@ -18,7 +18,7 @@ import { Coordinator, type CoordConfig } from './coordinator.js';
 import type { Context } from './dispatch.js';
 import { Journal } from './journal.js';
 import { acquireLock } from './lock.js';
-import { findJobDir, isLiveLeader, readExitRecord, replay } from './recovery.js';
+import { findJobDir, isLiveLeader, readExitRecord, Replayer } from './recovery.js';
 import { claimFifo, prepareOutDir, prepareStateDir, SetupError } from './setup.js';
 import { log } from './log.js';
 import { parseCoordArgs, UsageError } from './options.js';
@@ -99,9 +99,10 @@ function openState(stateDir: string | null, config: CoordConfig): Coordinator {
     log('--no-journal: no durable records; jobs on record are lost with this coordinator');
     return new Coordinator(config, null);
   }
-  const { journal, replay: read } = Journal.open(stateDir);
+  const replayer = new Replayer();
+  const { journal, replay: read } = Journal.open(stateDir, (record) => replayer.add(record));
   process.on('exit', () => journal.flushSync());
-  const replayed = replay(read.records);
+  const replayed = replayer.result();
   const coord = new Coordinator(config, journal);
   const counts = coord.restore(replayed, {
     exitRecord: readExitRecord,

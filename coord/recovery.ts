@@ -18,28 +18,47 @@ export interface Replayed {
   rejected: number;
 }
 
-export function replay(records: readonly unknown[]): Replayed {
-  const jobs = new Map<number, Job>();
-  let maxId = 0;
-  let rejected = 0;
-  for (const value of records) {
+/** Rebuilds jobs one record at a time, so a long journal is never held whole. */
+export class Replayer {
+  private readonly jobs = new Map<number, Job>();
+  private maxId = 0;
+  private rejected = 0;
+  private ordered = true;
+
+  add(value: unknown): void {
     const rec = parseRecord(value);
     if ('invalid' in rec) {
-      rejected += 1;
-      continue;
+      this.rejected += 1;
+      return;
     }
-    maxId = Math.max(maxId, rec.id);
     if (rec.r === 'new') {
-      if (jobs.has(rec.id)) rejected += 1;
-      else jobs.set(rec.id, { id: rec.id, command: rec.cmd, submittedAt: rec.at, state: { tag: 'queued' } });
-      continue;
+      if (this.jobs.has(rec.id)) {
+        this.rejected += 1;
+      } else {
+        if (rec.id < this.maxId) this.ordered = false;
+        this.jobs.set(rec.id, { id: rec.id, command: rec.cmd, submittedAt: rec.at, state: { tag: 'queued' } });
+      }
+      this.maxId = Math.max(this.maxId, rec.id);
+      return;
     }
-    const job = jobs.get(rec.id);
+    this.maxId = Math.max(this.maxId, rec.id);
+    const job = this.jobs.get(rec.id);
     const next = job === undefined ? { illegal: 'unknown job' } : step(job.state, rec.ev);
-    if (job === undefined || isIllegal(next)) rejected += 1;
+    if (job === undefined || isIllegal(next)) this.rejected += 1;
     else job.state = next;
   }
-  return { jobs: new Map([...jobs].sort(([a], [b]) => a - b)), nextJobId: maxId + 1, rejected };
+
+  result(): Replayed {
+    // Journals list jobs in id order; only a hand-edited one needs sorting.
+    const jobs = this.ordered ? this.jobs : new Map([...this.jobs].sort(([a], [b]) => a - b));
+    return { jobs, nextJobId: this.maxId + 1, rejected: this.rejected };
+  }
+}
+
+export function replay(records: Iterable<unknown>): Replayed {
+  const replayer = new Replayer();
+  for (const value of records) replayer.add(value);
+  return replayer.result();
 }
 
 export interface ExitRecord {

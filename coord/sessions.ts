@@ -7,15 +7,19 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { LineDecoder, encode } from '../protocol/codec.js';
 import { openOwnFifo, removeFifo } from '../protocol/fifo.js';
-import { MAX_FRAME_BYTES, PROTOCOL_VERSION, type Hello, type Reply, type Welcome } from '../protocol/messages.js';
+import { MAX_FRAME_BYTES, PROTOCOL_VERSION, type BatchItem, type Hello, type Reply, type Welcome } from '../protocol/messages.js';
 import { parseRequest } from '../protocol/parse.js';
 import { dispatch, type Answer, type Context } from './dispatch.js';
 import { log } from './log.js';
 
 /** A console that lets this much pile up unread is dropped. */
 const MAX_UNREAD_BYTES = 64 * 1024 * 1024;
+/** Nor may a console have more requests than this waiting for their answers. */
+const MAX_WAITING = 10_000;
 /** Batch frames are joined into writes of about this size. */
 const WRITE_CHUNK = 64 * 1024;
+/** A batch pauses while more than this is waiting for the console to read it. */
+const STREAM_HIGH_WATER = 1024 * 1024;
 
 export class Sessions {
   private readonly live = new Set<Session>();
@@ -77,6 +81,10 @@ export class Sessions {
 
 class Session {
   private closed = false;
+  /** Requests not yet answered in full (a console that never reads makes this grow). */
+  private waiting = 0;
+  /** Batches are streamed one after another, so only one is ever paused mid-write. */
+  private batches: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly hello: Hello,
@@ -114,17 +122,54 @@ class Session {
       this.send([badFrame(idOf(value), `The coordinator refused a request: ${req.invalid}.`)]);
       return;
     }
+    this.waiting += 1;
+    if (this.waiting > MAX_WAITING) {
+      log(`console ${this.hello.pid}: dropped, it left ${this.waiting} answers unread`);
+      this.close();
+      return;
+    }
     void dispatch(this.ctx, req).then((answer) => this.answer(req.id, answer));
   }
 
   private answer(id: number, answer: Answer): void {
     if ('reply' in answer) {
+      this.waiting -= 1;
       this.send([answer.reply], answer.after);
       return;
     }
-    const frames: object[] = answer.items.map((item) => ({ ...item, id }));
-    frames.push({ kind: 'end', id, count: answer.items.length } satisfies Reply);
-    this.send(frames);
+    this.batches = this.batches.then(() => this.stream(id, answer.items)).finally(() => (this.waiting -= 1));
+  }
+
+  /**
+   * Writes a batch as it is produced, a chunk at a time, pausing while the console has
+   * not read what was sent: a long answer is never held whole in memory.
+   */
+  private async stream(id: number, items: Iterable<BatchItem>): Promise<void> {
+    let count = 0;
+    let chunk = '';
+    for (const item of items) {
+      if (this.closed) return;
+      chunk += encode({ ...item, id });
+      count += 1;
+      if (chunk.length < WRITE_CHUNK) continue;
+      if (this.writer.writableLength > STREAM_HIGH_WATER) await this.drained();
+      if (this.closed) return;
+      this.writer.write(chunk);
+      chunk = '';
+    }
+    if (!this.closed) this.writer.write(chunk + encode({ kind: 'end', id, count } satisfies Reply));
+  }
+
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.writer.off('drain', done);
+        this.writer.off('close', done);
+        resolve();
+      };
+      this.writer.once('drain', done);
+      this.writer.once('close', done);
+    });
   }
 
   private send(frames: readonly object[], after?: () => void): void {

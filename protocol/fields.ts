@@ -5,28 +5,36 @@
 export class FieldError extends Error {}
 
 export class Fields {
-  private readonly o: Record<string, unknown>;
+  private readonly o: object;
 
   constructor(value: unknown, what: string) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new FieldError(`${what} must be a JSON object`);
     }
-    this.o = Object.fromEntries(Object.entries(value));
+    this.o = value;
+  }
+
+  /** One field, as unknown: read in place, without copying the object. */
+  private get(name: string): unknown {
+    if (!Object.hasOwn(this.o, name)) return undefined;
+    const v: unknown = Reflect.get(this.o, name);
+    return v;
   }
 
   has(name: string): boolean {
-    return this.o[name] !== undefined && this.o[name] !== null;
+    const v = this.get(name);
+    return v !== undefined && v !== null;
   }
 
   str(name: string, max = Number.MAX_SAFE_INTEGER): string {
-    const v = this.o[name];
+    const v = this.get(name);
     if (typeof v !== 'string') throw new FieldError(`'${name}' must be a string`);
     if (Buffer.byteLength(v) > max) throw new FieldError(`'${name}' is longer than ${max} bytes`);
     return v;
   }
 
   int(name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-    const v = this.o[name];
+    const v = this.get(name);
     if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
       throw new FieldError(`'${name}' must be a whole number`);
     }
@@ -43,18 +51,18 @@ export class Fields {
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[]): T {
-    const v = this.o[name];
+    const v = this.get(name);
     const found = allowed.find((a) => a === v);
     if (found === undefined) throw new FieldError(`'${name}' must be one of ${allowed.join(', ')}`);
     return found;
   }
 
   obj(name: string): Fields {
-    return new Fields(this.o[name], `'${name}'`);
+    return new Fields(this.get(name), `'${name}'`);
   }
 
   raw(name: string): unknown {
-    return this.o[name];
+    return this.get(name);
   }
 }
 

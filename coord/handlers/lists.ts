@@ -5,11 +5,9 @@ import type { Coordinator } from '../coordinator.js';
 import type { Answer } from '../dispatch.js';
 import { statusOf, toView, type Job } from '../state.js';
 
-function jobs(coord: Coordinator, keep: (job: Job) => boolean): BatchItem[] {
+function* jobs(coord: Coordinator, keep: (job: Job) => boolean): Generator<BatchItem> {
   const now = Date.now();
-  const items: BatchItem[] = [];
-  for (const job of coord.jobs.values()) if (keep(job)) items.push({ kind: 'job', job: toView(job, now) });
-  return items;
+  for (const job of coord.jobs.values()) if (keep(job)) yield { kind: 'job', job: toView(job, now) };
 }
 
 export function statusAll(coord: Coordinator, req: Extract<Request, { kind: 'status-all' }>): Answer {

@@ -212,13 +212,13 @@ async function droppedWhenUnread(t: Test, c: Coord): Promise<void> {
   const started = Date.now();
   // Writes are not awaited: once dropped, nobody reads the request FIFO and a full pipe
   // would hold the write (and this loop) forever.
-  await waitFor('the coordinator to drop a console that leaves 64 MiB unread', () => {
+  await waitFor('the coordinator to drop a console that leaves its answers unread', () => {
     if (c.log().slice(mark).includes(': dropped,')) return true;
     for (let k = 0; k < 100; k++) hog.request({ kind: 'status-all', id: ++sent, sinceSec: null }).catch(() => undefined);
     return false;
   }, 30_000, 50);
   t.comment(`dropped after ${sent} requests were sent, in ${Date.now() - started} ms`);
-  t.match(c.log().slice(mark), /console \d+: dropped, it left \d+ bytes unread/);
+  t.match(c.log().slice(mark), /console \d+: dropped, it left \d+ (bytes|answers) unread/);
   await waitFor('its FIFOs to be removed', () => !fs.existsSync(hog.replyFifo) && !fs.existsSync(hog.requestFifo));
   t.equal(await c.ok('status 1'), 'JobID 1 Status: Finished', 'others are served');
   assertServing(t, c);
@@ -231,5 +231,5 @@ t.test('many consoles on one coordinator', async (t) => {
   await t.test('consoles that never read, or die unread, do not stall the coordinator', (t) => neverRead(t, c));
   await t.test('a console killed mid-batch blocks nobody and its FIFOs go', (t) => killedMidBatch(t, c));
   await t.test('a one-shot answer reaches a reader that is slow to read it whole', (t) => slowReader(t, c));
-  await t.test('a console that leaves 64 MiB unread is dropped', (t) => droppedWhenUnread(t, c));
+  await t.test('a console that leaves its answers unread is dropped', (t) => droppedWhenUnread(t, c));
 });
