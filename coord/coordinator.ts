@@ -222,6 +222,7 @@ export class Coordinator implements PoolListener {
     const { jobsPool: capacity, outDir, user, graceMs } = this.config;
     const pool = new Pool(this.nextPoolId++, { capacity, outDir, user, graceMs }, this);
     this.pools.set(pool.id, pool);
+    this.record({ r: 'pool', pid: Math.max(pool.pid, 0), state: 'started', at: Date.now() });
     log(`pool ${pool.id} started (pid ${pool.pid})`);
     return pool;
   }
@@ -273,6 +274,7 @@ export class Coordinator implements PoolListener {
     if (this.current === pool) this.current = null;
     if (this.spare === pool) this.spare = null;
     const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code ?? 0}`;
+    this.record({ r: 'pool', pid: Math.max(pool.pid, 0), state: 'ended', at: Date.now(), how });
     if (pool.jobs.size > 0) log(`pool ${pool.id} (pid ${pool.pid}) ${how} with ${pool.jobs.size} job(s) unfinished`);
     for (const jobId of pool.jobs) this.loseJob(jobId, `its pool (pid ${pool.pid}) ${how}`);
     if (this.pools.size === 0) this.allPoolsGone?.();

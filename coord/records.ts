@@ -8,7 +8,9 @@ import type { Job, JobEvent } from './state.js';
 
 export type JournalRecord =
   | { r: 'new'; id: number; cmd: string; at: number }
-  | { r: 'ev'; id: number; ev: JobEvent };
+  | { r: 'ev'; id: number; ev: JobEvent }
+  /** A pool process started or ended (history for people; replay needs only job records). */
+  | { r: 'pool'; pid: number; state: 'started' | 'ended'; at: number; how?: string };
 
 const EVENT_TYPES = ['dispatched', 'started', 'start-failed', 'suspended', 'resumed', 'exited', 'lost', 'cancelled'] as const;
 
@@ -35,8 +37,12 @@ function readEvent(f: Fields): JobEvent {
 export function parseRecord(value: unknown): JournalRecord | { invalid: string } {
   return attempt((): JournalRecord => {
     const f = new Fields(value, 'a journal record');
-    const r = f.oneOf('r', ['new', 'ev'] as const);
+    const r = f.oneOf('r', ['new', 'ev', 'pool'] as const);
     if (r === 'new') return { r, id: f.int('id', 1), cmd: f.str('cmd'), at: f.int('at') };
+    if (r === 'pool') {
+      const rec: JournalRecord = { r, pid: f.int('pid'), state: f.oneOf('state', ['started', 'ended'] as const), at: f.int('at') };
+      return f.has('how') ? { ...rec, how: f.str('how') } : rec;
+    }
     return { r, id: f.int('id', 1), ev: readEvent(f.obj('ev')) };
   });
 }

@@ -31,6 +31,7 @@ export class Replayer {
       this.rejected += 1;
       return;
     }
+    if (rec.r === 'pool') return; // pool history: nothing to rebuild from it
     if (rec.r === 'new') {
       if (this.jobs.has(rec.id)) {
         this.rejected += 1;

@@ -440,6 +440,9 @@ t.test('a torn last journal record is skipped and cut off, never fatal', async (
   const journal = join(s.out, '.jms', 'journal');
   const before = fs.readFileSync(journal);
   t.ok(before.length > 0 && before.at(-1) === 0x0a, 'the journal ends with a whole record');
+  const text = before.toString('utf8');
+  t.match(text, /"r":"pool","pid":\d+,"state":"started"/, 'the pool start is on record');
+  t.match(text, /"r":"pool","pid":\d+,"state":"ended","at":\d+,"how":"exited with code 0"/, 'and its end');
   const torn = 'deadbeef {"r":"new","id":99';
   fs.appendFileSync(journal, torn);
 

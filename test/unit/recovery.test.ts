@@ -50,6 +50,20 @@ t.test('parseRecord: new', async (t) => {
   for (const [name, v] of Object.entries(bad)) t.match(parseRecord(v), { invalid: String }, `invalid: ${name}`);
 });
 
+t.test('parseRecord: pool history, which replay reads past', async (t) => {
+  const started = { r: 'pool', pid: 4242, state: 'started', at: 5 };
+  const ended = { r: 'pool', pid: 4242, state: 'ended', at: 9, how: 'was killed by SIGKILL' };
+  t.strictSame(parseRecord(started), started);
+  t.strictSame(parseRecord(ended), ended);
+  for (const bad of [{ ...started, state: 'paused' }, { ...started, pid: 'x' }, { r: 'pool', state: 'started', at: 5 }]) {
+    t.ok('invalid' in parseRecord(bad), `rejected: ${JSON.stringify(bad)}`);
+  }
+  const rep = replay([started, { r: 'new', id: 1, cmd: 'true', at: 1 }, ended]);
+  t.equal(rep.rejected, 0, 'pool records are not rejected');
+  t.equal(rep.jobs.size, 1);
+  t.equal(rep.nextJobId, 2, 'they do not move job ids');
+});
+
 t.test('parseRecord: ev, valid and invalid for each event type', async (t) => {
   const valid: Record<JobEvent['type'], JobEvent> = {
     dispatched: { type: 'dispatched', poolId: 0 },
