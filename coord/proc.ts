@@ -4,7 +4,9 @@
 import fs from 'node:fs';
 
 export interface ProcInfo {
+  pid: number;
   state: string;
+  ppid: number;
   pgrp: number;
 }
 
@@ -17,7 +19,7 @@ export function procInfo(pid: number): ProcInfo | null {
   }
   // The command name may hold spaces and parentheses: the fields start after the last ')'.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0] ?? 'X', pgrp: Number(fields[2]) };
+  return { pid, state: fields[0] ?? 'X', ppid: Number(fields[1]), pgrp: Number(fields[2]) };
 }
 
 export function isAlive(pid: number): boolean {

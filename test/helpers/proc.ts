@@ -2,31 +2,12 @@
 // linger as a zombie: liveness is the state field of /proc/<pid>/stat, not kill(0).
 
 import fs from 'node:fs';
+import { isAlive, procInfo, type ProcInfo } from '../../coord/proc.js';
 
-export interface ProcStat {
-  pid: number;
-  state: string;
-  ppid: number;
-  pgrp: number;
-}
-
-export function procStat(pid: number): ProcStat | null {
-  let text: string;
-  try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-  // The command name may hold spaces and parentheses: fields start after the last ')'.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { pid, state: fields[0] ?? '?', ppid: Number(fields[1]), pgrp: Number(fields[2]) };
-}
-
-/** Alive means it exists and is neither a zombie (Z) nor dead (X). */
-export function isAlive(pid: number): boolean {
-  const st = procStat(pid);
-  return st !== null && st.state !== 'Z' && st.state !== 'X';
-}
+// The coordinator's own /proc reader, so tests judge liveness exactly as it does.
+export { isAlive };
+export type ProcStat = ProcInfo;
+export const procStat = procInfo;
 
 /** Live (non-zombie) members of a process group. */
 export function groupMembers(pgid: number): ProcStat[] {
