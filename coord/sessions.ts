@@ -97,7 +97,7 @@ class Session {
     reader.on('data', (chunk: Buffer) => {
       for (const frame of decoder.push(chunk)) {
         if (frame.ok) this.handle(frame.value);
-        else this.send([badFrame(0, `The coordinator could not read a request: ${frame.error}.`)]);
+        else this.send(badFrame(0, `The coordinator could not read a request: ${frame.error}.`));
       }
     });
     reader.on('end', () => this.close());
@@ -119,7 +119,7 @@ class Session {
   private handle(value: unknown): void {
     const req = parseRequest(value);
     if ('invalid' in req) {
-      this.send([badFrame(idOf(value), `The coordinator refused a request: ${req.invalid}.`)]);
+      this.send(badFrame(idOf(value), `The coordinator refused a request: ${req.invalid}.`));
       return;
     }
     this.waiting += 1;
@@ -134,10 +134,13 @@ class Session {
   private answer(id: number, answer: Answer): void {
     if ('reply' in answer) {
       this.waiting -= 1;
-      this.send([answer.reply], answer.after);
+      this.send(answer.reply, answer.after);
       return;
     }
-    this.batches = this.batches.then(() => this.stream(id, answer.items)).finally(() => (this.waiting -= 1));
+    this.batches = this.batches
+      .then(() => this.stream(id, answer.items))
+      .catch((err: unknown) => log(`console ${this.hello.pid}: a batch answer failed: ${describe(err)}`))
+      .finally(() => (this.waiting -= 1));
   }
 
   /**
@@ -172,20 +175,13 @@ class Session {
     });
   }
 
-  private send(frames: readonly object[], after?: () => void): void {
+  /** Writes one single answer; `after` runs once it is out (or the console is gone). */
+  private send(reply: Reply, after?: () => void): void {
     if (this.closed) {
       after?.();
       return;
     }
-    let chunk = '';
-    for (const frame of frames) {
-      chunk += encode(frame);
-      if (chunk.length >= WRITE_CHUNK) {
-        this.writer.write(chunk);
-        chunk = '';
-      }
-    }
-    this.writer.write(chunk, () => after?.());
+    this.writer.write(encode(reply), () => after?.());
     if (this.writer.writableLength > MAX_UNREAD_BYTES) {
       log(`console ${this.hello.pid}: dropped, it left ${this.writer.writableLength} bytes unread`);
       this.close();
