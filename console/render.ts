@@ -2,14 +2,14 @@
 // a no-op unless stdout is a terminal and NO_COLOR is unset.
 
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { JobView, Reply, RequestKind } from '../protocol/messages.js';
+import { jobFailed, type JobBrief, type JobView, type Reply, type RequestKind } from '../protocol/messages.js';
 
 export function makePaint(isTty: boolean): ChalkInstance {
   const off = !isTty || (process.env['NO_COLOR'] ?? '') !== '';
   return new Chalk({ level: off ? 0 : 1 });
 }
 
-function statusWord(job: JobView, paint: ChalkInstance, secWord: 'seconds' | 'sec'): string {
+function statusWord(job: JobBrief, paint: ChalkInstance, secWord: 'seconds' | 'sec'): string {
   switch (job.status) {
     case 'active':
       return paint.cyan(`Active (running for ${job.runningForSec ?? 0} ${secWord})`);
@@ -17,11 +17,13 @@ function statusWord(job: JobView, paint: ChalkInstance, secWord: 'seconds' | 'se
       return paint.yellow('Suspended');
     case 'queued':
       return paint.dim('Queued');
-    case 'finished': {
-      const ok = job.result?.kind === 'exited' && job.result.code === 0;
-      return ok ? paint.green('Finished') : paint.red('Finished');
-    }
+    case 'finished':
+      return job.failed ? paint.red('Finished') : paint.green('Finished');
   }
+}
+
+function brief(view: JobView): JobBrief {
+  return { jobId: view.jobId, status: view.status, runningForSec: view.runningForSec, failed: jobFailed(view.result) };
 }
 
 const HEADERS: Partial<Record<RequestKind, string>> = {
@@ -51,7 +53,7 @@ export function renderSingle(reply: Reply, paint: ChalkInstance): string {
     case 'queued':
       return `JobID: ${reply.jobId}, ${paint.dim(`Queued (position ${reply.position})`)}`;
     case 'status':
-      return `JobID ${reply.job.jobId} Status: ${statusWord(reply.job, paint, 'seconds')}`;
+      return `JobID ${reply.job.jobId} Status: ${statusWord(brief(reply.job), paint, 'seconds')}`;
     case 'signalled':
       return `Sent ${reply.action} signal to JobID ${reply.jobId}`;
     case 'served':

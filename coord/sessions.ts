@@ -5,7 +5,7 @@
 
 import fs from 'node:fs';
 import net from 'node:net';
-import { LineDecoder, encode } from '../protocol/codec.js';
+import { LineDecoder, encode, encodeItem } from '../protocol/codec.js';
 import { openOwnFifo, removeFifo } from '../protocol/fifo.js';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION, type BatchItem, type Hello, type Reply, type Welcome } from '../protocol/messages.js';
 import { parseRequest } from '../protocol/parse.js';
@@ -152,15 +152,21 @@ class Session {
     let chunk = '';
     for (const item of items) {
       if (this.closed) return;
-      chunk += encode({ ...item, id });
+      chunk += encodeItem(item, id);
       count += 1;
       if (chunk.length < WRITE_CHUNK) continue;
-      if (this.writer.writableLength > STREAM_HIGH_WATER) await this.drained();
-      if (this.closed) return;
-      this.writer.write(chunk);
+      if (!(await this.writeWhenRoom(chunk))) return;
       chunk = '';
     }
-    if (!this.closed) this.writer.write(chunk + encode({ kind: 'end', id, count } satisfies Reply));
+    await this.writeWhenRoom(chunk + encode({ kind: 'end', id, count } satisfies Reply));
+  }
+
+  /** Writes once the console has read all but STREAM_HIGH_WATER; false if it is gone. */
+  private async writeWhenRoom(data: string): Promise<boolean> {
+    if (this.writer.writableLength > STREAM_HIGH_WATER) await this.drained();
+    if (this.closed) return false;
+    this.writer.write(data);
+    return true;
   }
 
   private drained(): Promise<void> {

@@ -2,7 +2,7 @@
 // `step(state, event)` which returns the next state or an `{ illegal }` value. Time
 // comes in with the events, so this is tested without clocks or processes.
 
-import type { JobResult, JobStatus, JobView } from '../protocol/messages.js';
+import { jobFailed, type JobBrief, type JobResult, type JobStatus, type JobView } from '../protocol/messages.js';
 
 export interface Started {
   poolId: number;
@@ -107,17 +107,33 @@ export function inProgress(state: JobState): boolean {
   return state.tag !== 'finished';
 }
 
+/** Whole seconds since the start for a job under way; 0 while starting; else null. */
+function runningFor(s: JobState, now: number): number | null {
+  if (s.tag === 'running' || s.tag === 'suspended') return Math.max(0, Math.floor((now - s.startedAt) / 1000));
+  return s.tag === 'starting' ? 0 : null;
+}
+
 export function toView(job: Job, now: number): JobView {
   const s = job.state;
   const started = s.tag === 'running' || s.tag === 'suspended' ? s : s.tag === 'finished' ? s.started : null;
-  const live = s.tag === 'running' || s.tag === 'suspended';
   return {
     jobId: job.id,
     status: statusOf(s),
     command: job.command,
     pid: started?.pid ?? null,
-    runningForSec: live ? Math.max(0, Math.floor((now - s.startedAt) / 1000)) : s.tag === 'starting' ? 0 : null,
+    runningForSec: runningFor(s, now),
     submittedAt: job.submittedAt,
     result: s.tag === 'finished' ? s.result : null,
+  };
+}
+
+/** The short form that list answers carry. */
+export function toBrief(job: Job, now: number): JobBrief {
+  const s = job.state;
+  return {
+    jobId: job.id,
+    status: statusOf(s),
+    runningForSec: runningFor(s, now),
+    failed: s.tag === 'finished' && jobFailed(s.result),
   };
 }

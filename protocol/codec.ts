@@ -4,6 +4,7 @@
 // value, never as a throw.
 
 import { TextDecoder } from 'node:util';
+import type { BatchItem } from './messages.js';
 
 export type Decoded =
   | { ok: true; value: unknown }
@@ -14,6 +15,17 @@ export const EMPTY_FRAME = 'empty frame';
 
 export function encode(message: object): string {
   return `${JSON.stringify(message)}\n`;
+}
+
+/**
+ * One item of a batch answer as a frame. Job items have a fixed shape of numbers,
+ * booleans and one of four status words, so nothing needs escaping: they are written
+ * directly, which makes a 100,000-job status-all several times cheaper to produce.
+ */
+export function encodeItem(item: BatchItem, id: number): string {
+  if (item.kind === 'pool') return encode({ ...item, id });
+  const j = item.job;
+  return `{"kind":"job","id":${id},"job":{"jobId":${j.jobId},"status":"${j.status}","runningForSec":${j.runningForSec},"failed":${j.failed}}}\n`;
 }
 
 export class LineDecoder {

@@ -50,7 +50,7 @@ export class Fields {
     return this.has(name) ? this.str(name) : null;
   }
 
-  oneOf<T extends string>(name: string, allowed: readonly T[]): T {
+  oneOf<T extends string | boolean>(name: string, allowed: readonly T[]): T {
     const v = this.get(name);
     const found = allowed.find((a) => a === v);
     if (found === undefined) throw new FieldError(`'${name}' must be one of ${allowed.join(', ')}`);

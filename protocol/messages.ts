@@ -46,6 +46,11 @@ export type JobResult =
   | { kind: 'lost'; reason: string }
   | { kind: 'cancelled'; reason: string };
 
+/** Finished otherwise than with exit code 0 (failed, killed, lost, never started). */
+export function jobFailed(result: JobResult | null): boolean {
+  return result !== null && !(result.kind === 'exited' && result.code === 0);
+}
+
 export interface JobView {
   jobId: number;
   status: JobStatus;
@@ -56,6 +61,16 @@ export interface JobView {
   runningForSec: number | null;
   submittedAt: number;
   result: JobResult | null;
+}
+
+/** What a list answer says of each job: enough for its line and its colour. */
+export interface JobBrief {
+  jobId: number;
+  status: JobStatus;
+  /** Whole seconds the job has been running (active and suspended jobs). */
+  runningForSec: number | null;
+  /** Finished, but not with exit code 0 (failed, killed, lost, never started). */
+  failed: boolean;
 }
 
 export interface PoolView {
@@ -95,10 +110,10 @@ export type Reply =
   | { kind: 'status'; id: number; job: JobView }
   | { kind: 'signalled'; id: number; jobId: number; action: 'suspend' | 'resume' }
   | { kind: 'served'; id: number; served: number; inProgress: number }
-  | { kind: 'job'; id: number; job: JobView }
+  | { kind: 'job'; id: number; job: JobBrief }
   | { kind: 'pool'; id: number; pool: PoolView }
   | { kind: 'end'; id: number; count: number }
   | { kind: 'error'; id: number; code: ErrorCode; message: string };
 
 /** A batch answer, before it is framed. */
-export type BatchItem = { kind: 'job'; job: JobView } | { kind: 'pool'; pool: PoolView };
+export type BatchItem = { kind: 'job'; job: JobBrief } | { kind: 'pool'; pool: PoolView };

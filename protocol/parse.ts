@@ -6,6 +6,7 @@ import { attempt, FieldError, Fields } from './fields.js';
 import {
   MAX_COMMAND_BYTES,
   type Hello,
+  type JobBrief,
   type JobResult,
   type JobView,
   type PoolView,
@@ -100,6 +101,15 @@ function readJob(f: Fields): JobView {
   };
 }
 
+function readBrief(f: Fields): JobBrief {
+  return {
+    jobId: f.int('jobId', 1),
+    status: f.oneOf('status', ['queued', 'active', 'suspended', 'finished'] as const),
+    runningForSec: f.intOrNull('runningForSec'),
+    failed: f.oneOf('failed', [true, false] as const),
+  };
+}
+
 function readPool(f: Fields): PoolView {
   return { pid: f.int('pid', 1), jobs: f.int('jobs') };
 }
@@ -121,7 +131,7 @@ export function parseReply(value: unknown): Parsed<Reply> {
       case 'status':
         return { kind, id, job: readJob(f.obj('job')) };
       case 'job':
-        return { kind, id, job: readJob(f.obj('job')) };
+        return { kind, id, job: readBrief(f.obj('job')) };
       case 'signalled':
         return { kind, id, jobId: f.int('jobId', 1), action: f.oneOf('action', ['suspend', 'resume'] as const) };
       case 'served':

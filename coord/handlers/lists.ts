@@ -3,11 +3,11 @@
 import type { BatchItem, JobStatus, Request } from '../../protocol/messages.js';
 import type { Coordinator } from '../coordinator.js';
 import type { Answer } from '../dispatch.js';
-import { statusOf, toView, type Job } from '../state.js';
+import { statusOf, toBrief, type Job } from '../state.js';
 
 function* jobs(coord: Coordinator, keep: (job: Job) => boolean): Generator<BatchItem> {
   const now = Date.now();
-  for (const job of coord.jobs.values()) if (keep(job)) yield { kind: 'job', job: toView(job, now) };
+  for (const job of coord.jobs.values()) if (keep(job)) yield { kind: 'job', job: toBrief(job, now) };
 }
 
 export function statusAll(coord: Coordinator, req: Extract<Request, { kind: 'status-all' }>): Answer {

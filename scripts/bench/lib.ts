@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import { Connection, type DistributiveOmit } from '../../console/connection.js';
-import type { JobView, PoolView, Reply, Request } from '../../protocol/messages.js';
+import type { JobBrief, PoolView, Reply, Request } from '../../protocol/messages.js';
 
 /** The project folder (this file is dist/scripts/bench/lib.js once compiled). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -208,8 +208,8 @@ export async function ask(conn: Connection, body: Body, timeoutMs = 30_000, onIt
 }
 
 /** A batch request's items (jobs or pools). */
-export async function batch(conn: Connection, body: Body, timeoutMs = 60_000): Promise<{ jobs: JobView[]; pools: PoolView[] }> {
-  const jobs: JobView[] = [];
+export async function batch(conn: Connection, body: Body, timeoutMs = 60_000): Promise<{ jobs: JobBrief[]; pools: PoolView[] }> {
+  const jobs: JobBrief[] = [];
   const pools: PoolView[] = [];
   const last = await ask(conn, body, timeoutMs, (r) => {
     if (r.kind === 'job') jobs.push(r.job);

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { JobView } from '../../protocol/messages.js';
+import type { JobBrief } from '../../protocol/messages.js';
 import {
   BASELINE_JS, batch, CONSOLE_JS, COORD_JS, exitWithin, median, message, now, progress, run, spawnTracked, startCoord, stopCoord,
   tail, tempDir, type Coord,
@@ -28,8 +28,8 @@ async function waitAllFinished(conn: Coord['conn'], n: number, deadline: number)
     if (active.jobs.length === 0) {
       const finished = await batch(conn, { kind: 'show-finished' });
       if (finished.jobs.length >= n) {
-        const bad = finished.jobs.filter((j: JobView) => !(j.result?.kind === 'exited' && j.result.code === 0));
-        if (bad.length > 0) throw new Error(`${bad.length} job(s) did not exit 0, e.g. ${JSON.stringify(bad[0]?.result)}`);
+        const bad = finished.jobs.filter((j: JobBrief) => j.failed);
+        if (bad.length > 0) throw new Error(`${bad.length} job(s) did not exit 0, e.g. JobID ${bad[0]?.jobId}`);
         return { at: seen, polls };
       }
     }

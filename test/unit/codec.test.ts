@@ -2,7 +2,7 @@
 // frames split anywhere (also inside a multi-byte character), and bad frames as values.
 
 import t from 'tap';
-import { encode, LineDecoder, type Decoded } from '../../protocol/codec.js';
+import { encode, encodeItem, LineDecoder, type Decoded } from '../../protocol/codec.js';
 
 const MAX = 64;
 
@@ -267,4 +267,21 @@ t.test('errors are non-empty strings', async (t) => {
 t.test('a CRLF frame still decodes (\\r is JSON whitespace)', async (t) => {
   const d = new LineDecoder(MAX);
   t.strictSame(d.push(Buffer.from('{"n":1}\r\n')), [{ ok: true, value: { n: 1 } }]);
+});
+
+t.test('encodeItem writes exactly what encode would, for every shape of job brief', async (t) => {
+  const briefs = [
+    { jobId: 1, status: 'active', runningForSec: 0, failed: false },
+    { jobId: 22, status: 'suspended', runningForSec: 3600, failed: false },
+    { jobId: 333, status: 'queued', runningForSec: null, failed: false },
+    { jobId: 4444, status: 'finished', runningForSec: null, failed: true },
+  ] as const;
+  for (const job of briefs) {
+    const line = encodeItem({ kind: 'job', job }, 17);
+    t.equal(line, encode({ kind: 'job', id: 17, job }), `job ${job.jobId}: the same bytes as encode`);
+    t.strictSame(JSON.parse(line), { kind: 'job', id: 17, job }, `job ${job.jobId}: round trip`);
+    t.ok(line.endsWith('}\n') && line.indexOf('\n') === line.length - 1, 'one line');
+  }
+  const pool = { kind: 'pool', pool: { pid: 99, jobs: 2 } } as const;
+  t.strictSame(JSON.parse(encodeItem(pool, 3)), { ...pool, id: 3 }, 'pool items go through encode');
 });

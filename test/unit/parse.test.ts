@@ -204,6 +204,7 @@ const runningJob = {
 const queuedJob = {
   jobId: 4, status: 'queued', command: 'true', pid: null, runningForSec: null, submittedAt: 1700000000001, result: null,
 };
+const runningBrief = { jobId: 3, status: 'active', runningForSec: 12, failed: false };
 const results = [
   { kind: 'exited', code: 0 },
   { kind: 'exited', code: 255 },
@@ -222,8 +223,9 @@ t.test('parseReply: every kind, valid', async (t) => {
     { kind: 'signalled', id: 4, jobId: 3, action: 'suspend' },
     { kind: 'signalled', id: 5, jobId: 3, action: 'resume' },
     { kind: 'served', id: 6, served: 10, inProgress: 0 },
-    { kind: 'job', id: 7, job: runningJob },
-    { kind: 'job', id: 7, job: { ...runningJob, status: 'suspended' } },
+    { kind: 'job', id: 7, job: runningBrief },
+    { kind: 'job', id: 7, job: { ...runningBrief, status: 'suspended' } },
+    { kind: 'job', id: 7, job: { jobId: 4, status: 'finished', runningForSec: null, failed: true } },
     { kind: 'pool', id: 8, pool: { pid: 555, jobs: 0 } },
     { kind: 'end', id: 9, count: 0 },
     { kind: 'error', id: 10, code: 'E_UNKNOWN_JOB', message: "There is no job with JobID 9; 'status-all' lists the known jobs." },
@@ -239,13 +241,12 @@ t.test('parseReply: every kind, valid', async (t) => {
 t.test('parseReply: nested job views and results', async (t) => {
   for (const result of results) {
     const job = { ...runningJob, status: 'finished', runningForSec: null, result };
-    t.strictSame(parseReply({ kind: 'job', id: 1, job }), { kind: 'job', id: 1, job }, `finished job, ${result.kind}`);
     t.strictSame(parseReply({ kind: 'status', id: 1, job }), { kind: 'status', id: 1, job }, `status, ${result.kind}`);
   }
   // Missing optional-as-null fields come back as null.
   const sparse = { jobId: 5, status: 'queued', command: 'x', submittedAt: 0 };
-  t.strictSame(parseReply({ kind: 'job', id: 1, job: sparse }),
-    { kind: 'job', id: 1, job: { ...sparse, pid: null, runningForSec: null, result: null } }, 'missing nullables → null');
+  t.strictSame(parseReply({ kind: 'status', id: 1, job: sparse }),
+    { kind: 'status', id: 1, job: { ...sparse, pid: null, runningForSec: null, result: null } }, 'missing nullables → null');
 
   const bad: readonly [string, unknown][] = [
     ['job not an object', 'job 3'],
@@ -263,12 +264,18 @@ t.test('parseReply: nested job views and results', async (t) => {
     ['signalled without signal', { ...runningJob, result: { kind: 'signalled' } }],
     ['lost without reason', { ...runningJob, result: { kind: 'lost' } }],
   ];
-  for (const [name, job] of bad) {
-    rejects(t, parseReply({ kind: 'job', id: 1, job }), `job: ${name}`);
-    rejects(t, parseReply({ kind: 'status', id: 1, job }), `status: ${name}`);
-  }
-  t.match(rejects(t, parseReply({ kind: 'job', id: 1, job: { ...runningJob, status: 'running' } }), 'status'), /'status'/,
+  for (const [name, job] of bad) rejects(t, parseReply({ kind: 'status', id: 1, job }), `status: ${name}`);
+  t.match(rejects(t, parseReply({ kind: 'status', id: 1, job: { ...runningJob, status: 'running' } }), 'status'), /'status'/,
     'names the status field');
+  // List items carry the brief form: id, status, seconds, and whether it failed.
+  const badBriefs: readonly [string, unknown][] = [
+    ['jobId 0', { ...runningBrief, jobId: 0 }],
+    ['unknown status', { ...runningBrief, status: 'running' }],
+    ['failed missing', { jobId: 3, status: 'active', runningForSec: 1 }],
+    ['failed not a boolean', { ...runningBrief, failed: 'no' }],
+    ['negative runningForSec', { ...runningBrief, runningForSec: -1 }],
+  ];
+  for (const [name, job] of badBriefs) rejects(t, parseReply({ kind: 'job', id: 1, job }), `job: ${name}`);
   t.match(rejects(t, parseReply({ kind: 'job', id: 1 }), 'no job'), /'job'/, 'a missing job names the field');
 });
 

@@ -8,6 +8,7 @@ import {
   isIllegal,
   statusOf,
   step,
+  toBrief,
   toView,
   type Illegal,
   type Job,
@@ -237,4 +238,21 @@ t.test('pid is null until started and kept after finished', async (t) => {
   t.equal(toView(job(s), 0).pid, 77, 'suspended');
   s = must(step(s, { type: 'exited', code: null, signal: 'SIGKILL', at: 2 }));
   t.equal(toView(job(s), 0).pid, 77, 'finished');
+});
+
+t.test('toBrief: what list answers carry, and that it agrees with toView', async (t) => {
+  const now = 52_400;
+  for (const [tag, state] of Object.entries(STATES)) {
+    const v = toView(job(state), now);
+    const b = toBrief(job(state), now);
+    t.strictSame(b, { jobId: v.jobId, status: v.status, runningForSec: v.runningForSec, failed: false }, `${tag}`);
+  }
+  const ended = (result: Extract<JobState, { tag: 'finished' }>['result']): boolean =>
+    toBrief(job({ tag: 'finished', started: null, endedAt: 1, result }), now).failed;
+  t.equal(ended({ kind: 'exited', code: 0 }), false, 'exit 0 is a success');
+  t.equal(ended({ kind: 'exited', code: 2 }), true, 'exit 2 failed');
+  t.equal(ended({ kind: 'signalled', signal: 'SIGKILL' }), true, 'killed');
+  t.equal(ended({ kind: 'lost', reason: 'x' }), true, 'lost');
+  t.equal(ended({ kind: 'start-failed', reason: 'x' }), true, 'never started');
+  t.equal(ended({ kind: 'cancelled', reason: 'x' }), true, 'cancelled');
 });
