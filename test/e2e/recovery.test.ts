@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { CONSOLE, COORD, jobDirs, run, submitted, testEnv, waitGone, type RunResult } from '../helpers/coord.js';
+import { CONSOLE, COORD, jobDirs, run, stopOnTeardown, submitted, testEnv, waitGone, type RunResult } from '../helpers/coord.js';
 import { allStopped, groupMembers, isAlive, procStat } from '../helpers/proc.js';
 import { connectRaw, type RawClient } from '../helpers/raw-client.js';
 import { waitFor } from '../helpers/wait.js';
@@ -106,15 +106,7 @@ function spawnCoord(t: Test, s: Site, over: { out?: string; jmsIn?: string; jmsO
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
-  t.teardown(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 10_000)));
-    const stopped = await Promise.race([exited.then(() => true), late]);
-    clearTimeout(timer);
-    if (!stopped) child.kill('SIGKILL');
-  });
+  stopOnTeardown(t, child, exited);
   return { child, pid: child.pid ?? -1, log: () => log, exited };
 }
 

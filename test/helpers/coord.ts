@@ -105,8 +105,18 @@ export async function startCoord(t: Test, opts: CoordOptions = {}): Promise<Coor
     },
     exited: () => ended,
   };
-  // SIGTERM takes the shutdown path and needs no FIFO: tap may have removed the test
-  // directory (and the FIFOs in it) before this teardown runs.
+  stopOnTeardown(t, child, ended);
+  await waitFor('the coordinator to serve', () => log.includes('serving on') || child.exitCode !== null);
+  if (child.exitCode !== null) throw new Error(`jms_coord exited ${child.exitCode}: ${log}`);
+  return c;
+}
+
+/**
+ * At teardown, a coordinator still running gets SIGTERM (the shutdown path, which needs
+ * no FIFO: tap may already have removed the test directory and the FIFOs in it), and
+ * SIGKILL if it has not ended 10 s later.
+ */
+export function stopOnTeardown(t: Test, child: ChildProcess, ended: Promise<unknown>): void {
   t.teardown(async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
@@ -116,9 +126,6 @@ export async function startCoord(t: Test, opts: CoordOptions = {}): Promise<Coor
     clearTimeout(timer);
     if (!stopped) child.kill('SIGKILL');
   });
-  await waitFor('the coordinator to serve', () => log.includes('serving on') || child.exitCode !== null);
-  if (child.exitCode !== null) throw new Error(`jms_coord exited ${child.exitCode}: ${log}`);
-  return c;
 }
 
 /** Job directories under `out`, by job id. */
