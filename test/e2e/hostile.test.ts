@@ -72,6 +72,24 @@ function fdTargets(pid: number): string[] {
   return out;
 }
 
+/**
+ * The fds `pid` holds, once the list has stayed the same for three reads 100 ms apart (a console
+ * that just ended may still have its session FIFOs open for a moment).
+ */
+async function steadyFds(pid: number, timeoutMs = 10_000): Promise<string> {
+  const read = (): string => fdTargets(pid).sort().join('\n');
+  let last = read();
+  let same = 0;
+  await waitFor('the fd list to hold still', async () => {
+    await delay(100);
+    const now = read();
+    same = now === last ? same + 1 : 0;
+    last = now;
+    return same >= 2;
+  }, timeoutMs).catch(() => undefined);
+  return last;
+}
+
 /** Polls `probe` until it returns `want` or the deadline passes; returns the last value. */
 async function settle<T>(probe: () => T | Promise<T>, want: T, timeoutMs = 5000): Promise<T> {
   let last = await probe();
@@ -630,7 +648,7 @@ t.test(`${FLOOD_FRAMES} hostile frames on jms_in leave the coordinator serving, 
   const listing = (d: string): string[] => fs.readdirSync(d).sort();
   const dirBefore = listing(c.dir);
   const outBefore = listing(c.out);
-  const fds = fdTargets(pid).length;
+  const fds = await steadyFds(pid);
 
   const rnd = prng(SEED);
   const started = Date.now();
@@ -653,7 +671,8 @@ t.test(`${FLOOD_FRAMES} hostile frames on jms_in leave the coordinator serving, 
   t.same(listing(c.dir), dirBefore, `nothing appeared or went in ${c.dir} (no stray FIFO or file)`);
   t.same(listing(c.out), outBefore, `nothing appeared or went in ${c.out}`);
   await noPools(c);
-  t.equal(await settle(() => fdTargets(pid).length, fds), fds, 'the coordinator holds as many fds as before (no leak)');
+  const fdsAfter = await settle(() => fdTargets(pid).sort().join('\n'), fds, 15_000);
+  t.same(fdsAfter.split('\n'), fds.split('\n'), 'the coordinator holds the same fds as before (no leak)');
 
   t.equal(submitted(await c.ok('submit echo after')).jobId, 3, 'a real console submits afterwards');
   await waitFor('job 3 to finish', async () => (await c.ok('status 3')) === 'JobID 3 Status: Finished');
