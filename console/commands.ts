@@ -4,8 +4,21 @@
 
 import { MAX_COMMAND_BYTES, type Request } from '../protocol/messages.js';
 import type { DistributiveOmit } from './connection.js';
+import { DURATION_HELP, parseDuration } from './duration.js';
 
 export type RequestBody = DistributiveOmit<Request, 'id'>;
+
+/** `logs`: the console reads the job's files itself (their path comes from `info`). */
+export interface LogsAction {
+  kind: 'logs';
+  jobId: number;
+  stream: 'stdout' | 'stderr';
+  /** The last this many lines; null: all. */
+  lines: number | null;
+  follow: boolean;
+}
+
+export type Parsed = RequestBody | LogsAction | { error: string };
 
 export interface CommandSpec {
   name: string;
@@ -14,7 +27,7 @@ export interface CommandSpec {
   example: string;
   /** Arguments are job ids (for completion). */
   takesJobId: boolean;
-  parse(rest: string): RequestBody | { error: string };
+  parse(rest: string): Parsed;
 }
 
 function words(rest: string): string[] {
@@ -25,18 +38,141 @@ function jobIdArg(name: string, rest: string): number | { error: string } {
   const args = words(rest);
   if (args.length === 0) return { error: `${name} needs a JobID, e.g. '${name} 3'.` };
   if (args.length > 1) return { error: `${name} takes one JobID, not ${args.length} arguments.` };
-  const [arg = ''] = args;
+  return jobId(args[0] ?? '');
+}
+
+function jobId(arg: string): number | { error: string } {
   if (!/^\d+$/.test(arg) || Number(arg) < 1 || !Number.isSafeInteger(Number(arg))) {
-    return { error: `'${arg}' is not a JobID; JobIDs are whole numbers from 1, as submit prints them.` };
+    return { error: `'${shortArg(arg)}' is not a JobID; JobIDs are whole numbers from 1, as submit prints them.` };
   }
   return Number(arg);
+}
+
+function shortArg(arg: string): string {
+  return arg.length > 40 ? `${arg.slice(0, 40)}…` : arg;
+}
+
+/** The environment a job gets: the console's own. */
+function consoleEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  return env;
+}
+
+function consoleCwd(): string | undefined {
+  try {
+    return process.cwd();
+  } catch {
+    return undefined; // its directory was removed: the job runs in the coordinator's
+  }
+}
+
+/**
+ * submit [--timeout <duration>] [--] <job>: options only before the job; the job starts
+ * at the first word that is not one, or after `--`, and is kept verbatim from there.
+ */
+function parseSubmit(rest: string): Parsed {
+  let text = rest.trim();
+  let timeoutSec: number | undefined;
+  for (;;) {
+    const opt = /^--timeout(?:=|\s+)(\S+)(?:\s+|$)/.exec(text);
+    if (opt !== null) {
+      const sec = parseDuration(opt[1] ?? '');
+      if (sec === null) return { error: `--timeout takes ${DURATION_HELP}, not '${shortArg(opt[1] ?? '')}'.` };
+      timeoutSec = sec;
+      text = text.slice(opt[0].length);
+      continue;
+    }
+    if (/^--timeout$/.test(text)) return { error: `--timeout needs ${DURATION_HELP}, e.g. 'submit --timeout 2h make'.` };
+    const dashes = /^--(?:\s+|$)/.exec(text);
+    if (dashes !== null) {
+      text = text.slice(dashes[0].length);
+      break;
+    }
+    const unknown = /^--\S*/.exec(text);
+    if (unknown !== null) {
+      return { error: `submit has no option '${shortArg(unknown[0])}' (it has --timeout); to run a job that starts with '--', write 'submit -- ${shortArg(text)}'.` };
+    }
+    break;
+  }
+  const command = text.trim();
+  if (command === '') return { error: "submit needs a job to run, e.g. 'submit sleep 10'." };
+  if (Buffer.byteLength(command) > MAX_COMMAND_BYTES) {
+    return { error: `the job is ${Buffer.byteLength(command)} bytes long; the most is ${MAX_COMMAND_BYTES}. Put it in a script and submit that.` };
+  }
+  const body: RequestBody = { kind: 'submit', command, env: consoleEnv() };
+  const cwd = consoleCwd();
+  if (cwd !== undefined) body.cwd = cwd;
+  if (timeoutSec !== undefined) body.timeoutSec = timeoutSec;
+  return body;
+}
+
+function parseLogs(rest: string): Parsed {
+  const args = words(rest);
+  let id: number | null = null;
+  const action: LogsAction = { kind: 'logs', jobId: 0, stream: 'stdout', lines: null, follow: false };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    if (a === '--stderr') action.stream = 'stderr';
+    else if (a === '-f' || a === '--follow') action.follow = true;
+    else if (a === '-n' || a.startsWith('-n')) {
+      const n = a === '-n' ? args[++i] : a.slice(2);
+      if (n === undefined || !/^\d+$/.test(n) || !Number.isSafeInteger(Number(n))) {
+        return { error: `-n takes a number of lines, e.g. 'logs 3 -n 20'.` };
+      }
+      action.lines = Number(n);
+    } else if (a.startsWith('-')) {
+      return { error: `logs has no option '${shortArg(a)}'; it has --stderr, -n <lines> and -f.` };
+    } else {
+      if (id !== null) return { error: 'logs takes one JobID.' };
+      const parsed = jobId(a);
+      if (typeof parsed !== 'number') return parsed;
+      id = parsed;
+    }
+  }
+  if (id === null) return { error: "logs needs a JobID, e.g. 'logs 3' or 'logs 3 -f'." };
+  action.jobId = id;
+  return action;
+}
+
+function parseWait(rest: string): Parsed {
+  const args = words(rest);
+  if (args.length === 1 && args[0] === '--all') return { kind: 'wait', jobIds: 'all' };
+  if (args.length === 0) return { error: "wait needs JobIDs or --all, e.g. 'wait 3 4' or 'wait --all'." };
+  const ids: number[] = [];
+  for (const a of args) {
+    if (a === '--all') return { error: 'wait takes either JobIDs or --all, not both.' };
+    const parsed = jobId(a);
+    if (typeof parsed !== 'number') return parsed;
+    ids.push(parsed);
+  }
+  return { kind: 'wait', jobIds: ids };
+}
+
+function parsePauseAll(rest: string): Parsed {
+  const text = rest.trim();
+  if (text === '') return { kind: 'pause-all', forSec: null };
+  const opt = /^--for(?:=|\s+)(\S+)$/.exec(text);
+  if (opt === null) return { error: `pause-all takes nothing or '--for <duration>' (${DURATION_HELP}), e.g. 'pause-all --for 1h30m'.` };
+  const sec = parseDuration(opt[1] ?? '');
+  if (sec === null) return { error: `--for takes ${DURATION_HELP}, not '${shortArg(opt[1] ?? '')}'.` };
+  return { kind: 'pause-all', forSec: sec };
+}
+
+function flagOnly<K extends 'shutdown' | 'show-finished'>(name: K, flag: string, make: (on: boolean) => RequestBody) {
+  return (rest: string): Parsed => {
+    const args = words(rest);
+    if (args.length === 0) return make(false);
+    if (args.length === 1 && args[0] === flag) return make(true);
+    return { error: `${name} takes nothing or ${flag}, not '${shortArg(rest.trim())}'.` };
+  };
 }
 
 function noArgs(name: string, rest: string, body: RequestBody): RequestBody | { error: string } {
   return words(rest).length === 0 ? body : { error: `${name} takes no arguments.` };
 }
 
-function withJobId(name: 'status' | 'suspend' | 'resume') {
+function withJobId(name: 'status' | 'info' | 'suspend' | 'resume' | 'kill') {
   return (rest: string): RequestBody | { error: string } => {
     const jobId = jobIdArg(name, rest);
     return typeof jobId === 'number' ? { kind: name, jobId } : jobId;
@@ -45,16 +181,9 @@ function withJobId(name: 'status' | 'suspend' | 'resume') {
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
-    name: 'submit', usage: 'submit <job>', summary: 'run a job (a /bin/sh command line) in the next pool with room',
-    example: 'submit make -C sim > build.log', takesJobId: false,
-    parse(rest) {
-      const command = rest.trim();
-      if (command === '') return { error: "submit needs a job to run, e.g. 'submit sleep 10'." };
-      if (Buffer.byteLength(command) > MAX_COMMAND_BYTES) {
-        return { error: `the job is ${Buffer.byteLength(command)} bytes long; the most is ${MAX_COMMAND_BYTES}. Put it in a script and submit that.` };
-      }
-      return { kind: 'submit', command };
-    },
+    name: 'submit', usage: 'submit [--timeout <duration>] [--] <job>',
+    summary: "run a job (a /bin/sh command line) in the console's directory and environment",
+    example: 'submit --timeout 2h make -C sim > build.log', takesJobId: false, parse: parseSubmit,
   },
   {
     name: 'status', usage: 'status <JobID>', summary: 'the state of one job', example: 'status 3',
@@ -69,10 +198,25 @@ export const COMMANDS: readonly CommandSpec[] = [
       if (args.length === 0) return { kind: 'status-all', sinceSec: null };
       const [arg = ''] = args;
       if (args.length > 1 || !/^\d+$/.test(arg) || !Number.isSafeInteger(Number(arg))) {
-        return { error: `status-all takes one duration in whole seconds, e.g. 'status-all 60', not '${rest.trim()}'.` };
+        return { error: `status-all takes one duration in whole seconds, e.g. 'status-all 60', not '${shortArg(rest.trim())}'.` };
       }
       return { kind: 'status-all', sinceSec: Number(arg) };
     },
+  },
+  {
+    name: 'info', usage: 'info <JobID>',
+    summary: 'everything known about a job: command, state, pid, pool, directory, times, exit, timeout, origin',
+    example: 'info 3', takesJobId: true, parse: withJobId('info'),
+  },
+  {
+    name: 'logs', usage: 'logs <JobID> [--stderr] [-n <lines>] [-f]',
+    summary: "a job's output (stdout, or stderr); -n the last lines; -f follow it until the job ends",
+    example: 'logs 3 -n 20 -f', takesJobId: true, parse: parseLogs,
+  },
+  {
+    name: 'wait', usage: 'wait <JobID>… | wait --all',
+    summary: 'return when the jobs have ended; fails (exit status 1) unless all succeeded',
+    example: 'wait 3 4', takesJobId: true, parse: parseWait,
   },
   {
     name: 'show-active', usage: 'show-active', summary: 'the jobs running now', example: 'show-active',
@@ -83,8 +227,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     example: 'show-pools', takesJobId: false, parse: (rest) => noArgs('show-pools', rest, { kind: 'show-pools' }),
   },
   {
-    name: 'show-finished', usage: 'show-finished', summary: 'the jobs that have finished', example: 'show-finished',
-    takesJobId: false, parse: (rest) => noArgs('show-finished', rest, { kind: 'show-finished' }),
+    name: 'show-finished', usage: 'show-finished [--long]',
+    summary: 'the jobs that have finished; --long says how each ended', example: 'show-finished --long',
+    takesJobId: false, parse: flagOnly('show-finished', '--long', (long) => ({ kind: 'show-finished', long })),
+  },
+  {
+    name: 'show-queued', usage: 'show-queued', summary: 'the jobs waiting for room, in the order they will start',
+    example: 'show-queued', takesJobId: false, parse: (rest) => noArgs('show-queued', rest, { kind: 'show-queued' }),
   },
   {
     name: 'suspend', usage: 'suspend <JobID>', summary: "stop a running job and its children (SIGSTOP)",
@@ -95,9 +244,24 @@ export const COMMANDS: readonly CommandSpec[] = [
     takesJobId: true, parse: withJobId('resume'),
   },
   {
-    name: 'shutdown', usage: 'shutdown',
-    summary: 'stop the coordinator: running jobs get SIGTERM, then it answers with a summary',
-    example: 'shutdown', takesJobId: false, parse: (rest) => noArgs('shutdown', rest, { kind: 'shutdown' }),
+    name: 'kill', usage: 'kill <JobID>',
+    summary: 'end a job: SIGTERM to its processes, SIGKILL after the grace; a queued job leaves the queue',
+    example: 'kill 3', takesJobId: true, parse: withJobId('kill'),
+  },
+  {
+    name: 'pause-all', usage: 'pause-all [--for <duration>]',
+    summary: 'hold every running job and start none; with --for, everything resumes by itself',
+    example: 'pause-all --for 1h30m', takesJobId: false, parse: parsePauseAll,
+  },
+  {
+    name: 'resume-all', usage: 'resume-all', summary: 'end pause-all: continue the jobs it held, start jobs again',
+    example: 'resume-all', takesJobId: false, parse: (rest) => noArgs('resume-all', rest, { kind: 'resume-all' }),
+  },
+  {
+    name: 'shutdown', usage: 'shutdown [--drain]',
+    summary: 'stop the coordinator (jobs get SIGTERM) and answer with a summary; --drain lets running jobs finish first',
+    example: 'shutdown --drain', takesJobId: false,
+    parse: flagOnly('shutdown', '--drain', (drain) => ({ kind: 'shutdown', drain })),
   },
 ];
 

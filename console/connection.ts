@@ -114,7 +114,7 @@ export class Connection {
       const id = reply.id === 0 ? (this.pending.keys().next().value ?? 0) : reply.id;
       const waiting = this.pending.get(id);
       if (waiting === undefined) continue;
-      if (reply.kind === 'job' || reply.kind === 'pool') {
+      if (reply.kind === 'job' || reply.kind === 'pool' || reply.kind === 'detail') {
         waiting.onItem(reply);
         continue;
       }

@@ -5,8 +5,11 @@
 // Otherwise: replays the operations file (each command echoed before its answer),
 // then reads standard input: a REPL on a terminal, plain lines otherwise.
 //
+// --json: answers as JSON; -q: submit prints only the JobID, the rest nothing on success.
+//
 // Exit codes: 0 every command succeeded (always 0 after an interactive session),
-// 1 some command failed, 2 usage error, 3 no coordinator or it went away.
+// 1 some command failed (or `wait` saw a job that did not succeed), 2 usage error,
+// 3 no coordinator or it went away.
 
 import fs from 'node:fs';
 import readline from 'node:readline';
@@ -16,7 +19,8 @@ import { JMS_VERSION } from '../protocol/messages.js';
 import { Connection } from './connection.js';
 import { makePaint } from './render.js';
 import { repl } from './repl.js';
-import { exitWhenFlushed, HeldOutput, Shell, stdio, type LineResult } from './shell.js';
+import { errorJson } from './json.js';
+import { exitWhenFlushed, HeldOutput, Shell, stdio, type LineResult, type Mode } from './shell.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -28,7 +32,10 @@ interface Args {
   jmsOut: string;
   ops: string | undefined;
   command: string[];
+  mode: Mode;
 }
+
+let jsonErrors = false;
 
 function parseArgs(argv: string[]): Args | number {
   const program = new Command('jms_console')
@@ -37,6 +44,8 @@ function parseArgs(argv: string[]): Args | number {
     .option('-w, --jms-in <jms_in>', 'FIFO the console writes (the coordinator reads)', 'jms_in')
     .option('-r, --jms-out <jms_out>', 'FIFO the console reads (the coordinator writes)', 'jms_out')
     .option('-o, --operations <file>', 'commands to send first, one per line')
+    .option('--json', 'answers as JSON: one document, or one per line for lists (README: JSON answers)')
+    .option('-q, --quiet', "submit prints only the JobID; other commands print nothing on success")
     .argument('[command...]', 'one command to send, then exit (e.g. submit sleep 10)')
     .passThroughOptions()
     .exitOverride()
@@ -47,8 +56,14 @@ function parseArgs(argv: string[]): Args | number {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     throw err;
   }
-  const o = program.opts<{ jmsIn: string; jmsOut: string; operations?: string }>();
-  return { jmsIn: o.jmsIn, jmsOut: o.jmsOut, ops: o.operations, command: program.args };
+  const o = program.opts<{ jmsIn: string; jmsOut: string; operations?: string; json?: boolean; quiet?: boolean }>();
+  if (o.json === true && o.quiet === true) {
+    process.stderr.write('jms_console: error: --json and --quiet cannot be used together\n');
+    return EXIT_USAGE;
+  }
+  const mode: Mode = o.json === true ? 'json' : o.quiet === true ? 'quiet' : 'text';
+  jsonErrors = mode === 'json';
+  return { jmsIn: o.jmsIn, jmsOut: o.jmsOut, ops: o.operations, command: program.args, mode };
 }
 
 function readOps(file: string): string[] | null {
@@ -103,10 +118,10 @@ async function main(): Promise<number> {
   if (typeof args === 'number') return args;
   const ops = args.ops === undefined ? [] : readOps(args.ops);
   if (ops === null) return EXIT_USAGE;
-  const paint = makePaint(process.stdout.isTTY);
+  const paint = makePaint(process.stdout.isTTY && args.mode === 'text');
   const conn = await Connection.open(args.jmsIn, args.jmsOut);
   const interactive = args.command.length === 0 && process.stdin.isTTY;
-  const shell = new Shell(conn, stdio, paint, interactive);
+  const shell = new Shell(conn, stdio, paint, interactive, args.mode);
   shell.leaveWhenGone();
   if (args.command.length > 0) {
     const result = await shell.run(args.command.join(' '));
@@ -127,7 +142,7 @@ main().then(
   (code) => exitWhenFlushed(code),
   (err: unknown) => {
     if (err instanceof CoordinatorNotRunningError) {
-      process.stderr.write(`jms_console: error: ${err.message}\n`);
+      process.stderr.write(jsonErrors ? `${errorJson('E_NO_COORDINATOR', err.message)}\n` : `jms_console: error: ${err.message}\n`);
       exitWhenFlushed(EXIT_NO_COORDINATOR);
       return;
     }

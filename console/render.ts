@@ -1,12 +1,61 @@
-// The exact text of every answer (SPEC.md §2). Colour only through `paint`, which is
-// a no-op unless stdout is a terminal and NO_COLOR is unset.
+// The exact text of every answer (SPEC.md §2 for the classic ones, README "Commands"
+// for the rest). Colour only through `paint`, which is a no-op unless stdout is a
+// terminal and NO_COLOR is unset.
 
 import { Chalk, type ChalkInstance } from 'chalk';
-import { jobFailed, type JobBrief, type JobView, type Reply, type RequestKind } from '../protocol/messages.js';
+import { outcomeOf, type JobBrief, type JobResult, type JobView, type Reply, type RequestKind } from '../protocol/messages.js';
+import { formatDuration } from './duration.js';
 
 export function makePaint(isTty: boolean): ChalkInstance {
   const off = !isTty || (process.env['NO_COLOR'] ?? '') !== '';
   return new Chalk({ level: off ? 0 : 1 });
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** Local time as YYYY-MM-DD HH:MM:SS. */
+export function localTime(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** HH:MM:SS today, the full local time otherwise. */
+function clock(ms: number): string {
+  const full = localTime(ms);
+  return full.slice(0, 10) === localTime(Date.now()).slice(0, 10) ? full.slice(11) : full;
+}
+
+function pauseNote(pause: { until: number | null }): string {
+  return pause.until === null ? 'pause-all, until resume-all' : `pause-all, resumes by itself at ${clock(pause.until)}`;
+}
+
+/** How a finished job ended: its outcome word and the detail that goes with it. */
+export function ending(result: JobResult): { word: string; detail: string; sep: ' ' | ': ' } {
+  const word = outcomeOf(result).replace('-', ' ');
+  switch (result.kind) {
+    case 'exited':
+      return { word, detail: `exit code ${result.code}`, sep: ' ' };
+    case 'signalled':
+      return { word, detail: result.signal, sep: ' ' };
+    case 'timed-out': {
+      const how = result.signal ?? `exit code ${result.code ?? 0}`;
+      return { word: `${word} after ${formatDuration(result.afterSec)}`, detail: how, sep: ' ' };
+    }
+    case 'start-failed':
+    case 'lost':
+    case 'cancelled':
+      return { word, detail: result.reason, sep: ': ' };
+  }
+}
+
+/** `JobID 4 succeeded (exit code 0)`, `JobID 5 failed: <why it could not start>` … */
+export function outcomeLine(jobId: number, result: JobResult | null, paint: ChalkInstance): string {
+  if (result === null) return `JobID ${jobId} has not finished`;
+  const e = ending(result);
+  const word = outcomeOf(result) === 'succeeded' ? paint.green(e.word) : paint.red(e.word);
+  return e.sep === ' ' ? `JobID ${jobId} ${word} (${e.detail})` : `JobID ${jobId} ${word}: ${e.detail}`;
 }
 
 function statusWord(job: JobBrief, paint: ChalkInstance, secWord: 'seconds' | 'sec'): string {
@@ -22,14 +71,53 @@ function statusWord(job: JobBrief, paint: ChalkInstance, secWord: 'seconds' | 's
   }
 }
 
-function brief(view: JobView): JobBrief {
-  return { jobId: view.jobId, status: view.status, runningForSec: view.runningForSec, failed: jobFailed(view.result) };
+export function brief(view: JobView): JobBrief {
+  const outcome = view.result === null ? null : outcomeOf(view.result);
+  return { jobId: view.jobId, status: view.status, runningForSec: view.runningForSec, failed: outcome !== null && outcome !== 'succeeded', outcome };
+}
+
+/** The Status of `status` (classic) and of `info` (`full`: with how it ended). */
+function statusOfView(view: JobView, paint: ChalkInstance, full: boolean): string {
+  const word = statusWord(brief(view), paint, 'seconds');
+  if (view.pause !== null) return `${word} (${pauseNote(view.pause)})`;
+  if (!full || view.result === null) return word;
+  const e = ending(view.result);
+  return e.sep === ' ' ? `${word} (${e.word}, ${e.detail})` : `${word} (${e.word}: ${e.detail})`;
+}
+
+function dash(v: string | number | null): string {
+  return v === null ? '-' : String(v);
+}
+
+/** `info`: one `Field: value` per line, in the README's order. */
+export function infoLines(view: JobView, paint: ChalkInstance): string[] {
+  const r = view.result;
+  const exit = r === null ? '-' : r.kind === 'exited' ? `code ${r.code}` : r.kind === 'signalled' ? `signal ${r.signal}`
+    : r.kind === 'timed-out' ? (r.signal !== null ? `signal ${r.signal}` : `code ${r.code ?? 0}`) : '-';
+  const o = view.origin;
+  const time = (ms: number | null): string => (ms === null ? '-' : localTime(ms));
+  return [
+    `JobID: ${view.jobId}`,
+    `Command: ${view.command}`,
+    `Status: ${statusOfView(view, paint, true)}`,
+    `PID: ${dash(view.pid)}`,
+    `Pool: ${dash(view.poolPid)}`,
+    `Directory: ${dash(view.dir)}`,
+    `Submitted: ${time(view.submittedAt)}`,
+    `Started: ${time(view.startedAt)}`,
+    `Ended: ${time(view.endedAt)}`,
+    `Exit: ${exit}`,
+    `Timeout: ${view.timeoutSec === null ? 'none' : formatDuration(view.timeoutSec)}`,
+    `Working directory: ${dash(view.cwd)}`,
+    `Submitted by: ${o === null ? '-' : `${o.user}@${o.host}, console pid ${o.consolePid}`}`,
+  ];
 }
 
 const HEADERS: Partial<Record<RequestKind, string>> = {
   'show-active': 'Active jobs:',
   'show-pools': 'Pool & NumOfJobs:',
   'show-finished': 'Finished jobs:',
+  'show-queued': 'Queued jobs:',
 };
 
 /** The line shown before a batch's items, if that batch has one. */
@@ -40,12 +128,20 @@ export function batchHeader(kind: RequestKind): string | null {
 /** One line for item number `n` (from 1) of a batch answer to `kind`. */
 export function renderItem(kind: RequestKind, n: number, reply: Reply, paint: ChalkInstance): string {
   if (reply.kind === 'pool') return `${n}. ${reply.pool.pid} ${reply.pool.jobs}`;
+  if (reply.kind === 'detail') {
+    const line = outcomeLine(reply.job.jobId, reply.job.result, paint);
+    return kind === 'wait' ? line : `${n}. ${line}`;
+  }
   if (reply.kind !== 'job') return '';
   if (kind === 'status-all') return `${n}. JobID ${reply.job.jobId} Status: ${statusWord(reply.job, paint, 'sec')}`;
   return `${n}. JobID ${reply.job.jobId}`;
 }
 
-/** The text of a single answer; errors are rendered by the caller. */
+function jobsWord(n: number): string {
+  return n === 1 ? '1 running job' : `${n} running jobs`;
+}
+
+/** The text of a single answer (lines joined by newlines); errors are rendered by the caller. */
 export function renderSingle(reply: Reply, paint: ChalkInstance): string {
   switch (reply.kind) {
     case 'submitted':
@@ -53,12 +149,23 @@ export function renderSingle(reply: Reply, paint: ChalkInstance): string {
     case 'queued':
       return `JobID: ${reply.jobId}, ${paint.dim(`Queued (position ${reply.position})`)}`;
     case 'status':
-      return `JobID ${reply.job.jobId} Status: ${statusWord(brief(reply.job), paint, 'seconds')}`;
+      return `JobID ${reply.job.jobId} Status: ${statusOfView(reply.job, paint, false)}`;
+    case 'info':
+      return infoLines(reply.job, paint).join('\n');
     case 'signalled':
       return `Sent ${reply.action} signal to JobID ${reply.jobId}`;
+    case 'dequeued':
+      return `Removed JobID ${reply.jobId} from the queue`;
+    case 'paused':
+      if (reply.until === null) return `Paused ${jobsWord(reply.jobs)}; no job starts until resume-all`;
+      return `Paused ${jobsWord(reply.jobs)}; everything resumes by itself at ${clock(reply.until)} ` +
+        `(in ${formatDuration((reply.until - Date.now()) / 1000)})`;
+    case 'resumed-all':
+      return `Resumed ${reply.jobs === 1 ? '1 job' : `${reply.jobs} jobs`}; jobs start again`;
     case 'served':
       return `Served ${reply.served} jobs, ${reply.inProgress} were still in progress`;
     case 'job':
+    case 'detail':
     case 'pool':
     case 'end':
     case 'error':

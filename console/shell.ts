@@ -3,12 +3,17 @@
 
 import type { ChalkInstance } from 'chalk';
 import { CoordinatorNotRunningError } from '../protocol/errors.js';
-import { BATCH_REQUESTS, type Reply } from '../protocol/messages.js';
-import { COMMANDS, LOCAL_COMMANDS, findCommand, suggest } from './commands.js';
+import { BATCH_REQUESTS, outcomeOf, type JobView, type Reply } from '../protocol/messages.js';
+import { COMMANDS, LOCAL_COMMANDS, findCommand, suggest, type LogsAction, type RequestBody } from './commands.js';
 import type { Connection } from './connection.js';
+import { errorJson, itemJson, singleJson } from './json.js';
+import { showLogs } from './logs.js';
 import { batchHeader, renderItem, renderSingle } from './render.js';
 
 export type LineResult = 'ok' | 'error' | 'quit' | 'shutdown';
+
+/** text: the answers as people read them; json: as JSON; quiet: only submit's JobID. */
+export type Mode = 'text' | 'json' | 'quiet';
 
 export interface Output {
   out(line: string): void;
@@ -30,6 +35,7 @@ export class Shell {
     private readonly io: Output,
     private readonly paint: ChalkInstance,
     private readonly interactive: boolean,
+    private readonly mode: Mode = 'text',
   ) {}
 
   async run(line: string, io: Output = this.io): Promise<LineResult> {
@@ -48,9 +54,15 @@ export class Shell {
     }
     const body = spec.parse(rest);
     if ('error' in body) return this.fail(body.error, io);
+    if (body.kind === 'logs') return this.logs(body, io);
+    return this.send(body, io);
+  }
+
+  private async send(body: RequestBody, io: Output): Promise<LineResult> {
     const kind = body.kind;
-    const header = batchHeader(kind);
+    const header = this.mode === 'text' ? batchHeader(kind) : null;
     let shown = 0;
+    const details: JobView[] = [];
     const showHeader = (): void => {
       if (header !== null && shown === 0) io.out(header);
     };
@@ -58,27 +70,50 @@ export class Shell {
     this.inFlight += 1;
     try {
       last = await this.conn.request(body, (item) => {
-        showHeader();
+        if (item.kind === 'detail') details.push(item.job);
+        if (this.mode === 'json') io.out(itemJson(item));
+        if (this.mode === 'text') {
+          showHeader();
+          io.out(renderItem(kind, shown + 1, item, this.paint));
+        }
         shown += 1;
-        io.out(renderItem(kind, shown, item, this.paint));
       });
     } catch (err) {
       if (err instanceof CoordinatorNotRunningError) throw err;
-      return this.fail(err instanceof Error ? err.message : String(err), io);
+      return this.fail(err instanceof Error ? err.message : String(err), io, err instanceof RangeError ? 'E_TOO_LARGE' : 'E_INTERNAL');
     } finally {
       this.inFlight -= 1;
     }
     if (last.kind === 'served') this.shutdownAnswered = true;
-    if (last.kind === 'error') return this.fail(last.message, io);
+    if (last.kind === 'error') return this.fail(last.message, io, last.code);
     if (BATCH_REQUESTS.has(kind)) {
-      if (shown === 0) {
+      if (shown === 0 && this.mode === 'text') {
         showHeader();
-        if (this.interactive && header === null) io.out(this.paint.dim('(no jobs)'));
+        if (this.interactive && header === null && kind !== 'wait') io.out(this.paint.dim('(no jobs)'));
+      }
+      if (kind === 'wait') {
+        const bad = details.filter((d) => d.result === null || outcomeOf(d.result) !== 'succeeded').length;
+        if (bad > 0) return this.fail(`${bad} of ${details.length} job${details.length === 1 ? '' : 's'} did not succeed.`, io, 'E_JOB_FAILED');
       }
       return 'ok';
     }
-    io.out(renderSingle(last, this.paint));
+    if (this.mode === 'json') io.out(singleJson(last));
+    else if (this.mode === 'text') io.out(renderSingle(last, this.paint));
+    else if (last.kind === 'submitted' || last.kind === 'queued') io.out(String(last.jobId));
     return last.kind === 'served' ? 'shutdown' : 'ok';
+  }
+
+  private async logs(action: LogsAction, io: Output): Promise<LineResult> {
+    const emit = this.mode === 'json'
+      ? (line: string): void => io.out(JSON.stringify({ jobId: action.jobId, stream: action.stream, line }))
+      : this.mode === 'text' ? (line: string): void => io.out(line) : (): void => undefined;
+    this.inFlight += 1;
+    try {
+      const done = await showLogs(this.conn, action, emit);
+      return done.ok ? 'ok' : this.fail(done.message, io, done.code);
+    } finally {
+      this.inFlight -= 1;
+    }
   }
 
   /**
@@ -111,8 +146,9 @@ export class Shell {
     return 'ok';
   }
 
-  private fail(message: string, io: Output): LineResult {
-    io.err(this.paint.red(`error: ${message}`));
+  private fail(message: string, io: Output, code = 'E_USAGE'): LineResult {
+    if (this.mode === 'json') io.err(errorJson(code, message));
+    else io.err(this.paint.red(`error: ${message}`));
     return 'error';
   }
 }

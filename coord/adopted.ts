@@ -26,6 +26,10 @@ export class Adopted {
     return this.jobs.size;
   }
 
+  ids(): number[] {
+    return [...this.jobs.keys()];
+  }
+
   has(jobId: number): boolean {
     return this.jobs.has(jobId);
   }

@@ -9,16 +9,19 @@ import {
   StorageError,
   UnknownJobError,
 } from '../protocol/errors.js';
-import type { Reply } from '../protocol/messages.js';
+import { createHash } from 'node:crypto';
+import type { Origin, Reply } from '../protocol/messages.js';
+import type { JobSignal } from '../protocol/pool-messages.js';
 import type { PoolEvent } from '../protocol/pool-messages.js';
 import { Adopted, killGroup } from './adopted.js';
 import type { Journal } from './journal.js';
 import { log } from './log.js';
 import { Pool, type PoolListener } from './pools.js';
-import { recordsFor, type JournalRecord } from './records.js';
+import { EndWaiters, JobTimers } from './job-timers.js';
+import { optionsOf, recordsFor, type JournalRecord } from './records.js';
 import { reconcile, type Replayed } from './recovery.js';
 import { decide } from './scheduler.js';
-import { inProgress, isIllegal, step, type Job, type JobEvent } from './state.js';
+import { inProgress, isIllegal, ranMs, step, type Job, type JobEvent, type JobState } from './state.js';
 import { cannotSignal } from './wording.js';
 
 export interface CoordConfig {
@@ -29,6 +32,14 @@ export interface CoordConfig {
   /** How long a pool with quota left may sit idle before it is retired. */
   poolIdleMs: number;
   user: string;
+}
+
+/** What a submit carries besides its command. */
+export interface SubmitOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  timeoutSec?: number;
+  origin?: Origin;
 }
 
 export interface Summary {
@@ -51,6 +62,17 @@ export class Coordinator implements PoolListener {
   private stopping: Promise<Summary> | null = null;
   private allPoolsGone: (() => void) | null = null;
   private readonly adopted = new Adopted((jobId, event) => this.applyById(jobId, event));
+  /** Environments of submitted jobs, by content hash: jobs from one console share one. */
+  private readonly envs = new Map<string, Record<string, string>>();
+  private readonly timeouts = new JobTimers();
+  private readonly killTimers = new JobTimers();
+  private readonly ends = new EndWaiters();
+  /** Jobs killed while their pool was starting them: killed once they start. */
+  private readonly killOnStart = new Set<number>();
+  /** pause-all in force: nothing starts, running jobs are held. */
+  private pause: { until: number | null; timer: NodeJS.Timeout | null } | null = null;
+  /** shutdown --drain under way: resolves once no job is under way. */
+  private drained: (() => void) | null = null;
 
   constructor(
     readonly config: CoordConfig,
@@ -65,6 +87,7 @@ export class Coordinator implements PoolListener {
   restore(replayed: Replayed, probe: Parameters<typeof reconcile>[1]): Record<'requeued' | 'adopted' | 'settled', number> {
     const counts = { requeued: 0, adopted: 0, settled: 0 };
     this.nextJobId = replayed.nextJobId;
+    for (const [key, env] of replayed.envs) this.envs.set(key, env);
     const now = Date.now();
     for (const job of replayed.jobs.values()) {
       this.jobs.set(job.id, job);
@@ -82,8 +105,10 @@ export class Coordinator implements PoolListener {
         this.nextPoolId = Math.max(this.nextPoolId, s.poolId + 1);
         this.adopted.add(job.id, s.pid, s.dir);
         counts.adopted += 1;
+        if (s.tag === 'running') this.armTimeout(job);
       }
     }
+    if (replayed.pause !== null) this.holdPause(replayed.pause.until);
     this.schedule();
     return counts;
   }
@@ -103,12 +128,17 @@ export class Coordinator implements PoolListener {
     return this.queue.indexOf(jobId) + 1;
   }
 
-  async submit(id: number, command: string): Promise<Reply> {
+  async submit(id: number, command: string, options: SubmitOptions = {}): Promise<Reply> {
     if (this.stopping !== null) throw new ShuttingDownError();
+    if (this.drained !== null) throw new ShuttingDownError('The coordinator is draining for shutdown: it lets running jobs finish and takes no new ones.');
     const job: Job = { id: this.nextJobId++, command, submittedAt: Date.now(), state: { tag: 'queued' } };
+    if (options.cwd !== undefined) job.cwd = options.cwd;
+    if (options.timeoutSec !== undefined) job.timeoutSec = options.timeoutSec;
+    if (options.origin !== undefined) job.origin = options.origin;
+    if (options.env !== undefined) job.envId = this.internEnv(options.env);
     // Recorded before it is queued: a job that runs is always a job on record.
     try {
-      await this.journal?.append({ r: 'new', id: job.id, cmd: command, at: job.submittedAt } satisfies JournalRecord);
+      await this.journal?.append({ r: 'new', id: job.id, cmd: command, at: job.submittedAt, ...optionsOf(job) } satisfies JournalRecord);
     } catch (err) {
       throw new StorageError(`JobID ${job.id} was not accepted: the coordinator cannot write its records (${describe(err)}). Free space under ${this.config.outDir} and submit again.`);
     }
@@ -128,6 +158,31 @@ export class Coordinator implements PoolListener {
     return { kind: 'submitted', id, jobId: job.id, pid: outcome.pid };
   }
 
+  /** The environment a job was submitted with, if it was. */
+  envOf(job: Job): Record<string, string> | undefined {
+    return job.envId === undefined ? undefined : this.envs.get(job.envId);
+  }
+
+  /** Keeps one copy of each distinct environment; the journal gets it once. */
+  private internEnv(env: Record<string, string>): string {
+    const key = createHash('sha1').update(JSON.stringify(env)).digest('base64url').slice(0, 20);
+    if (!this.envs.has(key)) {
+      this.envs.set(key, env);
+      this.record({ r: 'env', key, env });
+    }
+    return key;
+  }
+
+  /** Sends a signal to a started job's process group (through its pool, or directly if adopted). */
+  private async signalGroup(job: Job, signal: JobSignal): Promise<string | null> {
+    const s = job.state;
+    if (s.tag !== 'running' && s.tag !== 'suspended') return 'it is not running';
+    if (this.adopted.has(job.id)) return killGroup(s.pid, signal) ? null : 'its process group is gone';
+    const pool = this.pools.get(s.poolId);
+    if (pool === undefined) return 'it has no live pool';
+    return pool.signal(job.id, signal);
+  }
+
   /** Suspends (SIGSTOP) or resumes (SIGCONT) a job's whole process group. */
   async signalJob(jobId: number, action: 'suspend' | 'resume'): Promise<void> {
     if (this.stopping !== null) throw new ShuttingDownError();
@@ -135,30 +190,189 @@ export class Coordinator implements PoolListener {
     const s = job.state;
     const want = action === 'suspend' ? 'running' : 'suspended';
     if (s.tag !== want) throw new IllegalStateError(cannotSignal(jobId, action, s.tag));
-    const signal = action === 'suspend' ? 'SIGSTOP' : 'SIGCONT';
-    const pool = this.pools.get(s.poolId);
-    let error: string | null;
-    if (this.adopted.has(jobId)) error = killGroup(s.pid, signal) ? null : 'its process group is gone';
-    else if (pool === undefined) throw new PoolError(`JobID ${jobId} has no live pool; it cannot be signalled.`);
-    else error = await pool.signal(jobId, signal);
+    const error = await this.signalGroup(job, action === 'suspend' ? 'SIGSTOP' : 'SIGCONT');
     if (job.state.tag === 'finished') throw new IllegalStateError(cannotSignal(jobId, action, 'finished'));
     if (error !== null) throw new PoolError(`Could not ${action} JobID ${jobId}: ${error}.`);
-    const event: JobEvent = action === 'suspend' ? { type: 'suspended', at: Date.now() } : { type: 'resumed' };
+    const event: JobEvent = action === 'suspend' ? { type: 'suspended', at: Date.now() } : { type: 'resumed', at: Date.now() };
     // A concurrent request may have got there first; the signal was sent all the same.
     if (job.state.tag === want) this.apply(job, event);
   }
 
-  /** Shutdown as specified: SIGTERM to the pools, wait until all are gone. */
-  shutdown(): Promise<Summary> {
-    this.stopping ??= this.stop();
+  /**
+   * kill: a queued job leaves the queue; a started one gets SIGTERM (and SIGCONT, so a
+   * suspended one can die), then SIGKILL after the grace. Says which it did.
+   */
+  async kill(jobId: number): Promise<'dequeued' | 'signalled'> {
+    if (this.stopping !== null) throw new ShuttingDownError();
+    const job = this.job(jobId);
+    switch (job.state.tag) {
+      case 'finished':
+        throw new IllegalStateError(`JobID ${jobId} has already finished; there is nothing to kill.`);
+      case 'queued': {
+        const at = this.queue.indexOf(jobId);
+        if (at >= 0) this.queue.splice(at, 1);
+        this.apply(job, { type: 'cancelled', reason: 'killed before it started (removed from the queue)', at: Date.now() });
+        return 'dequeued';
+      }
+      case 'starting':
+        this.killOnStart.add(jobId);
+        return 'signalled';
+      case 'running':
+      case 'suspended': {
+        const error = await this.terminate(job);
+        const ended = (): boolean => job.state.tag === 'finished';
+        if (error !== null && !ended()) throw new PoolError(`Could not kill JobID ${jobId}: ${error}.`);
+        return 'signalled';
+      }
+    }
+  }
+
+  /** SIGTERM and SIGCONT to a job's group now, SIGKILL after the grace if it is still there. */
+  private async terminate(job: Job): Promise<string | null> {
+    const error = await this.signalGroup(job, 'SIGTERM');
+    if (error !== null) return error;
+    if (job.state.tag === 'suspended') {
+      await this.signalGroup(job, 'SIGCONT');
+      if (job.state.tag === 'suspended') this.apply(job, { type: 'resumed', at: Date.now() });
+    }
+    this.killTimers.set(job.id, this.config.graceMs, () => {
+      if (job.state.tag === 'running' || job.state.tag === 'suspended') {
+        log(`JobID ${job.id} outlived its SIGTERM by ${this.config.graceMs} ms: SIGKILL`);
+        void this.signalGroup(job, 'SIGKILL');
+      }
+    });
+    return null;
+  }
+
+  /** Starts (or restarts) the clock of a running job with a timeout: running time only. */
+  private armTimeout(job: Job): void {
+    const s = job.state;
+    if (job.timeoutSec === undefined || s.tag !== 'running' || s.timedOutAt !== undefined) return;
+    const left = job.timeoutSec * 1000 - ranMs(s, Date.now());
+    this.timeouts.set(job.id, left, () => {
+      if (job.state.tag !== 'running' || job.state.timedOutAt !== undefined) return;
+      log(`JobID ${job.id} ran out of its ${job.timeoutSec ?? 0} s timeout: terminating it`);
+      this.apply(job, { type: 'timed-out', at: Date.now() });
+      void this.terminate(job).then((error) => {
+        if (error !== null) log(`JobID ${job.id}: could not terminate it at its timeout: ${error}`);
+      });
+    });
+  }
+
+  /** pause-all: holds every running job (SIGSTOP) and starts nothing until resume-all or `until`. */
+  async pauseAll(forSec: number | null): Promise<{ jobs: number; until: number | null }> {
+    if (this.stopping !== null) throw new ShuttingDownError();
+    const until = forSec === null ? null : Date.now() + forSec * 1000;
+    this.holdPause(until);
+    this.record({ r: 'pause', on: true, until, at: Date.now() });
+    const running = [...this.underWay()].filter((job) => job.state.tag === 'running');
+    const held = await Promise.all(running.map((job) => this.holdForPause(job)));
+    return { jobs: held.filter((ok) => ok).length, until };
+  }
+
+  private holdPause(until: number | null): void {
+    if (this.pause?.timer) clearTimeout(this.pause.timer);
+    const timer = until === null ? null : setTimeout(() => {
+      log('pause-all: its time is up; resuming');
+      this.resumeAll().catch((err: unknown) => log(`pause-all: could not resume: ${describe(err)}`));
+    }, Math.max(0, until - Date.now()));
+    this.pause = { until, timer };
+  }
+
+  private async holdForPause(job: Job): Promise<boolean> {
+    if (job.state.tag !== 'running') return false;
+    const error = await this.signalGroup(job, 'SIGSTOP');
+    if (error !== null) {
+      log(`pause-all: could not hold JobID ${job.id}: ${error}`);
+      return false;
+    }
+    if (job.state.tag !== 'running') return false;
+    this.apply(job, { type: 'suspended', at: Date.now(), by: 'pause' });
+    return true;
+  }
+
+  /** resume-all: continues the jobs pause-all held and lets jobs start again. */
+  async resumeAll(): Promise<number> {
+    if (this.pause === null) throw new IllegalStateError("Nothing is paused; 'pause-all' pauses every running job.");
+    if (this.pause.timer !== null) clearTimeout(this.pause.timer);
+    this.pause = null;
+    this.record({ r: 'pause', on: false, until: null, at: Date.now() });
+    const held = [...this.underWay()].filter((job) => job.state.tag === 'suspended' && job.state.by === 'pause');
+    const resumed = await Promise.all(held.map(async (job) => {
+      const error = await this.signalGroup(job, 'SIGCONT');
+      if (error !== null) log(`resume-all: could not continue JobID ${job.id}: ${error}`);
+      if (error !== null || job.state.tag !== 'suspended') return false;
+      this.apply(job, { type: 'resumed', at: Date.now() });
+      return true;
+    }));
+    this.schedule();
+    return resumed.filter((ok) => ok).length;
+  }
+
+  /** When pause-all holds a job: until when (null: until resume-all); null when it does not. */
+  pauseOf(job: Job): { until: number | null } | null {
+    return job.state.tag === 'suspended' && job.state.by === 'pause' ? { until: this.pause?.until ?? null } : null;
+  }
+
+  /** Jobs started and not ended: those of the live pools, and adopted ones. */
+  private *underWay(): Generator<Job> {
+    for (const pool of this.pools.values()) for (const id of pool.jobs) yield this.job(id);
+    for (const id of this.adopted.ids()) yield this.job(id);
+  }
+
+  private underWayCount(): number {
+    let n = this.adopted.size;
+    for (const pool of this.pools.values()) n += pool.jobs.size;
+    return n;
+  }
+
+  /** The queue, in the order its jobs will start. */
+  queued(): Job[] {
+    return this.queue.map((id) => this.job(id));
+  }
+
+  /** Resolves once each of the jobs has ended; `all`: every job not ended now. */
+  async waitFor(ids: number[] | 'all'): Promise<Job[]> {
+    const jobs = ids === 'all' ? [...this.jobs.values()].filter((j) => inProgress(j.state)) : ids.map((id) => this.job(id));
+    await Promise.all(jobs.filter((j) => inProgress(j.state)).map((j) => this.ends.endOf(j.id)));
+    return jobs;
+  }
+
+  /**
+   * shutdown --drain: takes no new jobs and starts no queued ones; once every running
+   * or suspended job has ended, shuts down as usual. The summary counts from now.
+   */
+  async drain(): Promise<Summary> {
+    if (this.stopping !== null) return this.stopping;
+    const summary = this.summaryNow();
+    if (this.drained === null) {
+      log(`draining: ${this.underWayCount()} job(s) under way; no job starts from now`);
+      await new Promise<void>((resolve) => {
+        this.drained = resolve;
+        this.checkDrained();
+      });
+    }
+    this.stopping ??= this.stop(summary);
     return this.stopping;
   }
 
-  private async stop(): Promise<Summary> {
-    const summary: Summary = {
-      served: this.nextJobId - 1,
-      inProgress: [...this.jobs.values()].filter((j) => inProgress(j.state)).length,
-    };
+  private checkDrained(): void {
+    if (this.drained !== null && this.underWayCount() === 0) this.drained();
+  }
+
+  private summaryNow(): Summary {
+    return { served: this.nextJobId - 1, inProgress: [...this.jobs.values()].filter((j) => inProgress(j.state)).length };
+  }
+
+  /** Shutdown as specified: SIGTERM to the pools, wait until all are gone. */
+  shutdown(): Promise<Summary> {
+    this.stopping ??= this.stop(this.summaryNow());
+    return this.stopping;
+  }
+
+  private async stop(summary: Summary): Promise<Summary> {
+    if (this.pause?.timer) clearTimeout(this.pause.timer);
+    this.timeouts.clearAll();
     const now = Date.now();
     for (const jobId of this.queue.splice(0)) {
       this.apply(this.job(jobId), { type: 'cancelled', reason: 'the coordinator shut down before it started', at: now });
@@ -188,7 +402,7 @@ export class Coordinator implements PoolListener {
       livePools: this.pools.size,
       maxPools: this.config.maxPools,
       jobsPerPool: this.config.jobsPool,
-      frozen: this.stopping !== null,
+      frozen: this.stopping !== null || this.pause !== null || this.drained !== null,
     });
     let dispatched = 0;
     for (const effect of effects) {
@@ -208,8 +422,8 @@ export class Coordinator implements PoolListener {
           const job = this.job(effect.jobId);
           const pool = this.current;
           if (pool === null) break;
-          this.apply(job, { type: 'dispatched', poolId: pool.id });
-          pool.run(job.id, job.command);
+          this.apply(job, { type: 'dispatched', poolId: pool.id, poolPid: pool.pid });
+          pool.run(job.id, job.command, job.cwd, this.envOf(job));
           dispatched += 1;
           break;
         }
@@ -235,10 +449,15 @@ export class Coordinator implements PoolListener {
       case 'bye':
         log(`pool ${pool.id} (pid ${pool.pid}) done after ${event.served} job(s)`);
         return;
-      case 'started':
+      case 'started': {
         this.applyById(event.jobId, { type: 'started', pid: event.pid, dir: event.dir, at: event.at });
         this.startWaiters.get(event.jobId)?.({ pid: event.pid });
+        const job = this.jobs.get(event.jobId);
+        if (job === undefined) break;
+        if (this.killOnStart.delete(job.id)) void this.terminate(job);
+        else if (this.pause !== null) void this.holdForPause(job);
         break;
+      }
       case 'start-failed':
         this.applyById(event.jobId, { type: 'start-failed', reason: event.reason, at: Date.now() });
         pool.jobs.delete(event.jobId);
@@ -301,19 +520,44 @@ export class Coordinator implements PoolListener {
   }
 
   private apply(job: Job, event: JobEvent): void {
-    const next = step(job.state, event);
+    const next = step(job.state, event, job);
     if (isIllegal(next)) {
       log(`JobID ${job.id}: ${next.illegal}`);
       return;
     }
     job.state = next;
     this.record({ r: 'ev', id: job.id, ev: event });
+    this.afterStep(job, next);
+  }
+
+  /** Timers and waiters that follow a job's state. */
+  private afterStep(job: Job, s: JobState): void {
+    if (s.tag === 'running') {
+      if (job.timeoutSec !== undefined) this.armTimeout(job);
+      return;
+    }
+    this.timeouts.clear(job.id);
+    if (s.tag !== 'finished') return;
+    this.killTimers.clear(job.id);
+    this.killOnStart.delete(job.id);
+    this.ends.ended(job.id);
+    // Pool and adopted sets drop the job after this step; check once they have.
+    if (this.drained !== null) queueMicrotask(() => this.checkDrained());
   }
 
   private record(rec: JournalRecord): void {
     if (this.journal === null) return;
     this.journal.append(rec).catch((err: unknown) => log(`cannot write the journal: ${describe(err)}`));
-    this.journal.compactIfGrown(() => [...this.jobs.values()].flatMap(recordsFor), log);
+    this.journal.compactIfGrown(() => this.snapshot(), log);
+  }
+
+  /** The shortest records that rebuild the state: environments, the pause, then the jobs. */
+  private snapshot(): JournalRecord[] {
+    const out: JournalRecord[] = [];
+    for (const [key, env] of this.envs) out.push({ r: 'env', key, env });
+    if (this.pause !== null) out.push({ r: 'pause', on: true, until: this.pause.until, at: Date.now() });
+    for (const job of this.jobs.values()) out.push(...recordsFor(job));
+    return out;
   }
 }
 

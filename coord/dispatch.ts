@@ -5,11 +5,13 @@
 import { JmsError } from '../protocol/errors.js';
 import type { BatchItem, Reply, Request } from '../protocol/messages.js';
 import type { Coordinator } from './coordinator.js';
-import { showActive, showFinished, showPools, statusAll } from './handlers/lists.js';
+import { showActive, showFinished, showPools, showQueued, statusAll } from './handlers/lists.js';
+import { pauseAll, resumeAll } from './handlers/pause.js';
 import { shutdown } from './handlers/shutdown.js';
-import { signal } from './handlers/signal.js';
+import { kill, signal } from './handlers/signal.js';
 import { status } from './handlers/status.js';
 import { submit } from './handlers/submit.js';
+import { wait } from './handlers/wait.js';
 import { log } from './log.js';
 
 export type Answer =
@@ -24,12 +26,13 @@ export interface Context {
   exit: () => void;
 }
 
-function route(ctx: Context, req: Request): Promise<Answer> | Answer {
+function route(ctx: Context, req: Request, consolePid: number): Promise<Answer> | Answer {
   const { coord } = ctx;
   switch (req.kind) {
     case 'submit':
-      return submit(coord, req);
+      return submit(coord, req, consolePid);
     case 'status':
+    case 'info':
       return status(coord, req);
     case 'status-all':
       return statusAll(coord, req);
@@ -38,21 +41,32 @@ function route(ctx: Context, req: Request): Promise<Answer> | Answer {
     case 'show-pools':
       return showPools(coord);
     case 'show-finished':
-      return showFinished(coord);
+      return showFinished(coord, req);
+    case 'show-queued':
+      return showQueued(coord);
     case 'suspend':
     case 'resume':
       return signal(coord, req);
+    case 'kill':
+      return kill(coord, req);
+    case 'wait':
+      return wait(coord, req);
+    case 'pause-all':
+      return pauseAll(coord, req);
+    case 'resume-all':
+      return resumeAll(coord, req);
     case 'shutdown':
       return shutdown(ctx, req);
   }
 }
 
 /** Requests that change state: answered only once the change is on disk. */
-const MUTATING = new Set<Request['kind']>(['submit', 'suspend', 'resume']);
+const MUTATING = new Set<Request['kind']>(['submit', 'suspend', 'resume', 'kill', 'pause-all', 'resume-all']);
 
-export async function dispatch(ctx: Context, req: Request): Promise<Answer> {
+/** Answers one request of the console whose pid is `consolePid`. */
+export async function dispatch(ctx: Context, req: Request, consolePid: number): Promise<Answer> {
   try {
-    const answer = await route(ctx, req);
+    const answer = await route(ctx, req, consolePid);
     if (MUTATING.has(req.kind)) await ctx.coord.durable();
     return answer;
   } catch (err) {

@@ -86,12 +86,15 @@ export class Pool {
     this.send({ kind: 'retire' });
   }
 
-  run(jobId: number, command: string): void {
+  run(jobId: number, command: string, cwd?: string, env?: Record<string, string>): void {
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     this.idleTimer = null;
     this.assigned += 1;
     this.jobs.add(jobId);
-    this.send({ kind: 'run', jobId, command });
+    const run: PoolCommand = { kind: 'run', jobId, command };
+    if (cwd !== undefined) run.cwd = cwd;
+    if (env !== undefined) run.env = env;
+    this.send(run);
   }
 
   signal(jobId: number, signal: JobSignal): Promise<string | null> {

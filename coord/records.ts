@@ -3,22 +3,27 @@
 // A compacted journal is the shortest event history that rebuilds each job's state.
 
 import { Fields, attempt } from '../protocol/fields.js';
-import type { JobResult } from '../protocol/messages.js';
-import type { Job, JobEvent } from './state.js';
+import { readEnv } from '../protocol/parse.js';
+import type { JobResult, Origin } from '../protocol/messages.js';
+import type { Job, JobEvent, JobOptions, Started } from './state.js';
 
 export type JournalRecord =
-  | { r: 'new'; id: number; cmd: string; at: number }
+  | ({ r: 'new'; id: number; cmd: string; at: number } & JobOptions)
+  /** An environment jobs refer to by `envId` (written once per journal file). */
+  | { r: 'env'; key: string; env: Record<string, string> }
+  /** pause-all (on, until a time or null) or its end (off). */
+  | { r: 'pause'; on: boolean; until: number | null; at: number }
   | { r: 'ev'; id: number; ev: JobEvent }
   /** A pool process started or ended (history for people; replay needs only job records). */
   | { r: 'pool'; pid: number; state: 'started' | 'ended'; at: number; how?: string };
 
-const EVENT_TYPES = ['dispatched', 'started', 'start-failed', 'suspended', 'resumed', 'exited', 'lost', 'cancelled'] as const;
+const EVENT_TYPES = ['dispatched', 'started', 'start-failed', 'suspended', 'resumed', 'timed-out', 'exited', 'lost', 'cancelled'] as const;
 
 function readEvent(f: Fields): JobEvent {
   const type = f.oneOf('type', EVENT_TYPES);
   switch (type) {
     case 'dispatched':
-      return { type, poolId: f.int('poolId') };
+      return f.has('poolPid') ? { type, poolId: f.int('poolId'), poolPid: f.int('poolPid') } : { type, poolId: f.int('poolId') };
     case 'started':
       return { type, pid: f.int('pid', 1), dir: f.str('dir'), at: f.int('at') };
     case 'start-failed':
@@ -26,9 +31,11 @@ function readEvent(f: Fields): JobEvent {
     case 'cancelled':
       return { type, reason: f.str('reason'), at: f.int('at') };
     case 'suspended':
-      return { type, at: f.int('at') };
+      return f.has('by') ? { type, at: f.int('at'), by: f.oneOf('by', ['pause'] as const) } : { type, at: f.int('at') };
     case 'resumed':
-      return { type };
+      return f.has('at') ? { type, at: f.int('at') } : { type };
+    case 'timed-out':
+      return { type, at: f.int('at') };
     case 'exited':
       return { type, code: f.intOrNull('code'), signal: f.strOrNull('signal'), at: f.int('at') };
   }
@@ -37,8 +44,12 @@ function readEvent(f: Fields): JobEvent {
 export function parseRecord(value: unknown): JournalRecord | { invalid: string } {
   return attempt((): JournalRecord => {
     const f = new Fields(value, 'a journal record');
-    const r = f.oneOf('r', ['new', 'ev', 'pool'] as const);
-    if (r === 'new') return { r, id: f.int('id', 1), cmd: f.str('cmd'), at: f.int('at') };
+    const r = f.oneOf('r', ['new', 'ev', 'pool', 'env', 'pause'] as const);
+    if (r === 'new') return readNew(f);
+    if (r === 'env') {
+      return { r, key: f.str('key'), env: readEnv(f.raw('env')) };
+    }
+    if (r === 'pause') return { r, on: f.oneOf('on', [true, false] as const), until: f.intOrNull('until'), at: f.int('at') };
     if (r === 'pool') {
       const rec: JournalRecord = { r, pid: f.int('pid'), state: f.oneOf('state', ['started', 'ended'] as const), at: f.int('at') };
       return f.has('how') ? { ...rec, how: f.str('how') } : rec;
@@ -47,12 +58,37 @@ export function parseRecord(value: unknown): JournalRecord | { invalid: string }
   });
 }
 
+function readNew(f: Fields): JournalRecord {
+  const rec: JournalRecord & { r: 'new' } = { r: 'new', id: f.int('id', 1), cmd: f.str('cmd'), at: f.int('at') };
+  if (f.has('cwd')) rec.cwd = f.str('cwd');
+  if (f.has('envId')) rec.envId = f.str('envId');
+  if (f.has('timeoutSec')) rec.timeoutSec = f.int('timeoutSec', 1);
+  if (f.has('origin')) {
+    const o = f.obj('origin');
+    const origin: Origin = { user: o.str('user'), host: o.str('host'), consolePid: o.int('consolePid') };
+    rec.origin = origin;
+  }
+  return rec;
+}
+
+/** The options part of a job, as a `new` record carries them. */
+export function optionsOf(job: JobOptions): JobOptions {
+  const o: JobOptions = {};
+  if (job.cwd !== undefined) o.cwd = job.cwd;
+  if (job.envId !== undefined) o.envId = job.envId;
+  if (job.timeoutSec !== undefined) o.timeoutSec = job.timeoutSec;
+  if (job.origin !== undefined) o.origin = job.origin;
+  return o;
+}
+
 function endEvent(result: JobResult, at: number): JobEvent {
   switch (result.kind) {
     case 'exited':
       return { type: 'exited', code: result.code, signal: null, at };
     case 'signalled':
       return { type: 'exited', code: null, signal: result.signal, at };
+    case 'timed-out':
+      return { type: 'exited', code: result.code, signal: result.signal, at };
     case 'start-failed':
       return { type: 'start-failed', reason: result.reason, at };
     case 'lost':
@@ -64,25 +100,31 @@ function endEvent(result: JobResult, at: number): JobEvent {
 
 /** The records that rebuild `job` as it is now (for compaction). */
 export function recordsFor(job: Job): JournalRecord[] {
-  const out: JournalRecord[] = [{ r: 'new', id: job.id, cmd: job.command, at: job.submittedAt }];
+  const out: JournalRecord[] = [{ r: 'new', id: job.id, cmd: job.command, at: job.submittedAt, ...optionsOf(job) }];
   const ev = (e: JobEvent): void => void out.push({ r: 'ev', id: job.id, ev: e });
   const s = job.state;
-  const start = (started: { poolId: number; pid: number; dir: string; startedAt: number }): void => {
-    ev({ type: 'dispatched', poolId: started.poolId });
+  const start = (started: Started): void => {
+    ev(started.poolPid === undefined ? { type: 'dispatched', poolId: started.poolId } : { type: 'dispatched', poolId: started.poolId, poolPid: started.poolPid });
     ev({ type: 'started', pid: started.pid, dir: started.dir, at: started.startedAt });
+    // Time held suspended so far, as one suspend/resume pair.
+    if ((started.pausedMs ?? 0) > 0) {
+      ev({ type: 'suspended', at: started.startedAt });
+      ev({ type: 'resumed', at: started.startedAt + (started.pausedMs ?? 0) });
+    }
+    if (started.timedOutAt !== undefined) ev({ type: 'timed-out', at: started.timedOutAt });
   };
   switch (s.tag) {
     case 'queued':
       break;
     case 'starting':
-      ev({ type: 'dispatched', poolId: s.poolId });
+      ev(s.poolPid === undefined ? { type: 'dispatched', poolId: s.poolId } : { type: 'dispatched', poolId: s.poolId, poolPid: s.poolPid });
       break;
     case 'running':
       start(s);
       break;
     case 'suspended':
       start(s);
-      ev({ type: 'suspended', at: s.suspendedAt });
+      ev(s.by === undefined ? { type: 'suspended', at: s.suspendedAt } : { type: 'suspended', at: s.suspendedAt, by: s.by });
       break;
     case 'finished':
       if (s.started !== null) start(s.started);
@@ -92,4 +134,3 @@ export function recordsFor(job: Job): JournalRecord[] {
   }
   return out;
 }
-

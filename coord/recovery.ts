@@ -13,6 +13,10 @@ import { isIllegal, step, type Job, type JobEvent } from './state.js';
 
 export interface Replayed {
   jobs: Map<number, Job>;
+  /** Environments jobs refer to, by key. */
+  envs: Map<string, Record<string, string>>;
+  /** pause-all in force when the journal ended. */
+  pause: { until: number | null } | null;
   nextJobId: number;
   /** Records that could not be applied (unreadable, or an illegal transition). */
   rejected: number;
@@ -21,6 +25,8 @@ export interface Replayed {
 /** Rebuilds jobs one record at a time, so a long journal is never held whole. */
 export class Replayer {
   private readonly jobs = new Map<number, Job>();
+  private readonly envs = new Map<string, Record<string, string>>();
+  private pause: { until: number | null } | null = null;
   private maxId = 0;
   private rejected = 0;
   private ordered = true;
@@ -32,19 +38,28 @@ export class Replayer {
       return;
     }
     if (rec.r === 'pool') return; // pool history: nothing to rebuild from it
+    if (rec.r === 'env') {
+      this.envs.set(rec.key, rec.env);
+      return;
+    }
+    if (rec.r === 'pause') {
+      this.pause = rec.on ? { until: rec.until } : null;
+      return;
+    }
     if (rec.r === 'new') {
       if (this.jobs.has(rec.id)) {
         this.rejected += 1;
       } else {
         if (rec.id < this.maxId) this.ordered = false;
-        this.jobs.set(rec.id, { id: rec.id, command: rec.cmd, submittedAt: rec.at, state: { tag: 'queued' } });
+        const { r: _r, id, cmd, at, ...options } = rec;
+        this.jobs.set(id, { id, command: cmd, submittedAt: at, state: { tag: 'queued' }, ...options });
       }
       this.maxId = Math.max(this.maxId, rec.id);
       return;
     }
     this.maxId = Math.max(this.maxId, rec.id);
     const job = this.jobs.get(rec.id);
-    const next = job === undefined ? { illegal: 'unknown job' } : step(job.state, rec.ev);
+    const next = job === undefined ? { illegal: 'unknown job' } : step(job.state, rec.ev, job);
     if (job === undefined || isIllegal(next)) this.rejected += 1;
     else job.state = next;
   }
@@ -52,7 +67,7 @@ export class Replayer {
   result(): Replayed {
     // Journals list jobs in id order; only a hand-edited one needs sorting.
     const jobs = this.ordered ? this.jobs : new Map([...this.jobs].sort(([a], [b]) => a - b));
-    return { jobs, nextJobId: this.maxId + 1, rejected: this.rejected };
+    return { jobs, envs: this.envs, pause: this.pause, nextJobId: this.maxId + 1, rejected: this.rejected };
   }
 }
 

@@ -128,7 +128,7 @@ class Session {
       this.close();
       return;
     }
-    void dispatch(this.ctx, req).then((answer) => this.answer(req.id, answer));
+    void dispatch(this.ctx, req, this.hello.pid).then((answer) => this.answer(req.id, answer));
   }
 
   private answer(id: number, answer: Answer): void {

@@ -2,23 +2,41 @@
 // `step(state, event)` which returns the next state or an `{ illegal }` value. Time
 // comes in with the events, so this is tested without clocks or processes.
 
-import { jobFailed, type JobBrief, type JobResult, type JobStatus, type JobView } from '../protocol/messages.js';
+import {
+  jobFailed, outcomeOf, type JobBrief, type JobResult, type JobStatus, type JobView, type Origin,
+} from '../protocol/messages.js';
 
 export interface Started {
   poolId: number;
+  /** Absent in records written before it was kept. */
+  poolPid?: number;
   pid: number;
   dir: string;
   startedAt: number;
+  /** Time spent suspended so far (a timeout counts running time only). */
+  pausedMs?: number;
+  /** Its --timeout ran out at this time and it was told to end. */
+  timedOutAt?: number;
 }
 
 export type JobState =
   | { tag: 'queued' }
-  | { tag: 'starting'; poolId: number }
+  | { tag: 'starting'; poolId: number; poolPid?: number }
   | ({ tag: 'running' } & Started)
-  | ({ tag: 'suspended'; suspendedAt: number } & Started)
+  /** `by: 'pause'`: held by pause-all, continued by resume-all. */
+  | ({ tag: 'suspended'; suspendedAt: number; by?: 'pause' } & Started)
   | { tag: 'finished'; started: Started | null; endedAt: number; result: JobResult };
 
-export interface Job {
+/** What a job was submitted with, besides its command. */
+export interface JobOptions {
+  cwd?: string;
+  /** Key of its environment in the coordinator's table of environments. */
+  envId?: string;
+  timeoutSec?: number;
+  origin?: Origin;
+}
+
+export interface Job extends JobOptions {
   id: number;
   command: string;
   submittedAt: number;
@@ -26,11 +44,12 @@ export interface Job {
 }
 
 export type JobEvent =
-  | { type: 'dispatched'; poolId: number }
+  | { type: 'dispatched'; poolId: number; poolPid?: number }
   | { type: 'started'; pid: number; dir: string; at: number }
   | { type: 'start-failed'; reason: string; at: number }
-  | { type: 'suspended'; at: number }
-  | { type: 'resumed' }
+  | { type: 'suspended'; at: number; by?: 'pause' }
+  | { type: 'resumed'; at?: number }
+  | { type: 'timed-out'; at: number }
   | { type: 'exited'; code: number | null; signal: string | null; at: number }
   | { type: 'lost'; reason: string; at: number }
   | { type: 'cancelled'; reason: string; at: number };
@@ -42,15 +61,18 @@ export function isIllegal(s: JobState | Illegal): s is Illegal {
 }
 
 function startedOf(state: JobState): Started | null {
-  switch (state.tag) {
-    case 'running':
-    case 'suspended':
-      return { poolId: state.poolId, pid: state.pid, dir: state.dir, startedAt: state.startedAt };
-    case 'queued':
-    case 'starting':
-    case 'finished':
-      return null;
-  }
+  if (state.tag !== 'running' && state.tag !== 'suspended') return null;
+  const started: Started = { poolId: state.poolId, pid: state.pid, dir: state.dir, startedAt: state.startedAt };
+  if (state.poolPid !== undefined) started.poolPid = state.poolPid;
+  if (state.pausedMs !== undefined) started.pausedMs = state.pausedMs;
+  if (state.timedOutAt !== undefined) started.timedOutAt = state.timedOutAt;
+  return started;
+}
+
+/** Running time so far, suspended time not counted. */
+export function ranMs(state: Started & { suspendedAt?: number }, now: number): number {
+  const held = state.suspendedAt === undefined ? 0 : now - state.suspendedAt;
+  return Math.max(0, now - state.startedAt - (state.pausedMs ?? 0) - held);
 }
 
 export function exitResult(code: number | null, signal: string | null): JobResult {
@@ -58,27 +80,46 @@ export function exitResult(code: number | null, signal: string | null): JobResul
   return { kind: 'exited', code: code ?? 0 };
 }
 
-export function step(state: JobState, event: JobEvent): JobState | Illegal {
+export function step(state: JobState, event: JobEvent, job?: JobOptions): JobState | Illegal {
   const illegal = { illegal: `'${event.type}' cannot happen to a ${state.tag} job` };
   switch (event.type) {
-    case 'dispatched':
-      return state.tag === 'queued' ? { tag: 'starting', poolId: event.poolId } : illegal;
-    case 'started':
+    case 'dispatched': {
+      if (state.tag !== 'queued') return illegal;
+      return event.poolPid === undefined ? { tag: 'starting', poolId: event.poolId } : { tag: 'starting', poolId: event.poolId, poolPid: event.poolPid };
+    }
+    case 'started': {
       if (state.tag !== 'starting') return illegal;
-      return { tag: 'running', poolId: state.poolId, pid: event.pid, dir: event.dir, startedAt: event.at };
+      const next: JobState = { tag: 'running', poolId: state.poolId, pid: event.pid, dir: event.dir, startedAt: event.at };
+      if (state.poolPid !== undefined) next.poolPid = state.poolPid;
+      return next;
+    }
     case 'start-failed':
       if (state.tag !== 'starting') return illegal;
       return { tag: 'finished', started: null, endedAt: event.at, result: { kind: 'start-failed', reason: event.reason } };
-    case 'suspended':
-      return state.tag === 'running' ? { ...state, tag: 'suspended', suspendedAt: event.at } : illegal;
+    case 'suspended': {
+      if (state.tag !== 'running') return illegal;
+      const next: JobState = { ...state, tag: 'suspended', suspendedAt: event.at };
+      if (event.by !== undefined) next.by = event.by;
+      return next;
+    }
     case 'resumed': {
       if (state.tag !== 'suspended') return illegal;
-      const { suspendedAt: _dropped, ...rest } = state;
-      return { ...rest, tag: 'running' };
+      const { suspendedAt, by: _by, ...rest } = state;
+      const held = event.at === undefined ? 0 : Math.max(0, event.at - suspendedAt);
+      if (held === 0) return { ...rest, tag: 'running' };
+      return { ...rest, tag: 'running', pausedMs: (rest.pausedMs ?? 0) + held };
     }
-    case 'exited':
+    case 'timed-out':
       if (state.tag !== 'running' && state.tag !== 'suspended') return illegal;
-      return { tag: 'finished', started: startedOf(state), endedAt: event.at, result: exitResult(event.code, event.signal) };
+      return { ...state, timedOutAt: event.at };
+    case 'exited': {
+      if (state.tag !== 'running' && state.tag !== 'suspended') return illegal;
+      let result = exitResult(event.code, event.signal);
+      if (state.timedOutAt !== undefined) {
+        result = { kind: 'timed-out', signal: event.signal, code: event.code, afterSec: job?.timeoutSec ?? 0 };
+      }
+      return { tag: 'finished', started: startedOf(state), endedAt: event.at, result };
+    }
     case 'lost':
       if (state.tag === 'finished' || state.tag === 'queued') return illegal;
       return { tag: 'finished', started: startedOf(state), endedAt: event.at, result: { kind: 'lost', reason: event.reason } };
@@ -113,27 +154,38 @@ function runningFor(s: JobState, now: number): number | null {
   return s.tag === 'starting' ? 0 : null;
 }
 
-export function toView(job: Job, now: number): JobView {
+export function toView(job: Job, now: number, cwdDefault: string | null = null): JobView {
   const s = job.state;
   const started = s.tag === 'running' || s.tag === 'suspended' ? s : s.tag === 'finished' ? s.started : null;
+  const poolPid = started?.poolPid ?? (s.tag === 'starting' ? s.poolPid : undefined) ?? null;
   return {
     jobId: job.id,
     status: statusOf(s),
     command: job.command,
     pid: started?.pid ?? null,
+    poolPid,
+    dir: started?.dir ?? null,
     runningForSec: runningFor(s, now),
     submittedAt: job.submittedAt,
+    startedAt: started?.startedAt ?? null,
+    endedAt: s.tag === 'finished' ? s.endedAt : null,
     result: s.tag === 'finished' ? s.result : null,
+    timeoutSec: job.timeoutSec ?? null,
+    cwd: job.cwd ?? cwdDefault,
+    origin: job.origin ?? null,
+    pause: null,
   };
 }
 
 /** The short form that list answers carry. */
 export function toBrief(job: Job, now: number): JobBrief {
   const s = job.state;
+  const finished = s.tag === 'finished';
   return {
     jobId: job.id,
     status: statusOf(s),
     runningForSec: runningFor(s, now),
-    failed: s.tag === 'finished' && jobFailed(s.result),
+    failed: finished && jobFailed(s.result),
+    outcome: finished ? outcomeOf(s.result) : null,
   };
 }

@@ -54,7 +54,7 @@ function handle(command: PoolCommand): void {
         emit({ kind: 'start-failed', jobId: command.jobId, reason: 'the pool takes no more jobs' });
         return;
       }
-      runner.run(command.jobId, command.command);
+      runner.run(command.jobId, command.command, command.cwd, command.env);
       return;
     case 'signal':
       runner.signal(command.jobId, command.signal);

@@ -46,8 +46,12 @@ export class Runner {
     return this.started;
   }
 
-  run(jobId: number, command: string): void {
+  run(jobId: number, command: string, cwd?: string, env?: Record<string, string>): void {
     this.started += 1;
+    if (cwd !== undefined && !isDir(cwd)) {
+      this.emit({ kind: 'start-failed', jobId, reason: `its working directory ${cwd} is gone or not a directory` });
+      return;
+    }
     const full = diskFull(this.config.outDir);
     if (full !== null) {
       this.emit({ kind: 'start-failed', jobId, reason: full });
@@ -60,10 +64,12 @@ export class Runner {
       this.emit({ kind: 'start-failed', jobId, reason: `cannot create its directory in ${this.config.outDir}: ${describe(err)}` });
       return;
     }
-    const child = spawn('/bin/sh', ['-c', command], {
+    // '--': a job that starts with '-' is the job, not an option of sh.
+    const child = spawn('/bin/sh', ['-c', '--', command], {
       detached: true,
       stdio: ['ignore', dir.stdoutFd, dir.stderrFd],
-      env: JOB_ENV,
+      env: env ?? JOB_ENV,
+      ...(cwd === undefined ? {} : { cwd }),
     });
     closeFds(dir);
     const pid = child.pid;
@@ -128,6 +134,14 @@ export class Runner {
     const at = Date.now();
     if (this.recordInDirs && job !== undefined) writeExitRecord(job.dir, code, signal, at);
     this.emit({ kind: 'exited', jobId, code, signal, at });
+  }
+}
+
+function isDir(path: string): boolean {
+  try {
+    return fs.statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -47,8 +47,8 @@ export class IllegalStateError extends JmsError {
 
 export class ShuttingDownError extends JmsError {
   readonly code = 'E_SHUTTING_DOWN';
-  constructor() {
-    super('The coordinator is shutting down and takes no more requests.');
+  constructor(message = 'The coordinator is shutting down and takes no more requests.') {
+    super(message);
   }
 }
 

@@ -42,25 +42,65 @@ export type JobStatus = 'queued' | 'active' | 'suspended' | 'finished';
 export type JobResult =
   | { kind: 'exited'; code: number }
   | { kind: 'signalled'; signal: string }
+  /** Killed because its --timeout ran out; `signal` is what ended it. */
+  | { kind: 'timed-out'; signal: string | null; code: number | null; afterSec: number }
   | { kind: 'start-failed'; reason: string }
   | { kind: 'lost'; reason: string }
   | { kind: 'cancelled'; reason: string };
 
-/** Finished otherwise than with exit code 0 (failed, killed, lost, never started). */
-export function jobFailed(result: JobResult | null): boolean {
-  return result !== null && !(result.kind === 'exited' && result.code === 0);
+/** How a finished job ended, in one word (README: Outcomes). */
+export type Outcome = 'succeeded' | 'failed' | 'killed' | 'timed-out' | 'lost' | 'cancelled';
+export const OUTCOMES: readonly Outcome[] = ['succeeded', 'failed', 'killed', 'timed-out', 'lost', 'cancelled'];
+
+export function outcomeOf(result: JobResult): Outcome {
+  switch (result.kind) {
+    case 'exited':
+      return result.code === 0 ? 'succeeded' : 'failed';
+    case 'signalled':
+      return 'killed';
+    case 'timed-out':
+      return 'timed-out';
+    case 'start-failed':
+      return 'failed';
+    case 'lost':
+      return 'lost';
+    case 'cancelled':
+      return 'cancelled';
+  }
 }
 
+/** Finished otherwise than with exit code 0 (failed, killed, lost, never started). */
+export function jobFailed(result: JobResult | null): boolean {
+  return result !== null && outcomeOf(result) !== 'succeeded';
+}
+
+/** Who submitted a job, from where. */
+export interface Origin {
+  user: string;
+  host: string;
+  consolePid: number;
+}
+
+/** Everything known about one job: the answer to `status` and `info`, and `wait`'s items. */
 export interface JobView {
   jobId: number;
   status: JobStatus;
   command: string;
   /** Process-group leader of the job, once started. */
   pid: number | null;
+  poolPid: number | null;
+  dir: string | null;
   /** Whole seconds the job has been running (active and suspended jobs). */
   runningForSec: number | null;
   submittedAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
   result: JobResult | null;
+  timeoutSec: number | null;
+  cwd: string | null;
+  origin: Origin | null;
+  /** Held by pause-all: until when (null: until resume-all). Absent when not held. */
+  pause: { until: number | null } | null;
 }
 
 /** What a list answer says of each job: enough for its line and its colour. */
@@ -71,6 +111,7 @@ export interface JobBrief {
   runningForSec: number | null;
   /** Finished, but not with exit code 0 (failed, killed, lost, never started). */
   failed: boolean;
+  outcome: Outcome | null;
 }
 
 export interface PoolView {
@@ -82,15 +123,25 @@ export interface PoolView {
 // --- requests (console -> coordinator, on the console's private FIFO) --------------
 
 export type Request =
-  | { kind: 'submit'; id: number; command: string }
+  | {
+    kind: 'submit'; id: number; command: string;
+    /** Where and with what environment the job runs (the console's); absent: the coordinator's. */
+    cwd?: string; env?: Record<string, string>; timeoutSec?: number;
+  }
   | { kind: 'status'; id: number; jobId: number }
+  | { kind: 'info'; id: number; jobId: number }
   | { kind: 'status-all'; id: number; sinceSec: number | null }
   | { kind: 'show-active'; id: number }
   | { kind: 'show-pools'; id: number }
-  | { kind: 'show-finished'; id: number }
+  | { kind: 'show-finished'; id: number; long?: boolean }
+  | { kind: 'show-queued'; id: number }
   | { kind: 'suspend'; id: number; jobId: number }
   | { kind: 'resume'; id: number; jobId: number }
-  | { kind: 'shutdown'; id: number };
+  | { kind: 'kill'; id: number; jobId: number }
+  | { kind: 'wait'; id: number; jobIds: number[] | 'all' }
+  | { kind: 'pause-all'; id: number; forSec: number | null }
+  | { kind: 'resume-all'; id: number }
+  | { kind: 'shutdown'; id: number; drain?: boolean };
 
 export type RequestKind = Request['kind'];
 
@@ -100,6 +151,8 @@ export const BATCH_REQUESTS: ReadonlySet<RequestKind> = new Set<RequestKind>([
   'show-active',
   'show-pools',
   'show-finished',
+  'show-queued',
+  'wait',
 ]);
 
 // --- replies (coordinator -> console, on the console's private FIFO) ---------------
@@ -108,12 +161,17 @@ export type Reply =
   | { kind: 'submitted'; id: number; jobId: number; pid: number }
   | { kind: 'queued'; id: number; jobId: number; position: number }
   | { kind: 'status'; id: number; job: JobView }
-  | { kind: 'signalled'; id: number; jobId: number; action: 'suspend' | 'resume' }
+  | { kind: 'info'; id: number; job: JobView }
+  | { kind: 'signalled'; id: number; jobId: number; action: 'suspend' | 'resume' | 'kill' }
+  | { kind: 'dequeued'; id: number; jobId: number }
+  | { kind: 'paused'; id: number; jobs: number; until: number | null }
+  | { kind: 'resumed-all'; id: number; jobs: number }
   | { kind: 'served'; id: number; served: number; inProgress: number }
   | { kind: 'job'; id: number; job: JobBrief }
+  | { kind: 'detail'; id: number; job: JobView }
   | { kind: 'pool'; id: number; pool: PoolView }
   | { kind: 'end'; id: number; count: number }
   | { kind: 'error'; id: number; code: ErrorCode; message: string };
 
 /** A batch answer, before it is framed. */
-export type BatchItem = { kind: 'job'; job: JobBrief } | { kind: 'pool'; pool: PoolView };
+export type BatchItem = { kind: 'job'; job: JobBrief } | { kind: 'detail'; job: JobView } | { kind: 'pool'; pool: PoolView };

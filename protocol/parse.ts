@@ -9,6 +9,8 @@ import {
   type JobBrief,
   type JobResult,
   type JobView,
+  type Origin,
+  OUTCOMES,
   type PoolView,
   type Reply,
   type Request,
@@ -44,9 +46,50 @@ export function parseWelcome(value: unknown): Parsed<Welcome> {
 }
 
 const REQUEST_KINDS = [
-  'submit', 'status', 'status-all', 'show-active', 'show-pools', 'show-finished',
-  'suspend', 'resume', 'shutdown',
+  'submit', 'status', 'info', 'status-all', 'show-active', 'show-pools', 'show-finished', 'show-queued',
+  'suspend', 'resume', 'kill', 'wait', 'pause-all', 'resume-all', 'shutdown',
 ] as const;
+
+/** Most job ids one `wait` may name. */
+export const MAX_WAIT_IDS = 10_000;
+/** Longest timeout or pause: 100 days. */
+export const MAX_DURATION_SEC = 100 * 24 * 3600;
+
+export function readEnv(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FieldError("'env' must be an object of strings");
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v !== 'string') throw new FieldError(`'env.${k.slice(0, 40)}' must be a string`);
+    if (k === '' || k.includes('=') || k.includes('\0') || v.includes('\0')) throw new FieldError(`'env' has an unusable variable '${k.slice(0, 40)}'`);
+    env[k] = v;
+  }
+  return env;
+}
+
+function readSubmit(f: Fields, id: number): Extract<Request, { kind: 'submit' }> {
+  const command = f.str('command', MAX_COMMAND_BYTES);
+  if (command.trim() === '') throw new FieldError('submit needs a job to run');
+  if (command.includes('\0')) throw new FieldError('a job cannot contain a NUL byte');
+  const req: Extract<Request, { kind: 'submit' }> = { kind: 'submit', id, command };
+  if (f.has('cwd')) {
+    const cwd = f.str('cwd', PATH_MAX);
+    if (!cwd.startsWith('/') || cwd.includes('\0')) throw new FieldError("'cwd' must be an absolute path");
+    req.cwd = cwd;
+  }
+  if (f.has('env')) req.env = readEnv(f.raw('env'));
+  if (f.has('timeoutSec')) req.timeoutSec = f.int('timeoutSec', 1, MAX_DURATION_SEC);
+  return req;
+}
+
+function readWaitIds(f: Fields): number[] | 'all' {
+  const v = f.raw('jobIds');
+  if (v === 'all') return 'all';
+  if (!Array.isArray(v) || v.length === 0 || v.length > MAX_WAIT_IDS) throw new FieldError(`'jobIds' must be 'all' or 1 to ${MAX_WAIT_IDS} JobIDs`);
+  return v.map((x: unknown) => {
+    if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 1) throw new FieldError("'jobIds' must hold JobIDs (whole numbers from 1)");
+    return x;
+  });
+}
 
 export function parseRequest(value: unknown): Parsed<Request> {
   return attempt((): Request => {
@@ -54,39 +97,53 @@ export function parseRequest(value: unknown): Parsed<Request> {
     const kind = f.oneOf('kind', REQUEST_KINDS);
     const id = f.int('id');
     switch (kind) {
-      case 'submit': {
-        const command = f.str('command', MAX_COMMAND_BYTES);
-        if (command.trim() === '') throw new FieldError('submit needs a job to run');
-        if (command.includes('\0')) throw new FieldError('a job cannot contain a NUL byte');
-        return { kind, id, command };
-      }
+      case 'submit':
+        return readSubmit(f, id);
       case 'status':
+      case 'info':
       case 'suspend':
       case 'resume':
+      case 'kill':
         return { kind, id, jobId: f.int('jobId', 1) };
       case 'status-all':
         return { kind, id, sinceSec: f.intOrNull('sinceSec') };
+      case 'show-finished':
+        return f.has('long') && f.oneOf('long', [true, false] as const) ? { kind, id, long: true } : { kind, id };
+      case 'shutdown':
+        return f.has('drain') && f.oneOf('drain', [true, false] as const) ? { kind, id, drain: true } : { kind, id };
+      case 'wait':
+        return { kind, id, jobIds: readWaitIds(f) };
+      case 'pause-all': {
+        const forSec = f.has('forSec') ? f.int('forSec', 1, MAX_DURATION_SEC) : null;
+        return { kind, id, forSec };
+      }
       case 'show-active':
       case 'show-pools':
-      case 'show-finished':
-      case 'shutdown':
+      case 'show-queued':
+      case 'resume-all':
         return { kind, id };
     }
   });
 }
 
 function readResult(f: Fields): JobResult {
-  const kind = f.oneOf('kind', ['exited', 'signalled', 'start-failed', 'lost', 'cancelled'] as const);
+  const kind = f.oneOf('kind', ['exited', 'signalled', 'timed-out', 'start-failed', 'lost', 'cancelled'] as const);
   switch (kind) {
     case 'exited':
       return { kind, code: f.int('code', 0, 255) };
     case 'signalled':
       return { kind, signal: f.str('signal') };
+    case 'timed-out':
+      return { kind, signal: f.strOrNull('signal'), code: f.intOrNull('code'), afterSec: f.int('afterSec') };
     case 'start-failed':
     case 'lost':
     case 'cancelled':
       return { kind, reason: f.str('reason') };
   }
+}
+
+function readOrigin(f: Fields): Origin {
+  return { user: f.str('user'), host: f.str('host'), consolePid: f.int('consolePid') };
 }
 
 function readJob(f: Fields): JobView {
@@ -95,9 +152,17 @@ function readJob(f: Fields): JobView {
     status: f.oneOf('status', ['queued', 'active', 'suspended', 'finished'] as const),
     command: f.str('command'),
     pid: f.intOrNull('pid', 1),
+    poolPid: f.intOrNull('poolPid', 1),
+    dir: f.strOrNull('dir'),
     runningForSec: f.intOrNull('runningForSec'),
     submittedAt: f.int('submittedAt'),
+    startedAt: f.intOrNull('startedAt'),
+    endedAt: f.intOrNull('endedAt'),
     result: f.has('result') ? readResult(f.obj('result')) : null,
+    timeoutSec: f.intOrNull('timeoutSec', 1),
+    cwd: f.strOrNull('cwd'),
+    origin: f.has('origin') ? readOrigin(f.obj('origin')) : null,
+    pause: f.has('pause') ? { until: f.obj('pause').intOrNull('until') } : null,
   };
 }
 
@@ -107,6 +172,7 @@ function readBrief(f: Fields): JobBrief {
     status: f.oneOf('status', ['queued', 'active', 'suspended', 'finished'] as const),
     runningForSec: f.intOrNull('runningForSec'),
     failed: f.oneOf('failed', [true, false] as const),
+    outcome: f.has('outcome') ? f.oneOf('outcome', OUTCOMES) : null,
   };
 }
 
@@ -115,7 +181,8 @@ function readPool(f: Fields): PoolView {
 }
 
 const REPLY_KINDS = [
-  'submitted', 'queued', 'status', 'signalled', 'served', 'job', 'pool', 'end', 'error',
+  'submitted', 'queued', 'status', 'info', 'signalled', 'dequeued', 'paused', 'resumed-all', 'served',
+  'job', 'detail', 'pool', 'end', 'error',
 ] as const;
 
 export function parseReply(value: unknown): Parsed<Reply> {
@@ -129,11 +196,19 @@ export function parseReply(value: unknown): Parsed<Reply> {
       case 'queued':
         return { kind, id, jobId: f.int('jobId', 1), position: f.int('position', 1) };
       case 'status':
+      case 'info':
+      case 'detail':
         return { kind, id, job: readJob(f.obj('job')) };
+      case 'dequeued':
+        return { kind, id, jobId: f.int('jobId', 1) };
+      case 'paused':
+        return { kind, id, jobs: f.int('jobs'), until: f.intOrNull('until') };
+      case 'resumed-all':
+        return { kind, id, jobs: f.int('jobs') };
       case 'job':
         return { kind, id, job: readBrief(f.obj('job')) };
       case 'signalled':
-        return { kind, id, jobId: f.int('jobId', 1), action: f.oneOf('action', ['suspend', 'resume'] as const) };
+        return { kind, id, jobId: f.int('jobId', 1), action: f.oneOf('action', ['suspend', 'resume', 'kill'] as const) };
       case 'served':
         return { kind, id, served: f.int('served'), inProgress: f.int('inProgress') };
       case 'pool':
@@ -156,8 +231,12 @@ export function parsePoolCommand(value: unknown): Parsed<PoolCommand> {
           kind, capacity: f.int('capacity', 1), outDir: f.str('outDir', PATH_MAX),
           user: f.str('user'), graceMs: f.int('graceMs'),
         };
-      case 'run':
-        return { kind, jobId: f.int('jobId', 1), command: f.str('command', MAX_COMMAND_BYTES) };
+      case 'run': {
+        const run: Extract<PoolCommand, { kind: 'run' }> = { kind, jobId: f.int('jobId', 1), command: f.str('command', MAX_COMMAND_BYTES) };
+        if (f.has('cwd')) run.cwd = f.str('cwd', PATH_MAX);
+        if (f.has('env')) run.env = readEnv(f.raw('env'));
+        return run;
+      }
       case 'signal':
         return { kind, jobId: f.int('jobId', 1), signal: f.oneOf('signal', JOB_SIGNALS) };
       case 'retire':

@@ -4,6 +4,7 @@ import type { BatchItem, JobStatus, Request } from '../../protocol/messages.js';
 import type { Coordinator } from '../coordinator.js';
 import type { Answer } from '../dispatch.js';
 import { statusOf, toBrief, type Job } from '../state.js';
+import { view } from './status.js';
 
 function* jobs(coord: Coordinator, keep: (job: Job) => boolean): Generator<BatchItem> {
   const now = Date.now();
@@ -24,8 +25,19 @@ export function showActive(coord: Coordinator): Answer {
   return byStatus(coord, 'active');
 }
 
-export function showFinished(coord: Coordinator): Answer {
-  return byStatus(coord, 'finished');
+export function showFinished(coord: Coordinator, req: Extract<Request, { kind: 'show-finished' }>): Answer {
+  if (req.long !== true) return byStatus(coord, 'finished');
+  return { items: details(coord) };
+}
+
+function* details(coord: Coordinator): Generator<BatchItem> {
+  const now = Date.now();
+  for (const job of coord.jobs.values()) if (job.state.tag === 'finished') yield { kind: 'detail', job: view(coord, job, now) };
+}
+
+export function showQueued(coord: Coordinator): Answer {
+  const now = Date.now();
+  return { items: coord.queued().map((job): BatchItem => ({ kind: 'job', job: toBrief(job, now) })) };
 }
 
 export function showPools(coord: Coordinator): Answer {

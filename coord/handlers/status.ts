@@ -1,10 +1,18 @@
-// status <JobID>: the state of one job.
+// status <JobID> and info <JobID>: one job, as much as is known of it (the console
+// shows `status` as the classic one line and `info` in full).
 
-import type { Request } from '../../protocol/messages.js';
+import type { JobView, Request } from '../../protocol/messages.js';
 import type { Coordinator } from '../coordinator.js';
 import type { Answer } from '../dispatch.js';
-import { toView } from '../state.js';
+import { toView, type Job } from '../state.js';
 
-export function status(coord: Coordinator, req: Extract<Request, { kind: 'status' }>): Answer {
-  return { reply: { kind: 'status', id: req.id, job: toView(coord.job(req.jobId), Date.now()) } };
+/** Where jobs submitted without a directory run: the coordinator's (and so its pools'). */
+const COORD_CWD = process.cwd();
+
+export function view(coord: Coordinator, job: Job, now = Date.now()): JobView {
+  return { ...toView(job, now, COORD_CWD), pause: coord.pauseOf(job) };
+}
+
+export function status(coord: Coordinator, req: Extract<Request, { kind: 'status' | 'info' }>): Answer {
+  return { reply: { kind: req.kind, id: req.id, job: view(coord, coord.job(req.jobId)) } };
 }

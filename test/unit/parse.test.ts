@@ -198,13 +198,20 @@ t.test('parseWelcome', async (t) => {
   rejects(t, parseWelcome({ kind: 'welcome', version: 1, jobsPool: 4 }), 'welcome without coordPid');
 });
 
+/** The job-view fields beyond the classic ones, as a queued job has them. */
+const NOT_STARTED = {
+  poolPid: null, dir: null, startedAt: null, endedAt: null, timeoutSec: null, cwd: null, origin: null, pause: null,
+};
 const runningJob = {
   jobId: 3, status: 'active', command: 'sleep 10', pid: 4321, runningForSec: 12, submittedAt: 1700000000000, result: null,
+  ...NOT_STARTED, poolPid: 4000, dir: '/out/jms_u_3_4321_20261121_120000', startedAt: 1700000000500, timeoutSec: 60,
+  cwd: '/home/u', origin: { user: 'u', host: 'h', consolePid: 77 }, pause: { until: 1700000009000 },
 };
 const queuedJob = {
   jobId: 4, status: 'queued', command: 'true', pid: null, runningForSec: null, submittedAt: 1700000000001, result: null,
+  ...NOT_STARTED,
 };
-const runningBrief = { jobId: 3, status: 'active', runningForSec: 12, failed: false };
+const runningBrief = { jobId: 3, status: 'active', runningForSec: 12, failed: false, outcome: null };
 const results = [
   { kind: 'exited', code: 0 },
   { kind: 'exited', code: 255 },
@@ -212,6 +219,8 @@ const results = [
   { kind: 'start-failed', reason: 'spawn /bin/sh ENOENT' },
   { kind: 'lost', reason: 'its pool died' },
   { kind: 'cancelled', reason: 'the coordinator shut down' },
+  { kind: 'timed-out', signal: 'SIGTERM', code: null, afterSec: 1 },
+  { kind: 'timed-out', signal: null, code: 143, afterSec: 3600 },
 ] as const;
 
 t.test('parseReply: every kind, valid', async (t) => {
@@ -225,7 +234,14 @@ t.test('parseReply: every kind, valid', async (t) => {
     { kind: 'served', id: 6, served: 10, inProgress: 0 },
     { kind: 'job', id: 7, job: runningBrief },
     { kind: 'job', id: 7, job: { ...runningBrief, status: 'suspended' } },
-    { kind: 'job', id: 7, job: { jobId: 4, status: 'finished', runningForSec: null, failed: true } },
+    { kind: 'job', id: 7, job: { jobId: 4, status: 'finished', runningForSec: null, failed: true, outcome: 'killed' } },
+    { kind: 'info', id: 3, job: runningJob },
+    { kind: 'detail', id: 3, job: queuedJob },
+    { kind: 'signalled', id: 5, jobId: 3, action: 'kill' },
+    { kind: 'dequeued', id: 5, jobId: 3 },
+    { kind: 'paused', id: 5, jobs: 2, until: null },
+    { kind: 'paused', id: 5, jobs: 0, until: 1700000000000 },
+    { kind: 'resumed-all', id: 5, jobs: 2 },
     { kind: 'pool', id: 8, pool: { pid: 555, jobs: 0 } },
     { kind: 'end', id: 9, count: 0 },
     { kind: 'error', id: 10, code: 'E_UNKNOWN_JOB', message: "There is no job with JobID 9; 'status-all' lists the known jobs." },
@@ -246,7 +262,7 @@ t.test('parseReply: nested job views and results', async (t) => {
   // Missing optional-as-null fields come back as null.
   const sparse = { jobId: 5, status: 'queued', command: 'x', submittedAt: 0 };
   t.strictSame(parseReply({ kind: 'status', id: 1, job: sparse }),
-    { kind: 'status', id: 1, job: { ...sparse, pid: null, runningForSec: null, result: null } }, 'missing nullables → null');
+    { kind: 'status', id: 1, job: { ...sparse, pid: null, runningForSec: null, result: null, ...NOT_STARTED } }, 'missing nullables → null');
 
   const bad: readonly [string, unknown][] = [
     ['job not an object', 'job 3'],
@@ -292,7 +308,7 @@ t.test('parseReply: rejections', async (t) => {
   rejects(t, parseReply({ kind: 'submitted', id: 1, jobId: 1, pid: 0 }), 'submitted pid 0');
   rejects(t, parseReply({ kind: 'submitted', id: 1, jobId: 0, pid: 1 }), 'submitted jobId 0');
   rejects(t, parseReply({ kind: 'queued', id: 1, jobId: 1, position: 0 }), 'queued position 0');
-  rejects(t, parseReply({ kind: 'signalled', id: 1, jobId: 1, action: 'kill' }), 'unknown action');
+  rejects(t, parseReply({ kind: 'signalled', id: 1, jobId: 1, action: 'stop' }), 'unknown action');
   rejects(t, parseReply({ kind: 'served', id: 1, served: 1 }), 'served without inProgress');
   rejects(t, parseReply({ kind: 'pool', id: 1, pool: { pid: 0, jobs: 1 } }), 'pool pid 0');
   rejects(t, parseReply({ kind: 'pool', id: 1, pool: { pid: 1, jobs: -1 } }), 'pool negative jobs');

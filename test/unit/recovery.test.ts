@@ -71,6 +71,7 @@ t.test('parseRecord: ev, valid and invalid for each event type', async (t) => {
     'start-failed': { type: 'start-failed', reason: 'spawn ENOENT', at: 9 },
     suspended: { type: 'suspended', at: 9 },
     resumed: { type: 'resumed' },
+    'timed-out': { type: 'timed-out', at: 9 },
     exited: { type: 'exited', code: 3, signal: null, at: 9 },
     lost: { type: 'lost', reason: 'pool died', at: 9 },
     cancelled: { type: 'cancelled', reason: 'shutdown', at: 9 },
@@ -95,7 +96,8 @@ t.test('parseRecord: ev, valid and invalid for each event type', async (t) => {
     ],
     'start-failed': [{ type: 'start-failed', at: 1 }, { type: 'start-failed', reason: 'x' }, { type: 'start-failed', reason: 1, at: 1 }],
     suspended: [{ type: 'suspended' }, { type: 'suspended', at: -5 }, { type: 'suspended', at: '1' }],
-    resumed: [{ type: 'resume' }, { type: 'RESUMED' }],
+    resumed: [{ type: 'resume' }, { type: 'RESUMED' }, { type: 'resumed', at: 'x' }],
+    'timed-out': [{ type: 'timed-out' }, { type: 'timed-out', at: -1 }],
     exited: [
       { type: 'exited', code: 1.5, signal: null, at: 1 },
       { type: 'exited', code: -1, signal: null, at: 1 },

@@ -3,6 +3,7 @@
 
 import t from 'tap';
 import {
+  ranMs,
   exitResult,
   inProgress,
   isIllegal,
@@ -32,6 +33,7 @@ const EVENTS: Record<JobEvent['type'], JobEvent> = {
   'start-failed': { type: 'start-failed', reason: 'spawn /bin/sh ENOENT', at: 12_000 },
   suspended: { type: 'suspended', at: 13_000 },
   resumed: { type: 'resumed' },
+  'timed-out': { type: 'timed-out', at: 13_500 },
   exited: { type: 'exited', code: 3, signal: null, at: 14_000 },
   lost: { type: 'lost', reason: 'its pool died', at: 16_000 },
   cancelled: { type: 'cancelled', reason: 'shutdown', at: 17_000 },
@@ -55,11 +57,13 @@ const LEGAL: Partial<Record<Tag, Partial<Record<EventType, JobState>>>> = {
   },
   running: {
     suspended: { tag: 'suspended', ...STARTED, suspendedAt: 13_000 },
+    'timed-out': { tag: 'running', ...STARTED, timedOutAt: 13_500 },
     exited: { tag: 'finished', started: STARTED, endedAt: 14_000, result: { kind: 'exited', code: 3 } },
     lost: { tag: 'finished', started: STARTED, endedAt: 16_000, result: { kind: 'lost', reason: 'its pool died' } },
   },
   suspended: {
     resumed: { tag: 'running', ...STARTED },
+    'timed-out': { tag: 'suspended', suspendedAt: 15_000, ...STARTED, timedOutAt: 13_500 },
     exited: { tag: 'finished', started: STARTED, endedAt: 14_000, result: { kind: 'exited', code: 3 } },
     lost: { tag: 'finished', started: STARTED, endedAt: 16_000, result: { kind: 'lost', reason: 'its pool died' } },
   },
@@ -75,7 +79,7 @@ t.test('the full transition table', async (t) => {
   const tags = Object.keys(STATES) as Tag[];
   const types = Object.keys(EVENTS) as EventType[];
   t.equal(tags.length, 5, 'five states');
-  t.equal(types.length, 8, 'eight events');
+  t.equal(types.length, 9, 'nine events');
   let legal = 0;
   for (const tag of tags) {
     for (const type of types) {
@@ -97,7 +101,7 @@ t.test('the full transition table', async (t) => {
       t.strictSame(STATES[tag], before, `${tag} + ${type}: the input state is not mutated`);
     }
   }
-  t.equal(legal, 11, 'eleven legal transitions');
+  t.equal(legal, 13, 'thirteen legal transitions');
 });
 
 t.test('resuming drops suspendedAt', async (t) => {
@@ -193,22 +197,29 @@ function job(state: JobState): Job {
 }
 
 t.test('toView', async (t) => {
-  const base = { jobId: 1, command: 'sleep 100', submittedAt: 9_000 };
+  const base = {
+    jobId: 1, command: 'sleep 100', submittedAt: 9_000, poolPid: null, endedAt: null, timeoutSec: null, cwd: null, origin: null, pause: null,
+  };
+  const ran = { dir: STARTED.dir, startedAt: STARTED.startedAt };
+  const never = { dir: null, startedAt: null };
   t.strictSame(toView(job(STATES.queued), 50_000),
-    { ...base, status: 'queued', pid: null, runningForSec: null, result: null }, 'queued');
+    { ...base, ...never, status: 'queued', pid: null, runningForSec: null, result: null }, 'queued');
   t.strictSame(toView(job(STATES.starting), 50_000),
-    { ...base, status: 'active', pid: null, runningForSec: 0, result: null }, 'starting: no pid yet, 0 s');
+    { ...base, ...never, status: 'active', pid: null, runningForSec: 0, result: null }, 'starting: no pid yet, 0 s');
   t.strictSame(toView(job(STATES.running), 50_000),
-    { ...base, status: 'active', pid: 4242, runningForSec: 40, result: null }, 'running');
+    { ...base, ...ran, status: 'active', pid: 4242, runningForSec: 40, result: null }, 'running');
   t.strictSame(toView(job(STATES.suspended), 50_000),
-    { ...base, status: 'suspended', pid: 4242, runningForSec: 40, result: null }, 'suspended');
+    { ...base, ...ran, status: 'suspended', pid: 4242, runningForSec: 40, result: null }, 'suspended');
   t.strictSame(toView(job(STATES.finished), 50_000),
-    { ...base, status: 'finished', pid: 4242, runningForSec: null, result: { kind: 'exited', code: 0 } },
+    { ...base, ...ran, endedAt: 20_000, status: 'finished', pid: 4242, runningForSec: null, result: { kind: 'exited', code: 0 } },
     'finished keeps the pid');
   const failed: JobState = { tag: 'finished', started: null, endedAt: 1, result: { kind: 'start-failed', reason: 'x' } };
   t.strictSame(toView(job(failed), 50_000),
-    { ...base, status: 'finished', pid: null, runningForSec: null, result: { kind: 'start-failed', reason: 'x' } },
+    { ...base, ...never, endedAt: 1, status: 'finished', pid: null, runningForSec: null, result: { kind: 'start-failed', reason: 'x' } },
     'a job that never started has no pid');
+  const withOptions = { ...job(STATES.running), cwd: '/w', timeoutSec: 5, origin: { user: 'u', host: 'h', consolePid: 3 } };
+  t.match(toView(withOptions, 50_000), { cwd: '/w', timeoutSec: 5, origin: { consolePid: 3 } }, 'submit options are shown');
+  t.equal(toView(job(STATES.queued), 1, '/coord').cwd, '/coord', 'no cwd of its own: the default given');
 });
 
 t.test('toView: runningForSec is the floor of whole seconds since start', async (t) => {
@@ -245,7 +256,8 @@ t.test('toBrief: what list answers carry, and that it agrees with toView', async
   for (const [tag, state] of Object.entries(STATES)) {
     const v = toView(job(state), now);
     const b = toBrief(job(state), now);
-    t.strictSame(b, { jobId: v.jobId, status: v.status, runningForSec: v.runningForSec, failed: false }, `${tag}`);
+    const outcome = tag === 'finished' ? 'succeeded' : null;
+    t.strictSame(b, { jobId: v.jobId, status: v.status, runningForSec: v.runningForSec, failed: false, outcome }, `${tag}`);
   }
   const ended = (result: Extract<JobState, { tag: 'finished' }>['result']): boolean =>
     toBrief(job({ tag: 'finished', started: null, endedAt: 1, result }), now).failed;
@@ -255,4 +267,19 @@ t.test('toBrief: what list answers carry, and that it agrees with toView', async
   t.equal(ended({ kind: 'lost', reason: 'x' }), true, 'lost');
   t.equal(ended({ kind: 'start-failed', reason: 'x' }), true, 'never started');
   t.equal(ended({ kind: 'cancelled', reason: 'x' }), true, 'cancelled');
+  t.equal(ended({ kind: 'timed-out', signal: 'SIGTERM', code: null, afterSec: 1 }), true, 'timed out');
+});
+
+t.test('a timeout: running time only, and the end says it timed out', async (t) => {
+  let s: JobState = { tag: 'running', poolId: 1, pid: 5, dir: '/d', startedAt: 1_000 };
+  s = must(step(s, { type: 'suspended', at: 3_000 }));
+  t.equal(s.tag === 'suspended' ? ranMs(s, 10_000) : -1, 2_000, 'suspended time does not count');
+  s = must(step(s, { type: 'resumed', at: 13_000 }));
+  t.equal(s.tag === 'running' ? ranMs(s, 14_000) : -1, 3_000, 'the 10 s held are left out after resuming');
+  s = must(step(s, { type: 'timed-out', at: 14_000 }));
+  t.ok(isIllegal(step({ tag: 'queued' }, { type: 'timed-out', at: 1 })), 'a queued job cannot time out');
+  const end = must(step(s, { type: 'exited', code: null, signal: 'SIGTERM', at: 14_100 }, { timeoutSec: 3 }));
+  t.strictSame(end.tag === 'finished' ? end.result : null, { kind: 'timed-out', signal: 'SIGTERM', code: null, afterSec: 3 });
+  const paused = must(step({ tag: 'running', poolId: 1, pid: 5, dir: '/d', startedAt: 0 }, { type: 'suspended', at: 1, by: 'pause' }));
+  t.equal(paused.tag === 'suspended' ? paused.by : undefined, 'pause', 'held by pause-all says so');
 });

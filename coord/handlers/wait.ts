@@ -1,0 +1,13 @@
+// wait <JobID…> | wait --all: answered once those jobs have ended, with each one's
+// details (the console tells from them whether all succeeded).
+
+import type { BatchItem, Request } from '../../protocol/messages.js';
+import type { Coordinator } from '../coordinator.js';
+import type { Answer } from '../dispatch.js';
+import { view } from './status.js';
+
+export async function wait(coord: Coordinator, req: Extract<Request, { kind: 'wait' }>): Promise<Answer> {
+  const jobs = await coord.waitFor(req.jobIds);
+  const now = Date.now();
+  return { items: jobs.map((job): BatchItem => ({ kind: 'detail', job: view(coord, job, now) })) };
+}
