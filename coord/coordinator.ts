@@ -17,6 +17,7 @@ import { Adopted, killGroup } from './adopted.js';
 import type { Journal } from './journal.js';
 import { log } from './log.js';
 import { Pool, type PoolListener } from './pools.js';
+import { Interner } from './intern.js';
 import { EndWaiters, JobTimers } from './job-timers.js';
 import { optionsOf, recordsFor, type JournalRecord } from './records.js';
 import { reconcile, type Replayed } from './recovery.js';
@@ -64,6 +65,7 @@ export class Coordinator implements PoolListener {
   private readonly adopted = new Adopted((jobId, event) => this.applyById(jobId, event));
   /** Environments of submitted jobs, by content hash: jobs from one console share one. */
   private readonly envs = new Map<string, Record<string, string>>();
+  private readonly interner = new Interner();
   private readonly timeouts = new JobTimers();
   private readonly killTimers = new JobTimers();
   private readonly ends = new EndWaiters();
@@ -132,9 +134,9 @@ export class Coordinator implements PoolListener {
     if (this.stopping !== null) throw new ShuttingDownError();
     if (this.drained !== null) throw new ShuttingDownError('The coordinator is draining for shutdown: it lets running jobs finish and takes no new ones.');
     const job: Job = { id: this.nextJobId++, command, submittedAt: Date.now(), state: { tag: 'queued' } };
-    if (options.cwd !== undefined) job.cwd = options.cwd;
+    if (options.cwd !== undefined) job.cwd = this.interner.str(options.cwd);
     if (options.timeoutSec !== undefined) job.timeoutSec = options.timeoutSec;
-    if (options.origin !== undefined) job.origin = options.origin;
+    if (options.origin !== undefined) job.origin = this.interner.origin(options.origin);
     if (options.env !== undefined) job.envId = this.internEnv(options.env);
     // Recorded before it is queued: a job that runs is always a job on record.
     try {

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, procInfo } from './proc.js';
+import { Interner } from './intern.js';
 import { parseRecord } from './records.js';
 import { isIllegal, step, type Job, type JobEvent } from './state.js';
 
@@ -26,6 +27,7 @@ export interface Replayed {
 export class Replayer {
   private readonly jobs = new Map<number, Job>();
   private readonly envs = new Map<string, Record<string, string>>();
+  private readonly interner = new Interner();
   private pause: { until: number | null } | null = null;
   private maxId = 0;
   private rejected = 0;
@@ -52,6 +54,9 @@ export class Replayer {
       } else {
         if (rec.id < this.maxId) this.ordered = false;
         const { r: _r, id, cmd, at, ...options } = rec;
+        if (options.cwd !== undefined) options.cwd = this.interner.str(options.cwd);
+        if (options.envId !== undefined) options.envId = this.interner.str(options.envId);
+        if (options.origin !== undefined) options.origin = this.interner.origin(options.origin);
         this.jobs.set(id, { id, command: cmd, submittedAt: at, state: { tag: 'queued' }, ...options });
       }
       this.maxId = Math.max(this.maxId, rec.id);

@@ -4,6 +4,7 @@
 
 import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -344,11 +345,18 @@ export function writeFinishedJournal(out: string, jobs: number, user: string, jo
     chunk = [];
   };
   try {
+    // What consoles send: their environment (one record per distinct one), directory and pid.
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+    line({ r: 'env', key: 'bench-env', env });
+    const host = os.hostname();
     for (let id = 1; id <= jobs; id += 1) {
       const at = base + id * 10;
       const pid = 4_194_000 + (id % 300);
-      line({ r: 'new', id, cmd: '/bin/true', at });
-      line({ r: 'ev', id, ev: { type: 'dispatched', poolId: 1 + Math.floor((id - 1) / jobsPool) } });
+      // A console submits 100 jobs here, then the next one takes over.
+      const origin = { user, host, consolePid: 3_000_000 + Math.floor(id / 100) };
+      line({ r: 'new', id, cmd: '/bin/true', at, cwd: out, envId: 'bench-env', origin });
+      line({ r: 'ev', id, ev: { type: 'dispatched', poolId: 1 + Math.floor((id - 1) / jobsPool), poolPid: 4_000_000 + Math.floor((id - 1) / jobsPool) } });
       line({ r: 'ev', id, ev: { type: 'started', pid, dir: join(out, `jms_${user}_${id}_${pid}_20260101_000000`), at: at + 1 } });
       line({ r: 'ev', id, ev: { type: 'exited', code: 0, signal: null, at: at + 3 } });
       if (chunk.length >= 20_000) flush();

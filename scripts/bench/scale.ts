@@ -95,7 +95,7 @@ export async function scale(root: string): Promise<void> {
   }
   await poolRss(root);
   footnote(
-    `Scale: the harness writes \`<path>/.jms/journal\` with ${SCALE_JOBS} finished jobs (new, dispatched, started, exited 0: the records a real run leaves; pids that cannot exist, directories that do not) and starts a coordinator on it. Request times are from sending the request to receiving the \`end\` frame on the harness's connection, every item decoded; the median of ${RUNS}. RSS and PSS are read from /proc (VmRSS, smaps_rollup); MB = 2^20 bytes.`,
+    `Scale: the harness writes \`<path>/.jms/journal\` with ${SCALE_JOBS} finished jobs (new with the console's directory, environment and pid, dispatched, started, exited 0: the records a real run leaves; pids that cannot exist, directories that do not) and starts a coordinator on it. Request times are from sending the request to receiving the \`end\` frame on the harness's connection, every item decoded; the median of ${RUNS}. RSS and PSS are read from /proc (VmRSS, smaps_rollup); MB = 2^20 bytes.`,
   );
 }
 
