@@ -74,16 +74,18 @@ function consoleCwd(): string | undefined {
 function parseSubmit(rest: string): Parsed {
   let text = rest.trim();
   let timeoutSec: number | undefined;
+  let options = '';
   for (;;) {
     const opt = /^--timeout(?:=|\s+)(\S+)(?:\s+|$)/.exec(text);
     if (opt !== null) {
       const sec = parseDuration(opt[1] ?? '');
       if (sec === null) return { error: `--timeout takes ${DURATION_HELP}, not '${shortArg(opt[1] ?? '')}'.` };
       timeoutSec = sec;
+      options += `--timeout ${opt[1] ?? ''} `;
       text = text.slice(opt[0].length);
       continue;
     }
-    if (/^--timeout$/.test(text)) return { error: `--timeout needs ${DURATION_HELP}, e.g. 'submit --timeout 2h make'.` };
+    if (/^--timeout(=?$|=\s)/.test(text)) return { error: `--timeout needs ${DURATION_HELP}, e.g. 'submit --timeout 2h make'.` };
     const dashes = /^--(?:\s+|$)/.exec(text);
     if (dashes !== null) {
       text = text.slice(dashes[0].length);
@@ -91,7 +93,7 @@ function parseSubmit(rest: string): Parsed {
     }
     const unknown = /^--\S*/.exec(text);
     if (unknown !== null) {
-      return { error: `submit has no option '${shortArg(unknown[0])}' (it has --timeout); to run a job that starts with '--', write 'submit -- ${shortArg(text)}'.` };
+      return { error: `submit has no option '${shortArg(unknown[0])}' (it has --timeout); to run a job that starts with '--', write 'submit ${options}-- ${shortArg(text)}'.` };
     }
     break;
   }

@@ -7,7 +7,8 @@ const UNIT_SEC: Record<string, number> = { d: 86_400, h: 3600, m: 60, s: 1 };
 export function parseDuration(text: string): number | null {
   const t = text.trim().toLowerCase();
   if (/^\d+$/.test(t)) return positive(Number(t));
-  if (!/^(\d+[dhms])+$/.test(t)) return null;
+  // Units largest first, each at most once: 1h30m, not 30m1h or 1m1m.
+  if (t === '' || !/^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$/.test(t)) return null;
   let sec = 0;
   for (const [, n = '0', unit = 's'] of t.matchAll(/(\d+)([dhms])/g)) sec += Number(n) * (UNIT_SEC[unit] ?? 1);
   return positive(sec);
