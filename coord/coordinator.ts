@@ -62,7 +62,11 @@ export class Coordinator implements PoolListener {
   private readonly startWaiters = new Map<number, (outcome: StartOutcome) => void>();
   private stopping: Promise<Summary> | null = null;
   private allPoolsGone: (() => void) | null = null;
-  private readonly adopted = new Adopted((jobId, event) => this.applyById(jobId, event));
+  private readonly adopted = new Adopted((jobId, event) => {
+    this.applyById(jobId, event);
+    // Its orphaned pool may be gone with it: room for a queued job.
+    this.schedule();
+  });
   /** Environments of submitted jobs, by content hash: jobs from one console share one. */
   private readonly envs = new Map<string, Record<string, string>>();
   private readonly interner = new Interner();
@@ -322,6 +326,20 @@ export class Coordinator implements PoolListener {
     for (const id of this.adopted.ids()) yield this.job(id);
   }
 
+  /**
+   * Pools of an earlier coordinator still running jobs it adopted: they count against
+   * --max-pools until those jobs end.
+   */
+  private orphanPools(): number {
+    if (this.adopted.size === 0) return 0;
+    const pools = new Set<number>();
+    for (const id of this.adopted.ids()) {
+      const s = this.job(id).state;
+      if (s.tag === 'running' || s.tag === 'suspended') pools.add(s.poolId);
+    }
+    return pools.size;
+  }
+
   private underWayCount(): number {
     let n = this.adopted.size;
     for (const pool of this.pools.values()) n += pool.jobs.size;
@@ -401,7 +419,7 @@ export class Coordinator implements PoolListener {
       queue: this.queue,
       room: this.current?.room ?? 0,
       spare: this.spare?.room === this.config.jobsPool,
-      livePools: this.pools.size,
+      livePools: this.pools.size + this.orphanPools(),
       maxPools: this.config.maxPools,
       jobsPerPool: this.config.jobsPool,
       frozen: this.stopping !== null || this.pause !== null || this.drained !== null,
