@@ -79,6 +79,7 @@ export class Coordinator implements PoolListener {
   private pause: { until: number | null; timer: NodeJS.Timeout | null } | null = null;
   /** shutdown --drain under way: resolves once no job is under way. */
   private drained: (() => void) | null = null;
+  private draining: Promise<Summary> | null = null;
 
   constructor(
     readonly config: CoordConfig,
@@ -362,16 +363,19 @@ export class Coordinator implements PoolListener {
    * shutdown --drain: takes no new jobs and starts no queued ones; once every running
    * or suspended job has ended, shuts down as usual. The summary counts from now.
    */
-  async drain(): Promise<Summary> {
+  drain(): Promise<Summary> {
     if (this.stopping !== null) return this.stopping;
+    this.draining ??= this.drainThenStop();
+    return this.draining;
+  }
+
+  private async drainThenStop(): Promise<Summary> {
     const summary = this.summaryNow();
-    if (this.drained === null) {
-      log(`draining: ${this.underWayCount()} job(s) under way; no job starts from now`);
-      await new Promise<void>((resolve) => {
-        this.drained = resolve;
-        this.checkDrained();
-      });
-    }
+    log(`draining: ${this.underWayCount()} job(s) under way; no job starts from now`);
+    await new Promise<void>((resolve) => {
+      this.drained = resolve;
+      this.checkDrained();
+    });
     this.stopping ??= this.stop(summary);
     return this.stopping;
   }
