@@ -138,7 +138,7 @@ export class Coordinator implements PoolListener {
   async submit(id: number, command: string, options: SubmitOptions = {}): Promise<Reply> {
     if (this.stopping !== null) throw new ShuttingDownError();
     if (this.drained !== null) throw new ShuttingDownError('The coordinator is draining for shutdown: it lets running jobs finish and takes no new ones.');
-    const job: Job = { id: this.nextJobId++, command, submittedAt: Date.now(), state: { tag: 'queued' } };
+    const job: Job = { id: this.nextJobId++, command: this.interner.str(command), submittedAt: Date.now(), state: { tag: 'queued' } };
     if (options.cwd !== undefined) job.cwd = this.interner.str(options.cwd);
     if (options.timeoutSec !== undefined) job.timeoutSec = options.timeoutSec;
     if (options.origin !== undefined) job.origin = this.interner.origin(options.origin);

@@ -57,7 +57,7 @@ export class Replayer {
         if (options.cwd !== undefined) options.cwd = this.interner.str(options.cwd);
         if (options.envId !== undefined) options.envId = this.interner.str(options.envId);
         if (options.origin !== undefined) options.origin = this.interner.origin(options.origin);
-        this.jobs.set(id, { id, command: cmd, submittedAt: at, state: { tag: 'queued' }, ...options });
+        this.jobs.set(id, { id, command: this.interner.str(cmd), submittedAt: at, state: { tag: 'queued' }, ...options });
       }
       this.maxId = Math.max(this.maxId, rec.id);
       return;

@@ -75,9 +75,13 @@ export function ranMs(state: Started & { suspendedAt?: number }, now: number): n
   return Math.max(0, now - state.startedAt - (state.pausedMs ?? 0) - held);
 }
 
+/** One shared, frozen result per exit code: 100,000 finished jobs hold a handful of them. */
+const EXITED: readonly JobResult[] = Array.from({ length: 256 }, (_, code) => Object.freeze({ kind: 'exited', code }));
+
 export function exitResult(code: number | null, signal: string | null): JobResult {
   if (signal !== null) return { kind: 'signalled', signal };
-  return { kind: 'exited', code: code ?? 0 };
+  const c = code ?? 0;
+  return EXITED[c] ?? { kind: 'exited', code: c };
 }
 
 export function step(state: JobState, event: JobEvent, job?: JobOptions): JobState | Illegal {
