@@ -67,13 +67,13 @@ function statusWord(job: JobBrief, paint: ChalkInstance, secWord: 'seconds' | 's
     case 'queued':
       return paint.dim('Queued');
     case 'finished':
-      return job.failed ? paint.red('Finished') : paint.green('Finished');
+      return job.outcome === 'succeeded' ? paint.green('Finished') : paint.red('Finished');
   }
 }
 
 export function brief(view: JobView): JobBrief {
   const outcome = view.result === null ? null : outcomeOf(view.result);
-  return { jobId: view.jobId, status: view.status, runningForSec: view.runningForSec, failed: outcome !== null && outcome !== 'succeeded', outcome };
+  return { jobId: view.jobId, status: view.status, runningForSec: view.runningForSec, outcome };
 }
 
 /** The Status of `status` (classic) and of `info` (`full`: with how it ended). */

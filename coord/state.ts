@@ -3,7 +3,7 @@
 // comes in with the events, so this is tested without clocks or processes.
 
 import {
-  jobFailed, outcomeOf, type JobBrief, type JobResult, type JobStatus, type JobView, type Origin,
+  outcomeOf, type JobBrief, type JobResult, type JobStatus, type JobView, type Origin,
 } from '../protocol/messages.js';
 
 export interface Started {
@@ -189,7 +189,6 @@ export function toBrief(job: Job, now: number): JobBrief {
     jobId: job.id,
     status: statusOf(s),
     runningForSec: runningFor(s, now),
-    failed: finished && jobFailed(s.result),
     outcome: finished ? outcomeOf(s.result) : null,
   };
 }

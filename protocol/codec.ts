@@ -26,7 +26,7 @@ export function encodeItem(item: BatchItem, id: number): string {
   if (item.kind !== 'job') return encode({ ...item, id });
   const j = item.job;
   const outcome = j.outcome === null ? 'null' : `"${j.outcome}"`;
-  return `{"kind":"job","id":${id},"job":{"jobId":${j.jobId},"status":"${j.status}","runningForSec":${j.runningForSec},"failed":${j.failed},"outcome":${outcome}}}\n`;
+  return `{"kind":"job","id":${id},"job":{"jobId":${j.jobId},"status":"${j.status}","runningForSec":${j.runningForSec},"outcome":${outcome}}}\n`;
 }
 
 export class LineDecoder {

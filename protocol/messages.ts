@@ -109,8 +109,7 @@ export interface JobBrief {
   status: JobStatus;
   /** Whole seconds the job has been running (active and suspended jobs). */
   runningForSec: number | null;
-  /** Finished, but not with exit code 0 (failed, killed, lost, never started). */
-  failed: boolean;
+  /** How it ended; null until it has. */
   outcome: Outcome | null;
 }
 

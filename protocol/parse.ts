@@ -171,7 +171,6 @@ function readBrief(f: Fields): JobBrief {
     jobId: f.int('jobId', 1),
     status: f.oneOf('status', ['queued', 'active', 'suspended', 'finished'] as const),
     runningForSec: f.intOrNull('runningForSec'),
-    failed: f.oneOf('failed', [true, false] as const),
     outcome: f.has('outcome') ? f.oneOf('outcome', OUTCOMES) : null,
   };
 }

@@ -28,7 +28,7 @@ async function waitAllFinished(conn: Coord['conn'], n: number, deadline: number)
     if (active.jobs.length === 0) {
       const finished = await batch(conn, { kind: 'show-finished' });
       if (finished.jobs.length >= n) {
-        const bad = finished.jobs.filter((j: JobBrief) => j.failed);
+        const bad = finished.jobs.filter((j: JobBrief) => j.outcome !== 'succeeded');
         if (bad.length > 0) throw new Error(`${bad.length} job(s) did not exit 0, e.g. JobID ${bad[0]?.jobId}`);
         return { at: seen, polls };
       }

@@ -271,11 +271,11 @@ t.test('a CRLF frame still decodes (\\r is JSON whitespace)', async (t) => {
 
 t.test('encodeItem writes exactly what encode would, for every shape of job brief', async (t) => {
   const briefs = [
-    { jobId: 1, status: 'active', runningForSec: 0, failed: false, outcome: null },
-    { jobId: 22, status: 'suspended', runningForSec: 3600, failed: false, outcome: null },
-    { jobId: 333, status: 'queued', runningForSec: null, failed: false, outcome: null },
-    { jobId: 4444, status: 'finished', runningForSec: null, failed: true, outcome: 'timed-out' },
-    { jobId: 5, status: 'finished', runningForSec: null, failed: false, outcome: 'succeeded' },
+    { jobId: 1, status: 'active', runningForSec: 0, outcome: null },
+    { jobId: 22, status: 'suspended', runningForSec: 3600, outcome: null },
+    { jobId: 333, status: 'queued', runningForSec: null, outcome: null },
+    { jobId: 4444, status: 'finished', runningForSec: null, outcome: 'timed-out' },
+    { jobId: 5, status: 'finished', runningForSec: null, outcome: 'succeeded' },
   ] as const;
   for (const job of briefs) {
     const line = encodeItem({ kind: 'job', job }, 17);

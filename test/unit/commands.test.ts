@@ -711,10 +711,10 @@ t.test('json: singleJson', async (t) => {
 t.test('json: itemJson', async (t) => {
   t.equal(itemJson({ kind: 'pool', id: 1, pool: { pid: 2345, jobs: 3 } }), '{"pid":2345,"jobs":3}', 'pool');
   t.strictSame(JSON.parse(itemJson({
-    kind: 'job', id: 1, job: { jobId: 4, status: 'finished', runningForSec: null, failed: true, outcome: 'killed' },
+    kind: 'job', id: 1, job: { jobId: 4, status: 'finished', runningForSec: null, outcome: 'killed' },
   })), { jobId: 4, status: 'finished', runningForSec: null, outcome: 'killed' }, 'job: the list line');
   t.strictSame(JSON.parse(itemJson({
-    kind: 'job', id: 1, job: { jobId: 5, status: 'active', runningForSec: 3, failed: false, outcome: null },
+    kind: 'job', id: 1, job: { jobId: 5, status: 'active', runningForSec: 3, outcome: null },
   })), { jobId: 5, status: 'active', runningForSec: 3, outcome: null }, 'job: active, no outcome');
   const detail = JSON.parse(itemJson({ kind: 'detail', id: 1, job: view() })) as Record<string, unknown>;
   t.strictSame(detail, jobDoc(view()), 'detail: the job document');

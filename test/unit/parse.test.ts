@@ -211,7 +211,7 @@ const queuedJob = {
   jobId: 4, status: 'queued', command: 'true', pid: null, runningForSec: null, submittedAt: 1700000000001, result: null,
   ...NOT_STARTED,
 };
-const runningBrief = { jobId: 3, status: 'active', runningForSec: 12, failed: false, outcome: null };
+const runningBrief = { jobId: 3, status: 'active', runningForSec: 12, outcome: null };
 const results = [
   { kind: 'exited', code: 0 },
   { kind: 'exited', code: 255 },
@@ -234,7 +234,7 @@ t.test('parseReply: every kind, valid', async (t) => {
     { kind: 'served', id: 6, served: 10, inProgress: 0 },
     { kind: 'job', id: 7, job: runningBrief },
     { kind: 'job', id: 7, job: { ...runningBrief, status: 'suspended' } },
-    { kind: 'job', id: 7, job: { jobId: 4, status: 'finished', runningForSec: null, failed: true, outcome: 'killed' } },
+    { kind: 'job', id: 7, job: { jobId: 4, status: 'finished', runningForSec: null, outcome: 'killed' } },
     { kind: 'info', id: 3, job: runningJob },
     { kind: 'detail', id: 3, job: queuedJob },
     { kind: 'signalled', id: 5, jobId: 3, action: 'kill' },
@@ -283,12 +283,12 @@ t.test('parseReply: nested job views and results', async (t) => {
   for (const [name, job] of bad) rejects(t, parseReply({ kind: 'status', id: 1, job }), `status: ${name}`);
   t.match(rejects(t, parseReply({ kind: 'status', id: 1, job: { ...runningJob, status: 'running' } }), 'status'), /'status'/,
     'names the status field');
-  // List items carry the brief form: id, status, seconds, and whether it failed.
+  // List items carry the brief form: id, status, seconds, and how it ended.
   const badBriefs: readonly [string, unknown][] = [
     ['jobId 0', { ...runningBrief, jobId: 0 }],
     ['unknown status', { ...runningBrief, status: 'running' }],
-    ['failed missing', { jobId: 3, status: 'active', runningForSec: 1 }],
-    ['failed not a boolean', { ...runningBrief, failed: 'no' }],
+    ['unknown outcome', { ...runningBrief, outcome: 'crashed' }],
+    ['outcome not a string', { ...runningBrief, outcome: true }],
     ['negative runningForSec', { ...runningBrief, runningForSec: -1 }],
   ];
   for (const [name, job] of badBriefs) rejects(t, parseReply({ kind: 'job', id: 1, job }), `job: ${name}`);
