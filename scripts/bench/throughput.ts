@@ -1,6 +1,7 @@
 // The throughput section: N jobs through JMS and each comparator, runs interleaved, one row per configuration.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobBrief } from '../../protocol/messages.js';
@@ -76,6 +77,28 @@ async function runNodeBaseline(p: number): Promise<Sample> {
   return { sec: (now() - t0) / 1000 };
 }
 
+/**
+ * What JMS's design cannot go below: a fresh Node process (as a pool is) for every P jobs,
+ * each doing nothing but spawning them, as many at once as there are cores, and nothing
+ * else: no coordinator, no console, no files. Started without NODE_EXTRA_CA_CERTS, as pools are.
+ */
+async function runNodePerPool(p: number, env: NodeJS.ProcessEnv): Promise<Sample> {
+  const t0 = now();
+  let next = 0;
+  const total = Math.ceil(N / p);
+  const worker = async (): Promise<void> => {
+    while (next < total) {
+      const i = next++;
+      const jobs = Math.min(p, N - i * p);
+      const child = spawnTracked(process.execPath, [BASELINE_JS, String(jobs), String(p), ...JOB_ARGV], { stdio: ['ignore', 'ignore', 'inherit'], env });
+      const ex = await exitWithin(child, RUN_TIMEOUT_MS, 'a baseline process');
+      if (ex.code !== 0) throw new Error(`a baseline process exited ${ex.code ?? ex.signal}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, os.availableParallelism()) }, worker));
+  return { sec: (now() - t0) / 1000 };
+}
+
 async function runXargs(linesFile: string, p: number): Promise<Sample> {
   const fd = fs.openSync(linesFile, 'r');
   const t0 = now();
@@ -116,6 +139,10 @@ export async function throughput(root: string): Promise<void> {
   for (const p of [50, 5]) {
     configs.push({ key: `node${p}`, section: 'throughput', kind: 'node', p, name: `-n ${p}: Node baseline (spawn, ≤ ${p} at once)`, run: () => runNodeBaseline(p) });
     configs.push({ key: `xargs${p}`, section: 'throughput', kind: 'xargs', p, name: `-n ${p}: xargs -P ${p}`, run: () => runXargs(linesFile, p) });
+    configs.push({
+      key: `floor${p}`, section: 'throughput', kind: 'node', p, name: `-n ${p}: floor of the design (a fresh Node process per ${p} jobs, only spawning)`,
+      run: () => runNodePerPool(p, envNoNec),
+    });
     if ('path' in tsp) configs.push({ key: `tsp${p}`, section: 'throughput', kind: 'tsp', p, name: `-n ${p}: task-spooler (tsp -S ${p})`, run: () => runTsp(root, tsp.path, p) });
     configs.push({ key: `jms${p}`, section: 'throughput', kind: 'jms', p, name: `-n ${p}: JMS (jms_console -o)`, run: () => runJms(root, opsFile, p, [], process.env) });
     if (p === 50 && noJournal) {
@@ -177,6 +204,7 @@ export async function throughput(root: string): Promise<void> {
   }
   footnote(
     `Throughput: jobs/s = N / seconds from starting the measured command to the last job's end. JMS: a fresh coordinator per run (already accepting consoles, no pool yet, default --max-pools 16), timed from starting \`jms_console -o ops\` (N × \`submit ${JOB}\`, stdin /dev/null, output to a file and checked for N answers) until the harness's own console connection, polling every ${POLL_MS} ms once the replaying console has exited, sees \`show-active\` empty and N jobs in \`show-finished\`, all exited 0 (so a number can be up to one poll late; nothing polls while the console submits). Node baseline: \`node dist/scripts/bench/baseline.js N P ${JOB_ARGV.join(' ')}\` (child_process.spawn, ≤ P running, stdio ignored). xargs: \`xargs -P P -I{} ${JOB_ARGV.join(' ')}\` fed N lines. tsp: a private server (own TS_SOCKET), \`tsp -S P\`, then a bash loop running \`tsp ${JOB_ARGV.join(' ')}\` N times, timed until \`tsp -l\` (polled every ${POLL_MS} ms) lists no queued or running job; tsp keeps each job's output in a file, as JMS keeps a directory per job. The ratio column is each row's jobs/s over the Node baseline's at the same P.`,
+    'Floor of the design: N/P processes of the Node baseline, each spawning P jobs, as many at once as the machine has cores, started without NODE_EXTRA_CA_CERTS (as pools are); no coordinator, console, journal or job directories. JMS must pay at least this, because a pool is a Node process that takes at most jobs_pool jobs over its life.',
     'JMS\'s own bound on jobs running at once is jobs_pool × --max-pools (50 × 16 at -n 50, 5 × 16 at -n 5); the comparators run at most P = jobs_pool at once. At -n 5 JMS starts a new pool (a Node process) every 5 jobs, N/5 pools per run.',
   );
 }
