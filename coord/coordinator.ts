@@ -18,11 +18,12 @@ import type { Journal } from './journal.js';
 import { log } from './log.js';
 import { Pool, type PoolListener } from './pools.js';
 import { Interner } from './intern.js';
-import { EndWaiters, JobTimers } from './job-timers.js';
+import { JobControl } from './control.js';
+import { EndWaiters } from './job-timers.js';
 import { optionsOf, recordsFor, type JournalRecord } from './records.js';
 import { reconcile, type Replayed } from './recovery.js';
 import { decide } from './scheduler.js';
-import { inProgress, isIllegal, ranMs, step, type Job, type JobEvent, type JobState } from './state.js';
+import { inProgress, isIllegal, step, type Job, type JobEvent, type JobState } from './state.js';
 import { cannotSignal } from './wording.js';
 
 export interface CoordConfig {
@@ -70,13 +71,16 @@ export class Coordinator implements PoolListener {
   /** Environments of submitted jobs, by content hash: jobs from one console share one. */
   private readonly envs = new Map<string, Record<string, string>>();
   private readonly interner = new Interner();
-  private readonly timeouts = new JobTimers();
-  private readonly killTimers = new JobTimers();
   private readonly ends = new EndWaiters();
-  /** Jobs killed while their pool was starting them: killed once they start. */
-  private readonly killOnStart = new Set<number>();
-  /** pause-all in force: nothing starts, running jobs are held. */
-  private pause: { until: number | null; timer: NodeJS.Timeout | null } | null = null;
+  /** kill, timeouts and pause-all. */
+  private readonly control = new JobControl({
+    graceMs: () => this.config.graceMs,
+    underWay: () => this.underWay(),
+    signalGroup: (job, signal) => this.signalGroup(job, signal),
+    apply: (job, event) => this.apply(job, event),
+    record: (rec) => this.record(rec),
+    schedule: () => this.schedule(),
+  });
   /** shutdown --drain under way: resolves once no job is under way. */
   private drained: (() => void) | null = null;
   private draining: Promise<Summary> | null = null;
@@ -112,10 +116,10 @@ export class Coordinator implements PoolListener {
         this.nextPoolId = Math.max(this.nextPoolId, s.poolId + 1);
         this.adopted.add(job.id, s.pid, s.dir);
         counts.adopted += 1;
-        if (s.tag === 'running') this.armTimeout(job);
+        if (s.tag === 'running') this.control.armTimeout(job);
       }
     }
-    if (replayed.pause !== null) this.holdPause(replayed.pause.until);
+    if (replayed.pause !== null) this.control.hold(replayed.pause.until);
     this.schedule();
     return counts;
   }
@@ -222,11 +226,11 @@ export class Coordinator implements PoolListener {
         return 'dequeued';
       }
       case 'starting':
-        this.killOnStart.add(jobId);
+        this.control.killWhenStarted(jobId);
         return 'signalled';
       case 'running':
       case 'suspended': {
-        const error = await this.terminate(job);
+        const error = await this.control.terminate(job);
         const ended = (): boolean => job.state.tag === 'finished';
         if (error !== null && !ended()) throw new PoolError(`Could not kill JobID ${jobId}: ${error}.`);
         return 'signalled';
@@ -234,91 +238,18 @@ export class Coordinator implements PoolListener {
     }
   }
 
-  /** SIGTERM and SIGCONT to a job's group now, SIGKILL after the grace if it is still there. */
-  private async terminate(job: Job): Promise<string | null> {
-    const error = await this.signalGroup(job, 'SIGTERM');
-    if (error !== null) return error;
-    if (job.state.tag === 'suspended') {
-      await this.signalGroup(job, 'SIGCONT');
-      if (job.state.tag === 'suspended') this.apply(job, { type: 'resumed', at: Date.now() });
-    }
-    this.killTimers.set(job.id, this.config.graceMs, () => {
-      if (job.state.tag === 'running' || job.state.tag === 'suspended') {
-        log(`JobID ${job.id} outlived its SIGTERM by ${this.config.graceMs} ms: SIGKILL`);
-        void this.signalGroup(job, 'SIGKILL');
-      }
-    });
-    return null;
-  }
-
-  /** Starts (or restarts) the clock of a running job with a timeout: running time only. */
-  private armTimeout(job: Job): void {
-    const s = job.state;
-    if (job.timeoutSec === undefined || s.tag !== 'running' || s.timedOutAt !== undefined) return;
-    const left = job.timeoutSec * 1000 - ranMs(s, Date.now());
-    this.timeouts.set(job.id, left, () => {
-      if (job.state.tag !== 'running' || job.state.timedOutAt !== undefined) return;
-      log(`JobID ${job.id} ran out of its ${job.timeoutSec ?? 0} s timeout: terminating it`);
-      this.apply(job, { type: 'timed-out', at: Date.now() });
-      void this.terminate(job).then((error) => {
-        if (error !== null) log(`JobID ${job.id}: could not terminate it at its timeout: ${error}`);
-      });
-    });
-  }
-
-  /** pause-all: holds every running job (SIGSTOP) and starts nothing until resume-all or `until`. */
   async pauseAll(forSec: number | null): Promise<{ jobs: number; until: number | null }> {
     if (this.stopping !== null) throw new ShuttingDownError();
-    const until = forSec === null ? null : Date.now() + forSec * 1000;
-    this.holdPause(until);
-    this.record({ r: 'pause', on: true, until, at: Date.now() });
-    const running = [...this.underWay()].filter((job) => job.state.tag === 'running');
-    const held = await Promise.all(running.map((job) => this.holdForPause(job)));
-    return { jobs: held.filter((ok) => ok).length, until };
+    return this.control.pauseAll(forSec);
   }
 
-  private holdPause(until: number | null): void {
-    if (this.pause?.timer) clearTimeout(this.pause.timer);
-    const timer = until === null ? null : setTimeout(() => {
-      log('pause-all: its time is up; resuming');
-      this.resumeAll().catch((err: unknown) => log(`pause-all: could not resume: ${describe(err)}`));
-    }, Math.max(0, until - Date.now()));
-    this.pause = { until, timer };
+  resumeAll(): Promise<number> {
+    if (this.stopping !== null) return Promise.reject(new ShuttingDownError());
+    return this.control.resumeAll();
   }
 
-  private async holdForPause(job: Job): Promise<boolean> {
-    if (job.state.tag !== 'running') return false;
-    const error = await this.signalGroup(job, 'SIGSTOP');
-    if (error !== null) {
-      log(`pause-all: could not hold JobID ${job.id}: ${error}`);
-      return false;
-    }
-    if (job.state.tag !== 'running') return false;
-    this.apply(job, { type: 'suspended', at: Date.now(), by: 'pause' });
-    return true;
-  }
-
-  /** resume-all: continues the jobs pause-all held and lets jobs start again. */
-  async resumeAll(): Promise<number> {
-    if (this.pause === null) throw new IllegalStateError("Nothing is paused; 'pause-all' pauses every running job.");
-    if (this.pause.timer !== null) clearTimeout(this.pause.timer);
-    this.pause = null;
-    this.record({ r: 'pause', on: false, until: null, at: Date.now() });
-    const held = [...this.underWay()].filter((job) => job.state.tag === 'suspended' && job.state.by === 'pause');
-    const resumed = await Promise.all(held.map(async (job) => {
-      const error = await this.signalGroup(job, 'SIGCONT');
-      if (error !== null) log(`resume-all: could not continue JobID ${job.id}: ${error}`);
-      if (error !== null || job.state.tag !== 'suspended') return false;
-      this.apply(job, { type: 'resumed', at: Date.now() });
-      return true;
-    }));
-    this.schedule();
-    return resumed.filter((ok) => ok).length;
-  }
-
-  /** When pause-all holds a job: until when (null: until resume-all); null when it does not. */
   pauseOf(job: Job): { until: number | null } | null {
-    return job.state.tag === 'suspended' && job.state.by === 'pause' ? { until: this.pause?.until ?? null } : null;
+    return this.control.pauseOf(job);
   }
 
   /** Jobs started and not ended: those of the live pools, and adopted ones. */
@@ -395,8 +326,7 @@ export class Coordinator implements PoolListener {
   }
 
   private async stop(summary: Summary): Promise<Summary> {
-    if (this.pause?.timer) clearTimeout(this.pause.timer);
-    this.timeouts.clearAll();
+    this.control.stop();
     const now = Date.now();
     for (const jobId of this.queue.splice(0)) {
       this.apply(this.job(jobId), { type: 'cancelled', reason: 'the coordinator shut down before it started', at: now });
@@ -426,7 +356,7 @@ export class Coordinator implements PoolListener {
       livePools: this.pools.size + this.orphanPools(),
       maxPools: this.config.maxPools,
       jobsPerPool: this.config.jobsPool,
-      frozen: this.stopping !== null || this.pause !== null || this.drained !== null,
+      frozen: this.stopping !== null || this.control.paused || this.drained !== null,
     });
     let dispatched = 0;
     for (const effect of effects) {
@@ -477,9 +407,7 @@ export class Coordinator implements PoolListener {
         this.applyById(event.jobId, { type: 'started', pid: event.pid, dir: event.dir, at: event.at });
         this.startWaiters.get(event.jobId)?.({ pid: event.pid });
         const job = this.jobs.get(event.jobId);
-        if (job === undefined) break;
-        if (this.killOnStart.delete(job.id)) void this.terminate(job);
-        else if (this.pause !== null) void this.holdForPause(job);
+        if (job !== undefined) this.control.started(job);
         break;
       }
       case 'start-failed':
@@ -556,14 +484,8 @@ export class Coordinator implements PoolListener {
 
   /** Timers and waiters that follow a job's state. */
   private afterStep(job: Job, s: JobState): void {
-    if (s.tag === 'running') {
-      if (job.timeoutSec !== undefined) this.armTimeout(job);
-      return;
-    }
-    this.timeouts.clear(job.id);
+    this.control.stepped(job, s);
     if (s.tag !== 'finished') return;
-    this.killTimers.clear(job.id);
-    this.killOnStart.delete(job.id);
     this.ends.ended(job.id);
     // Pool and adopted sets drop the job after this step; check once they have.
     if (this.drained !== null) queueMicrotask(() => this.checkDrained());
@@ -579,7 +501,8 @@ export class Coordinator implements PoolListener {
   private snapshot(): JournalRecord[] {
     const out: JournalRecord[] = [];
     for (const [key, env] of this.envs) out.push({ r: 'env', key, env });
-    if (this.pause !== null) out.push({ r: 'pause', on: true, until: this.pause.until, at: Date.now() });
+    const pause = this.control.pauseRecord();
+    if (pause !== null) out.push(pause);
     for (const job of this.jobs.values()) out.push(...recordsFor(job));
     return out;
   }
