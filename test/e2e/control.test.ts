@@ -485,10 +485,17 @@ t.test('shutdown --drain answers once running jobs end; queued ones never start'
   t.match(refused.stderr, /^error: [^\n]*(shut|drain)[^\n]*\n$/i, 'one line saying why');
   t.equal(answeredAt, 0, 'no answer while the job still runs');
   t.ok(isAlive(first.pid), 'the running job was left to run');
+  // A second drain joins the first: it does not stop the coordinator early.
+  const second = await later(c, 'shutdown --drain');
+  t.notOk(second.done(), 'a second shutdown --drain waits too');
+  t.ok(isAlive(first.pid), 'and the job still runs');
 
   const openedAt = Date.now();
   open(gate);
   const r = await drain;
+  const r2 = await second.result;
+  t.equal(r2.stdout, r.stdout, 'the second drain gets the same summary');
+  t.equal(r2.code, 0);
   t.equal(r.stderr, '');
   t.equal(r.code, 0);
   const n = 2 + accepted;
