@@ -4,153 +4,18 @@
 // coordinator accepted must still be known afterwards, with an honest state, and its
 // ids must never be reused.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { CONSOLE, COORD, jobDirs, run, stopOnTeardown, submitted, testEnv, waitGone, type RunResult } from '../helpers/coord.js';
-import { allStopped, groupMembers, isAlive, procStat } from '../helpers/proc.js';
+import { jobDirs, submitted, waitGone } from '../helpers/coord.js';
+import { allStopped, groupMembers, isAlive } from '../helpers/proc.js';
 import { connectRaw, type RawClient } from '../helpers/raw-client.js';
+import { crash, launch, ok, shutdown, site, spawnCoord, submitJob, type Site } from '../helpers/site.js';
 import { waitFor } from '../helpers/wait.js';
 
 // Two bugs this file found, both fixed: an orphaned pool died of EPIPE on its stderr
 // (the dead coordinator's log pipe) before it could record its jobs' ends; and an
 // adopted job's process group outlived its leader.
-
-// --- a coordinator that can be killed and started again on the same site ------------
-
-/** A test directory with one -l path and one FIFO pair, used by successive coordinators. */
-interface Site {
-  dir: string;
-  out: string;
-  jmsIn: string;
-  jmsOut: string;
-  /** -n and any further flags. */
-  flags: string[];
-  /** The coordinator started last (for error messages). */
-  last: Instance | null;
-  /** Pools and job process groups to SIGKILL in teardown, whatever happened. */
-  pids: Tracked;
-  groups: Tracked;
-}
-
-/**
- * Pids by their start time (/proc/<pid>/stat field 22), so that teardown never signals
- * a pid that was reused meanwhile: pid_max is 32768 here and gated jobs fork fast.
- */
-class Tracked {
-  readonly byPid = new Map<number, string>();
-  add(pid: number): void {
-    const start = startTime(pid);
-    if (start !== null) this.byPid.set(pid, start);
-  }
-  /** Those still the same processes (a dead leader's group: its pgid cannot be reused while members live). */
-  same(): number[] {
-    return [...this.byPid].filter(([pid, start]) => {
-      const now = startTime(pid);
-      return now === null || now === start;
-    }).map(([pid]) => pid);
-  }
-}
-
-function startTime(pid: number): string | null {
-  try {
-    const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return text.slice(text.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-
-interface Instance {
-  child: ChildProcess;
-  pid: number;
-  log(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function site(t: Test, flags: string[]): Site {
-  const dir = t.testdir({});
-  const s: Site = {
-    dir, out: join(dir, 'out'), jmsIn: join(dir, 'jms_in'), jmsOut: join(dir, 'jms_out'),
-    flags, last: null, pids: new Tracked(), groups: new Tracked(),
-  };
-  t.teardown(() => {
-    for (const pgid of s.groups.same()) {
-      if (groupMembers(pgid).length === 0) continue;
-      try {
-        process.kill(-pgid, 'SIGKILL');
-      } catch {
-        // Gone meanwhile.
-      }
-    }
-    for (const pid of s.pids.same()) {
-      if (!isAlive(pid)) continue;
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Gone meanwhile.
-      }
-    }
-  });
-  return s;
-}
-
-/** Starts a jms_coord on the site (no waiting); teardown stops it if it still runs. */
-function spawnCoord(t: Test, s: Site, over: { out?: string; jmsIn?: string; jmsOut?: string } = {}): Instance {
-  const args = [COORD, '-l', over.out ?? s.out, '-w', over.jmsOut ?? s.jmsOut, '-r', over.jmsIn ?? s.jmsIn, ...s.flags];
-  const child = spawn(process.execPath, args, { cwd: s.dir, env: testEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout?.setEncoding('utf8').on('data', (x: string) => (log += x));
-  child.stderr?.setEncoding('utf8').on('data', (x: string) => (log += x));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  stopOnTeardown(t, child, exited);
-  return { child, pid: child.pid ?? -1, log: () => log, exited };
-}
-
-/** Starts a coordinator on the site and waits until it serves. */
-async function launch(t: Test, s: Site): Promise<Instance> {
-  const c = spawnCoord(t, s);
-  s.last = c;
-  await waitFor('the coordinator to serve', () => c.log().includes('serving on') || c.child.exitCode !== null);
-  if (c.child.exitCode !== null) throw new Error(`jms_coord exited ${c.child.exitCode}: ${c.log()}`);
-  return c;
-}
-
-/** kill -9 of a coordinator; resolves once it is reaped. */
-async function crash(c: Instance): Promise<void> {
-  c.child.kill('SIGKILL');
-  const how = await c.exited;
-  if (how.signal !== 'SIGKILL') throw new Error(`the coordinator ended otherwise: ${JSON.stringify(how)}`);
-}
-
-function consoleRun(s: Site, line: string): Promise<RunResult> {
-  return run(process.execPath, [CONSOLE, '-w', s.jmsIn, '-r', s.jmsOut, ...line.split(' ')], { cwd: s.dir });
-}
-
-/** The answer of a one-shot console command, which must succeed. */
-async function ok(s: Site, line: string): Promise<string> {
-  const r = await consoleRun(s, line);
-  if (r.code !== 0) throw new Error(`'${line}' failed (${r.code}): ${r.stderr}\ncoordinator log:\n${s.last?.log() ?? ''}`);
-  return r.stdout.trimEnd();
-}
-
-/** Submits a job that must start; tracks its process group and its pool for teardown. */
-async function submitJob(s: Site, command: string): Promise<{ jobId: number; pid: number; pool: number }> {
-  const job = submitted(await ok(s, `submit ${command}`));
-  s.groups.add(job.pid);
-  const pool = procStat(job.pid)?.ppid ?? -1;
-  if (pool > 1) s.pids.add(pool);
-  return { ...job, pool };
-}
-
-/** Clean shutdown through a console; the coordinator must exit 0. */
-async function shutdown(t: Test, s: Site, c: Instance, answer: RegExp): Promise<void> {
-  t.match(await ok(s, 'shutdown'), answer, 'the shutdown answer');
-  t.same(await c.exited, { code: 0, signal: null }, 'the coordinator exits 0');
-}
 
 /** A job that runs until `gate` exists, then exits with `code`. */
 function gated(gate: string, code: number): string {
