@@ -661,6 +661,8 @@ t.test('help: every command has a usage and an example, and is in the README', a
     for (const name of REFERENCE_COMMANDS) t.ok(names.includes(name), `help lists ${name}`);
   });
 
+  const usages = new Map<string, string>();
+  const examples = new Map<string, string>();
   t.test('help <command>: a usage line and an example line', async (t) => {
     // A few consoles at a time: two cores, Node start-up is most of each run.
     for (let i = 0; i < names.length; i += 4) {
@@ -671,6 +673,10 @@ t.test('help: every command has a usage and an example, and is in the README', a
         t.equal(a?.code, 0, `help ${name} exits 0`);
         t.match(a?.stdout, new RegExp(`^usage: ${name}(\\s|$)`, 'm'), `help ${name}: a line starting 'usage: ${name}'`);
         t.match(a?.stdout, /^example: \S/m, `help ${name}: a line starting 'example:'`);
+        const usage = /^usage: (.*)$/m.exec(a?.stdout ?? '')?.[1];
+        const example = /^example: (.*)$/m.exec(a?.stdout ?? '')?.[1];
+        if (usage !== undefined) usages.set(name, usage);
+        if (example !== undefined) examples.set(name, example);
       });
     }
   });
@@ -679,6 +685,18 @@ t.test('help: every command has a usage and an example, and is in the README', a
     const readme = fs.readFileSync(join(ROOT, 'README.md'), 'utf8');
     for (const name of names) {
       t.match(readme, new RegExp(`\`${name}[\` ]`), `README.md has \`${name}\` (alone or starting a code span)`);
+    }
+  });
+
+  t.test("README.md has help's usage and example of every command, word for word", async (t) => {
+    // A '|' inside a table cell is written '\|' in Markdown.
+    const readme = fs.readFileSync(join(ROOT, 'README.md'), 'utf8').replaceAll('\\|', '|');
+    const exampleLines = new Set(readme.split('\n').filter((l) => l.startsWith('jms> ')).map((l) => l.slice(5)));
+    for (const name of names.filter((n) => n !== 'quit')) {
+      const usage = usages.get(name) ?? '(none)';
+      t.ok(readme.includes(`\`${usage}\``), `README.md shows \`${usage}\``);
+      const example = examples.get(name) ?? '(none)';
+      t.ok(exampleLines.has(example), `README.md has the example 'jms> ${example}'`);
     }
   });
 });
