@@ -2,6 +2,7 @@
 // sending it, and printing the answer as it comes (batch items line by line).
 
 import type { ChalkInstance } from 'chalk';
+import { envKey } from '../protocol/env-key.js';
 import { CoordinatorNotRunningError } from '../protocol/errors.js';
 import { BATCH_REQUESTS, outcomeOf, type JobView, type Reply } from '../protocol/messages.js';
 import { COMMANDS, LOCAL_COMMANDS, findCommand, suggest, type LogsAction, type RequestBody } from './commands.js';
@@ -27,6 +28,8 @@ export const stdio: Output = {
 
 export class Shell {
   private inFlight = 0;
+  /** Keys of the environments this connection has sent whole. */
+  private readonly envsSent = new Set<string>();
   /** The coordinator answered a shutdown: its going away is expected. */
   shutdownAnswered = false;
 
@@ -58,7 +61,8 @@ export class Shell {
     return this.send(body, io);
   }
 
-  private async send(body: RequestBody, io: Output): Promise<LineResult> {
+  private async send(request: RequestBody, io: Output): Promise<LineResult> {
+    const body = this.withEnvKey(request);
     const kind = body.kind;
     const header = this.mode === 'text' ? batchHeader(kind) : null;
     let shown = 0;
@@ -101,6 +105,18 @@ export class Shell {
     else if (this.mode === 'text') io.out(renderSingle(last, this.paint));
     else if (last.kind === 'submitted' || last.kind === 'queued') io.out(String(last.jobId));
     return last.kind === 'served' ? 'shutdown' : 'ok';
+  }
+
+  /** A submit carries the console's environment whole once per connection, then by its key. */
+  private withEnvKey(body: RequestBody): RequestBody {
+    if (body.kind !== 'submit' || body.env === undefined) return body;
+    const key = envKey(body.env);
+    if (!this.envsSent.has(key)) {
+      this.envsSent.add(key);
+      return body;
+    }
+    const { env: _sent, ...rest } = body;
+    return { ...rest, envKey: key };
   }
 
   private async logs(action: LogsAction, io: Output): Promise<LineResult> {

@@ -9,7 +9,6 @@ import {
   StorageError,
   UnknownJobError,
 } from '../protocol/errors.js';
-import { createHash } from 'node:crypto';
 import type { Origin, Reply } from '../protocol/messages.js';
 import type { JobSignal } from '../protocol/pool-messages.js';
 import type { PoolEvent } from '../protocol/pool-messages.js';
@@ -17,6 +16,7 @@ import { Adopted, killGroup } from './adopted.js';
 import type { Journal } from './journal.js';
 import { log } from './log.js';
 import { Pool, type PoolListener } from './pools.js';
+import { envKey } from '../protocol/env-key.js';
 import { Interner } from './intern.js';
 import { JobControl } from './control.js';
 import { EndWaiters } from './job-timers.js';
@@ -39,7 +39,8 @@ export interface CoordConfig {
 /** What a submit carries besides its command. */
 export interface SubmitOptions {
   cwd?: string;
-  env?: Record<string, string>;
+  /** Of an environment already remembered (rememberEnv). */
+  envKey?: string;
   timeoutSec?: number;
   origin?: Origin;
 }
@@ -146,7 +147,7 @@ export class Coordinator implements PoolListener {
     if (options.cwd !== undefined) job.cwd = this.interner.str(options.cwd);
     if (options.timeoutSec !== undefined) job.timeoutSec = options.timeoutSec;
     if (options.origin !== undefined) job.origin = this.interner.origin(options.origin);
-    if (options.env !== undefined) job.envId = this.internEnv(options.env);
+    if (options.envKey !== undefined) job.envId = options.envKey;
     // Recorded before it is queued: a job that runs is always a job on record.
     try {
       await this.journal?.append({ r: 'new', id: job.id, cmd: command, at: job.submittedAt, ...optionsOf(job) } satisfies JournalRecord);
@@ -174,14 +175,18 @@ export class Coordinator implements PoolListener {
     return job.envId === undefined ? undefined : this.envs.get(job.envId);
   }
 
-  /** Keeps one copy of each distinct environment; the journal gets it once. */
-  private internEnv(env: Record<string, string>): string {
-    const key = createHash('sha1').update(JSON.stringify(env)).digest('base64url').slice(0, 20);
+  /** Keeps one copy of each distinct environment (the journal gets it once); returns its key. */
+  rememberEnv(env: Record<string, string>): string {
+    const key = envKey(env);
     if (!this.envs.has(key)) {
       this.envs.set(key, env);
       this.record({ r: 'env', key, env });
     }
     return key;
+  }
+
+  hasEnv(key: string): boolean {
+    return this.envs.has(key);
   }
 
   /** Sends a signal to a started job's process group (through its pool, or directly if adopted). */
@@ -377,7 +382,7 @@ export class Coordinator implements PoolListener {
           const pool = this.current;
           if (pool === null) break;
           this.apply(job, { type: 'dispatched', poolId: pool.id, poolPid: pool.pid });
-          pool.run(job.id, job.command, job.cwd, this.envOf(job));
+          pool.run(job.id, job.command, job.cwd, job.envId, this.envOf(job));
           dispatched += 1;
           break;
         }

@@ -86,14 +86,23 @@ export class Pool {
     this.send({ kind: 'retire' });
   }
 
-  run(jobId: number, command: string, cwd?: string, env?: Record<string, string>): void {
+  /** Environments this pool already has (sent once, then named by key). */
+  private readonly envKeys = new Set<string>();
+
+  run(jobId: number, command: string, cwd?: string, envKey?: string, env?: Record<string, string>): void {
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     this.idleTimer = null;
     this.assigned += 1;
     this.jobs.add(jobId);
     const run: PoolCommand = { kind: 'run', jobId, command };
     if (cwd !== undefined) run.cwd = cwd;
-    if (env !== undefined) run.env = env;
+    if (envKey !== undefined && env !== undefined) {
+      if (!this.envKeys.has(envKey)) {
+        this.envKeys.add(envKey);
+        this.send({ kind: 'env', key: envKey, env });
+      }
+      run.envKey = envKey;
+    }
     this.send(run);
   }
 

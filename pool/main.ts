@@ -18,6 +18,8 @@ import type { PoolCommand, PoolEvent } from '../protocol/pool-messages.js';
 import { Runner } from './runner.js';
 
 let runner: Runner | null = null;
+/** Job environments by key, as the coordinator sent them. */
+const envs = new Map<string, Record<string, string>>();
 let capacity = 0;
 let stopping = false;
 let orphaned = false;
@@ -54,7 +56,14 @@ function handle(command: PoolCommand): void {
         emit({ kind: 'start-failed', jobId: command.jobId, reason: 'the pool takes no more jobs' });
         return;
       }
-      runner.run(command.jobId, command.command, command.cwd, command.env);
+      if (command.envKey !== undefined && !envs.has(command.envKey)) {
+        emit({ kind: 'start-failed', jobId: command.jobId, reason: `the pool was never sent its environment '${command.envKey}'` });
+        return;
+      }
+      runner.run(command.jobId, command.command, command.cwd, command.envKey === undefined ? undefined : envs.get(command.envKey));
+      return;
+    case 'env':
+      envs.set(command.key, command.env);
       return;
     case 'signal':
       runner.signal(command.jobId, command.signal);

@@ -124,8 +124,12 @@ export interface PoolView {
 export type Request =
   | {
     kind: 'submit'; id: number; command: string;
-    /** Where and with what environment the job runs (the console's); absent: the coordinator's. */
-    cwd?: string; env?: Record<string, string>; timeoutSec?: number;
+    /**
+     * Where and with what environment the job runs (the console's); absent: the
+     * coordinator's. The environment comes whole once per connection (`env`), then by
+     * its key (`envKey`, protocol/env-key.ts).
+     */
+    cwd?: string; env?: Record<string, string>; envKey?: string; timeoutSec?: number;
   }
   | { kind: 'status'; id: number; jobId: number }
   | { kind: 'info'; id: number; jobId: number }

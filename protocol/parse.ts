@@ -77,6 +77,7 @@ function readSubmit(f: Fields, id: number): Extract<Request, { kind: 'submit' }>
     req.cwd = cwd;
   }
   if (f.has('env')) req.env = readEnv(f.raw('env'));
+  if (f.has('envKey')) req.envKey = f.str('envKey', 64);
   if (f.has('timeoutSec')) req.timeoutSec = f.int('timeoutSec', 1, MAX_DURATION_SEC);
   return req;
 }
@@ -223,7 +224,7 @@ export function parseReply(value: unknown): Parsed<Reply> {
 export function parsePoolCommand(value: unknown): Parsed<PoolCommand> {
   return attempt((): PoolCommand => {
     const f = new Fields(value, 'a pool command');
-    const kind = f.oneOf('kind', ['config', 'run', 'signal', 'retire'] as const);
+    const kind = f.oneOf('kind', ['config', 'env', 'run', 'signal', 'retire'] as const);
     switch (kind) {
       case 'config':
         return {
@@ -233,9 +234,11 @@ export function parsePoolCommand(value: unknown): Parsed<PoolCommand> {
       case 'run': {
         const run: Extract<PoolCommand, { kind: 'run' }> = { kind, jobId: f.int('jobId', 1), command: f.str('command', MAX_COMMAND_BYTES) };
         if (f.has('cwd')) run.cwd = f.str('cwd', PATH_MAX);
-        if (f.has('env')) run.env = readEnv(f.raw('env'));
+        if (f.has('envKey')) run.envKey = f.str('envKey', 64);
         return run;
       }
+      case 'env':
+        return { kind, key: f.str('key', 64), env: readEnv(f.raw('env')) };
       case 'signal':
         return { kind, jobId: f.int('jobId', 1), signal: f.oneOf('signal', JOB_SIGNALS) };
       case 'retire':

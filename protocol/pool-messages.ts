@@ -7,8 +7,10 @@ export const JOB_SIGNALS: readonly JobSignal[] = ['SIGSTOP', 'SIGCONT', 'SIGTERM
 export type PoolCommand =
   /** First frame: how many jobs this pool takes over its life and where output goes. */
   | { kind: 'config'; capacity: number; outDir: string; user: string; graceMs: number }
-  /** `cwd` and `env` are the submitting console's; absent: the pool's own. */
-  | { kind: 'run'; jobId: number; command: string; cwd?: string; env?: Record<string, string> }
+  /** An environment later `run` frames name by key (sent once per pool). */
+  | { kind: 'env'; key: string; env: Record<string, string> }
+  /** `cwd` and the environment `envKey` are the submitting console's; absent: the pool's own. */
+  | { kind: 'run'; jobId: number; command: string; cwd?: string; envKey?: string }
   | { kind: 'signal'; jobId: number; signal: JobSignal }
   /** Take no more jobs: exit once the running ones have ended. */
   | { kind: 'retire' };

@@ -3,6 +3,7 @@
 // The job runs in the console's directory with the console's environment.
 
 import { hostname } from 'node:os';
+import { BadRequestError } from '../../protocol/errors.js';
 import type { Request } from '../../protocol/messages.js';
 import type { Coordinator, SubmitOptions } from '../coordinator.js';
 import type { Answer } from '../dispatch.js';
@@ -12,7 +13,12 @@ const HOST = hostname();
 export async function submit(coord: Coordinator, req: Extract<Request, { kind: 'submit' }>, consolePid: number): Promise<Answer> {
   const options: SubmitOptions = { origin: { user: coord.config.user, host: HOST, consolePid } };
   if (req.cwd !== undefined) options.cwd = req.cwd;
-  if (req.env !== undefined) options.env = req.env;
+  // The key is the coordinator's own hash of what it was sent, never one a console claims.
+  if (req.env !== undefined) options.envKey = coord.rememberEnv(req.env);
+  else if (req.envKey !== undefined) {
+    if (!coord.hasEnv(req.envKey)) throw new BadRequestError(`The environment '${req.envKey}' is unknown here; send the environment itself with the submit.`);
+    options.envKey = req.envKey;
+  }
   if (req.timeoutSec !== undefined) options.timeoutSec = req.timeoutSec;
   return { reply: await coord.submit(req.id, req.command, options) };
 }

@@ -10,6 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import t, { type Test } from 'tap';
 import { CONSOLE, ROOT, jobDirs, run, startCoord, submitted, testEnv, type Coord, type RunResult } from '../helpers/coord.js';
 import { isAlive, procStat } from '../helpers/proc.js';
+import { connectRaw } from '../helpers/raw-client.js';
 import { waitFor } from '../helpers/wait.js';
 
 // --- running the console -------------------------------------------------------------
@@ -590,6 +591,36 @@ t.test("a job runs in the console's working directory with the console's environ
   t.equal(new Map(fieldsOf(info.stdout)).get('Working directory'), work, 'info shows that working directory');
   const doc = jsonAnswer(t, await jms(c, '--json', 'info', String(job.jobId)), 'info --json');
   t.equal(doc?.['cwd'], work, 'and so does cwd in --json');
+});
+
+t.test('the environment crosses each pipe once, then by its key', async (t) => {
+  const c = await startCoord(t, { jobsPool: 50 });
+  const work = fs.realpathSync(fs.mkdtempSync(join(os.tmpdir(), 'jms-env-')));
+  t.teardown(() => fs.rmSync(work, { recursive: true, force: true }));
+  // Three submits on one connection, all to the same pool: the first carries the
+  // environment, the next two its key; every job must still see FOO.
+  const ops = join(work, 'ops');
+  fs.writeFileSync(ops, 'submit echo 1 $FOO\nsubmit echo 2 $FOO\nsubmit echo 3 $FOO\n');
+  const l = launch(t, c, ['-o', ops], { cwd: work, env: { FOO: 'baz', PWD: work } });
+  const r = await l.done;
+  t.equal(r.code, 0, r.stderr);
+  for (const id of [1, 2, 3]) {
+    await finished(c, id);
+    t.equal(fs.readFileSync(join(jobDirs(c.out).get(id) ?? '', `stdout_${id}`), 'utf8'), `${id} baz\n`, `job ${id} has the console's environment`);
+  }
+  const pools = new Set(await Promise.all([1, 2, 3].map(async (id) => {
+    const doc = jsonAnswer(t, await jms(c, '--json', 'info', String(id)), `info ${id}`);
+    return doc?.['poolPid'];
+  })));
+  t.equal(pools.size, 1, 'one pool ran all three (it got the environment once)');
+
+  // A key nobody sent is refused, and nothing is queued for it.
+  const raw = await connectRaw(c.jmsIn, c.jmsOut);
+  t.teardown(() => raw.close());
+  await raw.request({ kind: 'submit', id: 1, command: 'true', envKey: 'no-such-key' });
+  const [reply] = await waitFor('an answer to the unknown key', () => (raw.repliesTo(1).length > 0 ? raw.repliesTo(1) : false));
+  t.match(reply, { kind: 'error', code: 'E_BAD_REQUEST', message: /environment 'no-such-key' is unknown/ });
+  t.equal((await jms(c, 'status-all')).stdout.split('\n').filter((x) => x !== '').length, 3, 'no job was made for it');
 });
 
 // --- 7. show-finished --long ---------------------------------------------------------

@@ -37,6 +37,8 @@ const NOT_OBJECTS: readonly [string, unknown][] = [
 t.test('parseRequest: every kind, valid', async (t) => {
   const cases: readonly unknown[] = [
     { kind: 'submit', id: 1, command: 'sleep 1 && echo "done" | tr a-z A-Z' },
+    { kind: 'submit', id: 1, command: 'make', cwd: '/src', env: { HOME: '/home/u' }, timeoutSec: 7200 },
+    { kind: 'submit', id: 1, command: 'make', cwd: '/src', envKey: 'abc', timeoutSec: 1 },
     { kind: 'status', id: 2, jobId: 7 },
     { kind: 'status-all', id: 3, sinceSec: 60 },
     { kind: 'status-all', id: 4, sinceSec: 0 },
@@ -115,6 +117,9 @@ t.test('parseRequest: submit command', async (t) => {
   t.match(empty, /submit needs a job/);
   rejects(t, parseRequest({ kind: 'submit', id: 1, command: '   \t\n ' }), 'whitespace command');
   rejects(t, parseRequest({ kind: 'submit', id: 1 }), 'missing command');
+  rejects(t, parseRequest({ kind: 'submit', id: 1, command: 'x', cwd: 'relative/dir' }), 'a relative cwd');
+  rejects(t, parseRequest({ kind: 'submit', id: 1, command: 'x', env: { 'A=B': 'c' } }), "an env name with '='");
+  rejects(t, parseRequest({ kind: 'submit', id: 1, command: 'x', timeoutSec: 0 }), 'timeout 0');
   rejects(t, parseRequest({ kind: 'submit', id: 1, command: null }), 'null command');
   rejects(t, parseRequest({ kind: 'submit', id: 1, command: ['ls'] }), 'array command');
   t.match(rejects(t, parseRequest({ kind: 'submit', id: 1, command: 42 }), 'numeric command'), /'command'/);
@@ -321,6 +326,8 @@ t.test('parsePoolCommand', async (t) => {
     { kind: 'config', capacity: 4, outDir: '/tmp/jms', user: 'alice', graceMs: 5000 },
     { kind: 'config', capacity: 1, outDir: '/', user: '', graceMs: 0 },
     { kind: 'run', jobId: 1, command: 'echo hi' },
+    { kind: 'run', jobId: 1, command: 'echo hi', cwd: '/home/u', envKey: 'k1' },
+    { kind: 'env', key: 'k1', env: { PATH: '/bin', EMPTY: '' } },
     { kind: 'signal', jobId: 2, signal: 'SIGSTOP' },
     { kind: 'signal', jobId: 2, signal: 'SIGCONT' },
     { kind: 'signal', jobId: 2, signal: 'SIGTERM' },
@@ -337,6 +344,10 @@ t.test('parsePoolCommand', async (t) => {
   rejects(t, parsePoolCommand({ kind: 'signal', jobId: 2, signal: 9 }), 'numeric signal');
   rejects(t, parsePoolCommand({ kind: 'signal', jobId: 0, signal: 'SIGKILL' }), 'jobId 0');
   rejects(t, parsePoolCommand({ kind: 'run', jobId: 1 }), 'run without command');
+  rejects(t, parsePoolCommand({ kind: 'env', key: 'k', env: { A: 1 } }), 'env with a non-string value');
+  rejects(t, parsePoolCommand({ kind: 'env', key: 'k', env: ['A=1'] }), 'env as an array');
+  rejects(t, parsePoolCommand({ kind: 'env', env: {} }), 'env without a key');
+  rejects(t, parsePoolCommand({ kind: 'run', jobId: 1, command: 'x', envKey: 'k'.repeat(65) }), 'envKey too long');
   rejects(t, parsePoolCommand({ kind: 'run', jobId: 1, command: 'x'.repeat(MAX_COMMAND_BYTES + 1) }), 'run command too long');
   rejects(t, parsePoolCommand({ kind: 'config', capacity: 0, outDir: '/tmp', user: 'a', graceMs: 1 }), 'capacity 0');
   rejects(t, parsePoolCommand({ kind: 'config', capacity: 1, outDir: '/tmp', user: 'a', graceMs: -1 }), 'negative grace');
