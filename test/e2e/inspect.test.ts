@@ -258,6 +258,19 @@ async function submitLaunched(t: Test, c: Coord, args: readonly string[], opts: 
 
 // --- 1. info -----------------------------------------------------------------------
 
+/** `info <id>` as a map of its fields, after checking it answered them all in order; null if it failed. */
+async function infoFields(t: Test, c: Coord, jobId: number): Promise<Map<string, string> | null> {
+  const r = await jms(c, 'info', String(jobId));
+  if (r.code !== 0) {
+    t.fail(`info exits 0, not ${String(r.code)}: ${r.stderr}`);
+    return null;
+  }
+  t.equal(r.stderr, '');
+  const fields = fieldsOf(r.stdout);
+  t.same(fields.map(([k]) => k), INFO_FIELDS, 'the fields of the reference, in its order');
+  return new Map(fields);
+}
+
 t.test('info: every field, in order, for a job that exited 2', async (t) => {
   const began = Date.now();
   const c = await startCoord(t, { poolIdleMs: 60_000 });
@@ -268,12 +281,8 @@ t.test('info: every field, in order, for a job that exited 2', async (t) => {
   t.match(basename(dir), new RegExp(`^jms_.+_${job.jobId}_${job.pid}_\\d{8}_\\d{6}$`));
   t.equal(fs.readFileSync(join(dir, `stdout_${job.jobId}`), 'utf8'), 'out\n', 'the job really ran there');
 
-  const r = await jms(c, 'info', String(job.jobId));
-  if (r.code !== 0) return void t.fail(`info exits 0, not ${String(r.code)}: ${r.stderr}`);
-  t.equal(r.stderr, '');
-  const fields = fieldsOf(r.stdout);
-  t.same(fields.map(([k]) => k), INFO_FIELDS, 'the fields of the reference, in its order');
-  const f = new Map(fields);
+  const f = await infoFields(t, c, job.jobId);
+  if (f === null) return;
   t.equal(f.get('JobID'), String(job.jobId));
   t.equal(f.get('Command'), 'echo out; exit 2');
   t.equal(f.get('Status'), 'Finished (failed, exit code 2)');
@@ -301,12 +310,8 @@ t.test('info: every field, in order, for a running job', async (t) => {
   const job = await submitLaunched(t, c, ['--timeout', '1h30m', 'sleep', '30']);
   const dir = await waitFor('the job directory', () => jobDirs(c.out).get(job.jobId));
 
-  const r = await jms(c, 'info', String(job.jobId));
-  if (r.code !== 0) return void t.fail(`info exits 0, not ${String(r.code)}: ${r.stderr}`);
-  t.equal(r.stderr, '');
-  const fields = fieldsOf(r.stdout);
-  t.same(fields.map(([k]) => k), INFO_FIELDS, 'the fields of the reference, in its order');
-  const f = new Map(fields);
+  const f = await infoFields(t, c, job.jobId);
+  if (f === null) return;
   t.equal(f.get('JobID'), String(job.jobId));
   t.equal(f.get('Command'), 'sleep 30', 'the command without the submit options');
   t.match(f.get('Status'), /^Active \(running for \d+ seconds\)$/);
