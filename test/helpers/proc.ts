@@ -2,7 +2,7 @@
 // linger as a zombie: liveness is the state field of /proc/<pid>/stat, not kill(0).
 
 import fs from 'node:fs';
-import { isAlive, procInfo, type ProcInfo } from '../../coord/proc.js';
+import { isAlive, procInfo, type ProcInfo } from '../../coord/util/proc.js';
 
 // The coordinator's own /proc reader, so tests judge liveness exactly as it does.
 export { isAlive };

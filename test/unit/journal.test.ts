@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import t, { type Test } from 'tap';
-import { JOURNAL_FILE, Journal, parseJournal } from '../../coord/journal.js';
-import { replay } from '../../coord/recovery.js';
+import { JOURNAL_FILE, Journal, parseJournal } from '../../coord/persist/journal.js';
+import { replay } from '../../coord/persist/recovery.js';
 
 type Rec = { r: 'new'; id: number; cmd: string; at: number };
 

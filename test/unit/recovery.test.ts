@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { parseRecord, recordsFor, type JournalRecord } from '../../coord/records.js';
+import { parseRecord, recordsFor, type JournalRecord } from '../../coord/persist/records.js';
 import {
   findJobDir,
   isLiveLeader,
@@ -14,8 +14,8 @@ import {
   reconcile,
   replay,
   type ExitRecord,
-} from '../../coord/recovery.js';
-import { isIllegal, step, type Job, type JobEvent, type JobState, type Started } from '../../coord/state.js';
+} from '../../coord/persist/recovery.js';
+import { isIllegal, step, type Job, type JobEvent, type JobState, type Started } from '../../coord/core/state.js';
 
 const STARTED: Started = { poolId: 2, pid: 4242, dir: '/tmp/out/jms_u_7_4242_20240101_120000', startedAt: 10_000 };
 

@@ -3,7 +3,7 @@
 // freeze hold back.
 
 import t from 'tap';
-import { decide, type Effect, type SchedulerView } from '../../coord/scheduler.js';
+import { decide, type Effect, type SchedulerView } from '../../coord/core/scheduler.js';
 
 const START: Effect = { type: 'start-pool' };
 const SPARE: Effect = { type: 'start-spare' };

@@ -15,7 +15,7 @@ import {
   type Job,
   type JobEvent,
   type JobState,
-} from '../../coord/state.js';
+} from '../../coord/core/state.js';
 
 const STARTED = { poolId: 2, pid: 4242, dir: '/tmp/jms/job_1', startedAt: 10_000 };
 

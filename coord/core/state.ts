@@ -4,7 +4,7 @@
 
 import {
   outcomeOf, type JobBrief, type JobResult, type JobStatus, type JobView, type Origin,
-} from '../protocol/messages.js';
+} from '../../protocol/messages.js';
 
 export interface Started {
   poolId: number;

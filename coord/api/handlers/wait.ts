@@ -1,8 +1,8 @@
 // wait <JobID…> | wait --all: answered once those jobs have ended, with each one's
 // details (the console tells from them whether all succeeded).
 
-import type { BatchItem, Request } from '../../protocol/messages.js';
-import type { Coordinator } from '../coordinator.js';
+import type { BatchItem, Request } from '../../../protocol/messages.js';
+import type { Coordinator } from '../../engine/coordinator.js';
 import type { Answer } from '../dispatch.js';
 import { view } from './status.js';
 

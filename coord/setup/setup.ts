@@ -3,8 +3,8 @@
 
 import fs from 'node:fs';
 import { resolve } from 'node:path';
-import { errno, makeFifo, openWriter, pathKind } from '../protocol/fifo.js';
-import { CoordinatorNotRunningError } from '../protocol/errors.js';
+import { errno, makeFifo, openWriter, pathKind } from '../../protocol/fifo.js';
+import { CoordinatorNotRunningError } from '../../protocol/errors.js';
 
 export class SetupError extends Error {}
 

@@ -2,7 +2,7 @@
 // submitted them): a job table of 100,000 jobs from a few consoles holds a few copies,
 // not 100,000. Bounded: past `max` distinct values it starts over (copies stay correct).
 
-import type { Origin } from '../protocol/messages.js';
+import type { Origin } from '../../protocol/messages.js';
 
 export class Interner {
   private readonly strings = new Map<string, string>();

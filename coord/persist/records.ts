@@ -2,10 +2,10 @@
 // `step` the live coordinator runs. `new` creates a job; `ev` is one JobEvent for it.
 // A compacted journal is the shortest event history that rebuilds each job's state.
 
-import { Fields, attempt } from '../protocol/fields.js';
-import { readEnv } from '../protocol/parse.js';
-import type { JobResult, Origin } from '../protocol/messages.js';
-import type { Job, JobEvent, JobOptions, Started } from './state.js';
+import { Fields, attempt } from '../../protocol/fields.js';
+import { readEnv } from '../../protocol/parse.js';
+import type { JobResult, Origin } from '../../protocol/messages.js';
+import type { Job, JobEvent, JobOptions, Started } from '../core/state.js';
 
 export type JournalRecord =
   | ({ r: 'new'; id: number; cmd: string; at: number } & JobOptions)

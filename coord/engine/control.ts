@@ -3,12 +3,12 @@
 // coordinator keeps). The coordinator owns the job table; this owns the timers and the
 // pause, and acts through the narrow `ControlHost` it is given.
 
-import { IllegalStateError } from '../protocol/errors.js';
-import type { JobSignal } from '../protocol/pool-messages.js';
+import { IllegalStateError } from '../../protocol/errors.js';
+import type { JobSignal } from '../../protocol/pool-messages.js';
 import { JobTimers } from './job-timers.js';
-import { log } from './log.js';
-import type { JournalRecord } from './records.js';
-import { ranMs, type Job, type JobEvent, type JobState } from './state.js';
+import { log } from '../util/log.js';
+import type { JournalRecord } from '../persist/records.js';
+import { ranMs, type Job, type JobEvent, type JobState } from '../core/state.js';
 
 export interface ControlHost {
   /** Between SIGTERM and SIGKILL. */

@@ -1,9 +1,9 @@
 // The batch answers: status-all [seconds], show-active, show-finished, show-pools.
 
-import type { BatchItem, JobStatus, Request } from '../../protocol/messages.js';
-import type { Coordinator } from '../coordinator.js';
+import type { BatchItem, JobStatus, Request } from '../../../protocol/messages.js';
+import type { Coordinator } from '../../engine/coordinator.js';
 import type { Answer } from '../dispatch.js';
-import { statusOf, toBrief, type Job } from '../state.js';
+import { statusOf, toBrief, type Job } from '../../core/state.js';
 import { view } from './status.js';
 
 function* jobs(coord: Coordinator, keep: (job: Job) => boolean): Generator<BatchItem> {

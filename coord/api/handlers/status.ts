@@ -1,10 +1,10 @@
 // status <JobID> and info <JobID>: one job, as much as is known of it (the console
 // shows `status` as the classic one line and `info` in full).
 
-import type { JobView, Request } from '../../protocol/messages.js';
-import type { Coordinator } from '../coordinator.js';
+import type { JobView, Request } from '../../../protocol/messages.js';
+import type { Coordinator } from '../../engine/coordinator.js';
 import type { Answer } from '../dispatch.js';
-import { toView, type Job } from '../state.js';
+import { toView, type Job } from '../../core/state.js';
 
 /** Where jobs submitted without a directory run: the coordinator's (and so its pools'). */
 const COORD_CWD = process.cwd();

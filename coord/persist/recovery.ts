@@ -7,10 +7,10 @@
 
 import fs from 'node:fs';
 import { join } from 'node:path';
-import { isAlive, procInfo } from './proc.js';
-import { Interner } from './intern.js';
+import { isAlive, procInfo } from '../util/proc.js';
+import { Interner } from '../engine/intern.js';
 import { parseRecord } from './records.js';
-import { isIllegal, step, type Job, type JobEvent } from './state.js';
+import { isIllegal, step, type Job, type JobEvent } from '../core/state.js';
 
 export interface Replayed {
   jobs: Map<number, Job>;

@@ -2,9 +2,9 @@
 // handlers/<kind>.ts. A JmsError becomes an `error` reply with its code; anything
 // else is a bug: E_INTERNAL to the console, the stack to the log.
 
-import { JmsError } from '../protocol/errors.js';
-import type { BatchItem, Reply, Request } from '../protocol/messages.js';
-import type { Coordinator } from './coordinator.js';
+import { JmsError } from '../../protocol/errors.js';
+import type { BatchItem, Reply, Request } from '../../protocol/messages.js';
+import type { Coordinator } from '../engine/coordinator.js';
 import { showActive, showFinished, showPools, showQueued, statusAll } from './handlers/lists.js';
 import { pauseAll, resumeAll } from './handlers/pause.js';
 import { shutdown } from './handlers/shutdown.js';
@@ -12,7 +12,7 @@ import { kill, signal } from './handlers/signal.js';
 import { status } from './handlers/status.js';
 import { submit } from './handlers/submit.js';
 import { wait } from './handlers/wait.js';
-import { log } from './log.js';
+import { log } from '../util/log.js';
 
 export type Answer =
   /** `after` runs once the reply has been written out (shutdown exits there). */

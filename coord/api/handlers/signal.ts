@@ -2,8 +2,8 @@
 // answered once its pool has sent the signal. kill <JobID>: SIGTERM, SIGKILL after the
 // grace; a queued job is taken off the queue instead.
 
-import type { Request } from '../../protocol/messages.js';
-import type { Coordinator } from '../coordinator.js';
+import type { Request } from '../../../protocol/messages.js';
+import type { Coordinator } from '../../engine/coordinator.js';
 import type { Answer } from '../dispatch.js';
 
 export async function signal(

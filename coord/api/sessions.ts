@@ -5,12 +5,12 @@
 
 import fs from 'node:fs';
 import net from 'node:net';
-import { LineDecoder, encode, encodeItem } from '../protocol/codec.js';
-import { openOwnFifo, removeFifo } from '../protocol/fifo.js';
-import { MAX_FRAME_BYTES, PROTOCOL_VERSION, type BatchItem, type Hello, type Reply, type Welcome } from '../protocol/messages.js';
-import { parseRequest } from '../protocol/parse.js';
+import { LineDecoder, encode, encodeItem } from '../../protocol/codec.js';
+import { openOwnFifo, removeFifo } from '../../protocol/fifo.js';
+import { MAX_FRAME_BYTES, PROTOCOL_VERSION, type BatchItem, type Hello, type Reply, type Welcome } from '../../protocol/messages.js';
+import { parseRequest } from '../../protocol/parse.js';
 import { dispatch, type Answer, type Context } from './dispatch.js';
-import { log } from './log.js';
+import { log } from '../util/log.js';
 
 /** A console that lets this much pile up unread is dropped. */
 const MAX_UNREAD_BYTES = 64 * 1024 * 1024;

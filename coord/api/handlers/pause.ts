@@ -1,8 +1,8 @@
 // pause-all [--for] / resume-all: the workstation pause. The coordinator keeps the
 // clock, so a pause with a time limit ends even with no console connected.
 
-import type { Request } from '../../protocol/messages.js';
-import type { Coordinator } from '../coordinator.js';
+import type { Request } from '../../../protocol/messages.js';
+import type { Coordinator } from '../../engine/coordinator.js';
 import type { Answer } from '../dispatch.js';
 
 export async function pauseAll(coord: Coordinator, req: Extract<Request, { kind: 'pause-all' }>): Promise<Answer> {

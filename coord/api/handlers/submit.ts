@@ -3,9 +3,9 @@
 // The job runs in the console's directory with the console's environment.
 
 import { hostname } from 'node:os';
-import { BadRequestError } from '../../protocol/errors.js';
-import type { Request } from '../../protocol/messages.js';
-import type { Coordinator, SubmitOptions } from '../coordinator.js';
+import { BadRequestError } from '../../../protocol/errors.js';
+import type { Request } from '../../../protocol/messages.js';
+import type { Coordinator, SubmitOptions } from '../../engine/coordinator.js';
 import type { Answer } from '../dispatch.js';
 
 const HOST = hostname();

@@ -3,7 +3,7 @@
 // writes `exit_status` into the job directory when they end, and that is their result.
 
 import { readExitRecord, isLiveLeader } from './recovery.js';
-import type { JobEvent } from './state.js';
+import type { JobEvent } from '../core/state.js';
 
 const WATCH_MS = 200;
 /** How long after the job is gone its exit record may still be on its way. */

@@ -3,8 +3,8 @@
 
 import fs from 'node:fs';
 import { join } from 'node:path';
-import { errno } from '../protocol/fifo.js';
-import { isAlive } from './proc.js';
+import { errno } from '../../protocol/fifo.js';
+import { isAlive } from '../util/proc.js';
 import { SetupError } from './setup.js';
 
 function ownerAlive(pid: number): boolean {

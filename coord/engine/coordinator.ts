@@ -8,23 +8,23 @@ import {
   ShuttingDownError,
   StorageError,
   UnknownJobError,
-} from '../protocol/errors.js';
-import type { Origin, Reply } from '../protocol/messages.js';
-import type { JobSignal } from '../protocol/pool-messages.js';
-import type { PoolEvent } from '../protocol/pool-messages.js';
-import { Adopted, killGroup } from './adopted.js';
-import type { Journal } from './journal.js';
-import { log } from './log.js';
-import { Pool, type PoolListener } from './pools.js';
-import { envKey } from '../protocol/env-key.js';
+} from '../../protocol/errors.js';
+import type { Origin, Reply } from '../../protocol/messages.js';
+import type { JobSignal } from '../../protocol/pool-messages.js';
+import type { PoolEvent } from '../../protocol/pool-messages.js';
+import { Adopted, killGroup } from '../persist/adopted.js';
+import type { Journal } from '../persist/journal.js';
+import { log } from '../util/log.js';
+import { Pool, type PoolListener } from '../pools/pool.js';
+import { envKey } from '../../protocol/env-key.js';
 import { Interner } from './intern.js';
 import { JobControl } from './control.js';
 import { EndWaiters } from './job-timers.js';
-import { optionsOf, recordsFor, type JournalRecord } from './records.js';
-import { reconcile, type Replayed } from './recovery.js';
-import { decide } from './scheduler.js';
-import { inProgress, isIllegal, step, type Job, type JobEvent, type JobState } from './state.js';
-import { cannotSignal } from './wording.js';
+import { optionsOf, recordsFor, type JournalRecord } from '../persist/records.js';
+import { reconcile, type Replayed } from '../persist/recovery.js';
+import { decide } from '../core/scheduler.js';
+import { inProgress, isIllegal, step, type Job, type JobEvent, type JobState } from '../core/state.js';
+import { cannotSignal } from '../core/wording.js';
 
 export interface CoordConfig {
   outDir: string;

@@ -3,13 +3,13 @@
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { LineDecoder, encode } from '../protocol/codec.js';
-import { HELD_CERTS, MAX_FRAME_BYTES } from '../protocol/messages.js';
-import { parsePoolEvent } from '../protocol/parse.js';
-import type { JobSignal, PoolCommand, PoolEvent } from '../protocol/pool-messages.js';
-import { log } from './log.js';
+import { LineDecoder, encode } from '../../protocol/codec.js';
+import { HELD_CERTS, MAX_FRAME_BYTES } from '../../protocol/messages.js';
+import { parsePoolEvent } from '../../protocol/parse.js';
+import type { JobSignal, PoolCommand, PoolEvent } from '../../protocol/pool-messages.js';
+import { log } from '../util/log.js';
 
-const POOL_MAIN = fileURLToPath(new URL('../pool/main.js', import.meta.url));
+const POOL_MAIN = fileURLToPath(new URL('../../pool/main.js', import.meta.url));
 
 /**
  * The pool's environment: the coordinator's, except NODE_EXTRA_CA_CERTS, which makes
