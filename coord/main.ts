@@ -14,15 +14,18 @@ import { EMPTY_FRAME, LineDecoder } from '../protocol/codec.js';
 import { openReader, removeFifo } from '../protocol/fifo.js';
 import { JMS_VERSION, PIPE_BUF } from '../protocol/messages.js';
 import { parseHello } from '../protocol/parse.js';
+import type { OwnDir } from '../protocol/own-dir.js';
+import { parseCoordArgs, UsageError } from './config/options.js';
+import { clockFromEnv, type Clock } from './core/clock.js';
 import { Coordinator, type CoordConfig } from './engine/coordinator.js';
 import type { Context } from './api/dispatch.js';
-import { Journal } from './persist/journal.js';
-import { acquireLock } from './setup/lock.js';
-import { findJobDir, isLiveLeader, readExitRecord, Replayer } from './persist/recovery.js';
-import { claimFifo, prepareOutDir, prepareStateDir, SetupError } from './setup/setup.js';
-import { log } from './util/log.js';
-import { parseCoordArgs, UsageError } from './config/options.js';
 import { fileId, Sessions } from './api/sessions.js';
+import { Journal } from './persist/journal.js';
+import { findJobDir, isLiveLeader, readExitRecord, Replayer } from './persist/recovery.js';
+import { LocalLauncher } from './pools/local.js';
+import { acquireLock } from './setup/lock.js';
+import { claimFifo, prepareOutDir, prepareOwnSubdir, SetupError } from './setup/setup.js';
+import { log } from './util/log.js';
 
 const EXIT_OK = 0;
 const EXIT_USAGE = 2;
@@ -35,8 +38,9 @@ async function main(): Promise<void> {
   const jmsIn = resolve(args.jmsIn);
   const jmsOut = resolve(args.jmsOut);
   if (jmsIn === jmsOut) throw new UsageError('jms_in (-r) and jms_out (-w) must be different paths.');
-  const outDir = prepareOutDir(args.path);
-  const stateDir = prepareStateDir(outDir);
+  const out = prepareOutDir(args.path);
+  const outDir = out.path;
+  const stateDir = prepareOwnSubdir(out, '.jms');
   const releaseLock = acquireLock(stateDir, outDir);
   process.on('exit', releaseLock);
   // Registered before the first FIFO is made, so a refusal of the second removes the first.
@@ -48,9 +52,11 @@ async function main(): Promise<void> {
   }
 
   const user = os.userInfo().username;
-  const coord = openState(args.journal ? stateDir : null, {
+  const clock = clockFromEnv();
+  const launcher = new LocalLauncher(out, prepareOwnSubdir(stateDir, 'pools'));
+  const coord = await openState(args.journal ? stateDir : null, {
     outDir, jobsPool: args.jobsPool, maxPools: args.maxPools, graceMs: args.graceMs, poolIdleMs: args.poolIdleMs, user,
-  });
+  }, clock, launcher);
   const listener = await openReader(jmsIn, { keepOpen: true });
   // Held open (reading and dropping anything written to it) so that another coordinator
   // asked to use the same jms_out sees it is taken.
@@ -93,25 +99,25 @@ async function main(): Promise<void> {
   log(`serving on ${jmsIn} (jobs_pool ${args.jobsPool}, max pools ${args.maxPools}, output in ${outDir})`);
 }
 
-/** Opens the journal, replays it and reconciles the jobs of an earlier coordinator. */
-function openState(stateDir: string | null, config: CoordConfig): Coordinator {
+/** Opens the journal, replays it and takes back the jobs of an earlier coordinator. */
+async function openState(stateDir: OwnDir | null, config: CoordConfig, clock: Clock, launcher: LocalLauncher): Promise<Coordinator> {
   if (stateDir === null) {
     log('--no-journal: no durable records; jobs on record are lost with this coordinator');
-    return new Coordinator(config, null);
+    return new Coordinator(config, clock, launcher, null);
   }
   const replayer = new Replayer();
-  const { journal, replay: read } = Journal.open(stateDir, (record) => replayer.add(record));
+  const { journal, replay: read } = Journal.open(stateDir, clock, (record) => replayer.add(record));
   process.on('exit', () => journal.flushSync());
   const replayed = replayer.result();
-  const coord = new Coordinator(config, journal);
-  const counts = coord.restore(replayed, {
+  const coord = new Coordinator(config, clock, launcher, journal);
+  const counts = await coord.recovery.restore(replayed, {
     exitRecord: readExitRecord,
     alive: isLiveLeader,
     findDir: (jobId) => findJobDir(config.outDir, config.user, jobId),
   });
   if (replayed.jobs.size > 0 || read.skipped > 0) {
     log(`journal: ${replayed.jobs.size} job(s) on record, next JobID ${replayed.nextJobId}; ` +
-      `${counts.requeued} queued again, ${counts.adopted} still running adopted, ${counts.settled} settled; ` +
+      `${counts.requeued} queued again, ${counts.settled} settled, ${counts.waiting} still with their pools; ` +
       `${read.skipped} torn or corrupt line(s) skipped, ${replayed.rejected} record(s) rejected`);
   }
   return coord;

@@ -1,15 +1,18 @@
 // A job's output directory: jms_<user>_<jobid>_<pid>_<YYYYMMDD>_<HHMMSS> under the
-// coordinator's path, owner-only, with stdout_<jobid> and stderr_<jobid>. The pid is
-// known only after the spawn, so the directory is made under a hidden name first and
-// renamed once the job runs; the job's open files follow the rename.
+// output path, owner-only, with stdout_<jobid> and stderr_<jobid>. The pid is known
+// only after the spawn, so the directory is made under a hidden name first and renamed
+// once the job runs; the job's open files follow the rename. Everything is created
+// through the output directory's open descriptor (protocol/own-dir.ts), with O_EXCL
+// and O_NOFOLLOW, after checking that the path still names that directory.
 
 import fs from 'node:fs';
 import { join } from 'node:path';
+import type { OwnDir } from '../protocol/own-dir.js';
 
 const { O_CREAT, O_EXCL, O_WRONLY, O_NOFOLLOW } = fs.constants;
 
 export interface PreparedDir {
-  tmpPath: string;
+  tmpName: string;
   stdoutFd: number;
   stderrFd: number;
 }
@@ -29,19 +32,22 @@ export function jobDirName(user: string, jobId: number, pid: number, at: Date): 
 }
 
 /** Makes the hidden directory and the two output files; throws on any failure. */
-export function prepareDir(outDir: string, jobId: number): PreparedDir {
-  const tmpPath = join(outDir, `.jms_starting_${jobId}_${process.pid}`);
+export function prepareDir(out: OwnDir, jobId: number): PreparedDir {
+  if (!out.stillAt()) {
+    throw new Error(`${out.path} is no longer the output directory the coordinator checked (it was moved or replaced); restart the coordinator`);
+  }
+  const tmpName = `.jms_starting_${jobId}_${process.pid}`;
   // mkdir never follows a symlink planted at the name: it fails with EEXIST.
-  fs.mkdirSync(tmpPath, { mode: 0o700 });
+  fs.mkdirSync(out.at(tmpName), { mode: 0o700 });
   const flags = O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW;
   let stdoutFd = -1;
   try {
-    stdoutFd = fs.openSync(join(tmpPath, `stdout_${jobId}`), flags, 0o600);
-    const stderrFd = fs.openSync(join(tmpPath, `stderr_${jobId}`), flags, 0o600);
-    return { tmpPath, stdoutFd, stderrFd };
+    stdoutFd = fs.openSync(out.at(join(tmpName, `stdout_${jobId}`)), flags, 0o600);
+    const stderrFd = fs.openSync(out.at(join(tmpName, `stderr_${jobId}`)), flags, 0o600);
+    return { tmpName, stdoutFd, stderrFd };
   } catch (err) {
     if (stdoutFd >= 0) fs.closeSync(stdoutFd);
-    fs.rmSync(tmpPath, { recursive: true, force: true });
+    fs.rmSync(out.at(tmpName), { recursive: true, force: true });
     throw err;
   }
 }
@@ -57,12 +63,11 @@ export function closeFds(dir: PreparedDir): void {
 }
 
 /** Gives the directory its final name; returns the final path. */
-export function finishDir(dir: PreparedDir, outDir: string, name: string): string {
-  const finalPath = join(outDir, name);
-  fs.renameSync(dir.tmpPath, finalPath);
-  return finalPath;
+export function finishDir(out: OwnDir, dir: PreparedDir, name: string): string {
+  fs.renameSync(out.at(dir.tmpName), out.at(name));
+  return join(out.path, name);
 }
 
-export function discardDir(dir: PreparedDir): void {
-  fs.rmSync(dir.tmpPath, { recursive: true, force: true });
+export function discardDir(out: OwnDir, dir: PreparedDir): void {
+  fs.rmSync(out.at(dir.tmpName), { recursive: true, force: true });
 }

@@ -1,17 +1,22 @@
 // Runs a pool's jobs: each as `/bin/sh -c <job>` leading its own process group, its
-// output going straight into the files of its directory, its end reported once.
+// output going straight into the files of its directory, its end reported once. Every
+// step is in the ledger before the coordinator hears of it: `starting` before anything
+// exists, `started` once the process runs, `exited` when it has been reaped.
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { join } from 'node:path';
 import { HELD_CERTS } from '../protocol/messages.js';
+import { emptyTrace, type JobTrace, type LedgerRecord } from '../protocol/ledger.js';
+import type { OwnDir } from '../protocol/own-dir.js';
 import type { JobSignal, PoolEvent } from '../protocol/pool-messages.js';
 import { closeFds, discardDir, finishDir, jobDirName, prepareDir } from './job-dir.js';
 
 export interface RunnerConfig {
-  outDir: string;
+  out: OwnDir;
   user: string;
   graceMs: number;
+  record(rec: LedgerRecord): void;
+  emit(event: PoolEvent): void;
 }
 
 /** Jobs get the coordinator's environment as it was, NODE_EXTRA_CA_CERTS included. */
@@ -23,19 +28,20 @@ const JOB_ENV: NodeJS.ProcessEnv = (() => {
   return env;
 })();
 
-interface Running {
-  pid: number;
-  dir: string;
+export interface RunSpec {
+  jobId: number;
+  command: string;
+  cwd?: string;
+  env?: Record<string, string>;
 }
 
 export class Runner {
-  private readonly running = new Map<number, Running>();
-  private started = 0;
+  /** Jobs started and not yet reaped: their process-group leaders. */
+  private readonly running = new Map<number, number>();
+  /** What happened to every job this pool took (for an attaching coordinator). */
+  private readonly traces = new Map<number, JobTrace>();
 
-  constructor(
-    private readonly config: RunnerConfig,
-    private readonly emit: (event: PoolEvent) => void,
-  ) {}
+  constructor(private readonly config: RunnerConfig) {}
 
   get active(): number {
     return this.running.size;
@@ -43,97 +49,144 @@ export class Runner {
 
   /** Jobs this pool has taken, whether they started or not. */
   get taken(): number {
-    return this.started;
+    return this.traces.size;
   }
 
-  run(jobId: number, command: string, cwd?: string, env?: Record<string, string>): void {
-    this.started += 1;
-    if (cwd !== undefined && !isDir(cwd)) {
-      this.emit({ kind: 'start-failed', jobId, reason: `its working directory ${cwd} is gone or not a directory` });
+  allTraces(): JobTrace[] {
+    return [...this.traces.values()];
+  }
+
+  run(spec: RunSpec): void {
+    const { jobId } = spec;
+    const trace = emptyTrace(jobId);
+    this.traces.set(jobId, trace);
+    try {
+      this.config.record({ r: 'starting', job: jobId, at: Date.now() });
+    } catch (err) {
+      this.fail(trace, `the pool cannot write its ledger (${describe(err)}); free some space and submit again`, false);
       return;
     }
-    const full = diskFull(this.config.outDir);
-    if (full !== null) {
-      this.emit({ kind: 'start-failed', jobId, reason: full });
-      return;
-    }
+    trace.starting = true;
+    const refused = this.whyNot(spec);
+    if (refused !== null) return this.fail(trace, refused);
     let dir;
     try {
-      dir = prepareDir(this.config.outDir, jobId);
+      dir = prepareDir(this.config.out, jobId);
     } catch (err) {
-      this.emit({ kind: 'start-failed', jobId, reason: `cannot create its directory in ${this.config.outDir}: ${describe(err)}` });
-      return;
+      return this.fail(trace, `cannot create its directory in ${this.config.out.path}: ${describe(err)}`);
     }
     // '--': a job that starts with '-' is the job, not an option of sh.
-    const child = spawn('/bin/sh', ['-c', '--', command], {
+    const child = spawn('/bin/sh', ['-c', '--', spec.command], {
       detached: true,
       stdio: ['ignore', dir.stdoutFd, dir.stderrFd],
-      env: env ?? JOB_ENV,
-      ...(cwd === undefined ? {} : { cwd }),
+      env: spec.env ?? JOB_ENV,
+      ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
     });
     closeFds(dir);
     const pid = child.pid;
     if (pid === undefined) {
       child.once('error', (err) => {
-        discardDir(dir);
-        this.emit({ kind: 'start-failed', jobId, reason: `cannot start /bin/sh: ${describe(err)}` });
+        discardDir(this.config.out, dir);
+        this.fail(trace, `cannot start /bin/sh: ${describe(err)}`);
       });
       return;
     }
     const at = new Date();
     let finalDir: string;
     try {
-      finalDir = finishDir(dir, this.config.outDir, jobDirName(this.config.user, jobId, pid, at));
+      finalDir = finishDir(this.config.out, dir, jobDirName(this.config.user, jobId, pid, at));
     } catch (err) {
       // The job runs; its output stays under the hidden name, which we report.
-      finalDir = dir.tmpPath;
+      finalDir = `${this.config.out.path}/${dir.tmpName}`;
       process.stderr.write(`pool ${process.pid}: job ${jobId}: cannot rename its directory: ${describe(err)}\n`);
     }
-    this.running.set(jobId, { pid, dir: finalDir });
-    this.emit({ kind: 'started', jobId, pid, dir: finalDir, at: at.getTime() });
-    child.once('exit', (code, signal) => this.exited(jobId, code, signal));
+    this.running.set(jobId, pid);
+    child.once('exit', (code, signal) => this.exited(trace, pid, code, signal));
+    trace.started = { pid, dir: finalDir, at: at.getTime() };
+    try {
+      this.config.record({ r: 'started', job: jobId, pid, dir: finalDir, at: at.getTime() });
+    } catch (err) {
+      // Unrecorded, it could run twice after a crash: it must not run at all.
+      killGroup(pid, 'SIGKILL');
+      process.stderr.write(`pool ${process.pid}: job ${jobId}: cannot record its start (${describe(err)}); killed it\n`);
+    }
+    this.config.emit({ kind: 'started', jobId, pid, dir: finalDir, at: at.getTime() });
+  }
+
+  private whyNot(spec: RunSpec): string | null {
+    if (spec.cwd !== undefined && !isDir(spec.cwd)) return `its working directory ${spec.cwd} is gone or not a directory`;
+    return diskFull(this.config.out.path);
+  }
+
+  private fail(trace: JobTrace, reason: string, record = true): void {
+    const at = Date.now();
+    trace.end = { kind: 'start-failed', reason, at };
+    if (record) {
+      try {
+        this.config.record({ r: 'start-failed', job: trace.jobId, reason, at });
+      } catch {
+        // A full disk: the coordinator records it (or, after a crash, finds `starting` only).
+      }
+    }
+    this.config.emit({ kind: 'start-failed', jobId: trace.jobId, reason });
   }
 
   signal(jobId: number, signal: JobSignal): void {
-    const job = this.running.get(jobId);
-    if (job === undefined) {
-      this.emit({ kind: 'signalled', jobId, signal, error: 'the job is not running in this pool' });
+    const pid = this.running.get(jobId);
+    if (pid === undefined) {
+      this.config.emit({ kind: 'signalled', jobId, signal, error: 'the job is not running in this pool' });
       return;
     }
     let error: string | null = null;
     try {
-      process.kill(-job.pid, signal);
+      process.kill(-pid, signal);
     } catch (err) {
       error = describe(err);
     }
-    this.emit({ kind: 'signalled', jobId, signal, error });
+    this.config.emit({ kind: 'signalled', jobId, signal, error });
   }
 
   /** SIGTERM to every job (continued so a stopped one can die), SIGKILL after the grace. */
   terminateAll(): void {
-    for (const job of this.running.values()) {
-      killGroup(job.pid, 'SIGTERM');
-      killGroup(job.pid, 'SIGCONT');
+    const pids = [...this.running.values()];
+    for (const pid of pids) {
+      killGroup(pid, 'SIGTERM');
+      killGroup(pid, 'SIGCONT');
     }
-    if (this.running.size === 0) return;
-    const pids = [...this.running.values()].map((j) => j.pid);
+    if (pids.length === 0) return;
     setTimeout(() => {
       for (const pid of pids) killGroup(pid, 'SIGKILL');
     }, this.config.graceMs).unref();
   }
 
-  /** Records each job's end in its directory too (used when the coordinator is gone). */
-  recordInDirs = false;
+  /** The lease ran out with no coordinator: every job is recorded as expired, then ended. */
+  expireAll(): void {
+    const at = Date.now();
+    for (const jobId of this.running.keys()) {
+      const trace = this.traces.get(jobId);
+      if (trace !== undefined) trace.expiredAt = at;
+      try {
+        this.config.record({ r: 'expired', job: jobId, at });
+      } catch {
+        // Recorded in memory; the exit record follows.
+      }
+    }
+    this.terminateAll();
+  }
 
-  private exited(jobId: number, code: number | null, signal: NodeJS.Signals | null): void {
-    const job = this.running.get(jobId);
-    this.running.delete(jobId);
+  private exited(trace: JobTrace, pid: number, code: number | null, signal: NodeJS.Signals | null): void {
+    this.running.delete(trace.jobId);
     // A job that ended also leaves its group's stragglers (children it forked) behind;
     // they must not outlive it silently holding a pool slot, so the group goes too.
-    if (job !== undefined) killGroup(job.pid, 'SIGKILL');
+    killGroup(pid, 'SIGKILL');
     const at = Date.now();
-    if (this.recordInDirs && job !== undefined) writeExitRecord(job.dir, code, signal, at);
-    this.emit({ kind: 'exited', jobId, code, signal, at });
+    trace.end = { kind: 'exited', code, signal, at };
+    try {
+      this.config.record({ r: 'exited', job: trace.jobId, code, signal, at });
+    } catch (err) {
+      process.stderr.write(`pool ${process.pid}: job ${trace.jobId}: cannot record its end: ${describe(err)}\n`);
+    }
+    this.config.emit({ kind: 'exited', jobId: trace.jobId, code, signal, at });
   }
 }
 
@@ -160,19 +213,11 @@ function diskFull(outDir: string): string | null {
   return null;
 }
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
+export function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
   } catch {
     // The group is already gone.
-  }
-}
-
-function writeExitRecord(dir: string, code: number | null, signal: string | null, at: number): void {
-  try {
-    fs.writeFileSync(join(dir, 'exit_status'), `${JSON.stringify({ code, signal, at })}\n`, { mode: 0o600 });
-  } catch {
-    // Nowhere better to report it: the coordinator is gone.
   }
 }
 

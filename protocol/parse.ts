@@ -16,11 +16,10 @@ import {
   type Request,
   type Welcome,
 } from './messages.js';
-import { JOB_SIGNALS, type PoolCommand, type PoolEvent } from './pool-messages.js';
 
 type Parsed<T> = T | { invalid: string };
 
-const PATH_MAX = 4095;
+export const PATH_MAX = 4095;
 
 export function parseHello(value: unknown): Parsed<Hello> {
   return attempt(() => {
@@ -217,55 +216,6 @@ export function parseReply(value: unknown): Parsed<Reply> {
         return { kind, id, count: f.int('count') };
       case 'error':
         return { kind, id, code: f.oneOf('code', ERROR_CODES), message: f.str('message') };
-    }
-  });
-}
-
-export function parsePoolCommand(value: unknown): Parsed<PoolCommand> {
-  return attempt((): PoolCommand => {
-    const f = new Fields(value, 'a pool command');
-    const kind = f.oneOf('kind', ['config', 'env', 'run', 'signal', 'retire'] as const);
-    switch (kind) {
-      case 'config':
-        return {
-          kind, capacity: f.int('capacity', 1), outDir: f.str('outDir', PATH_MAX),
-          user: f.str('user'), graceMs: f.int('graceMs'),
-        };
-      case 'run': {
-        const run: Extract<PoolCommand, { kind: 'run' }> = { kind, jobId: f.int('jobId', 1), command: f.str('command', MAX_COMMAND_BYTES) };
-        if (f.has('cwd')) run.cwd = f.str('cwd', PATH_MAX);
-        if (f.has('envKey')) run.envKey = f.str('envKey', 64);
-        return run;
-      }
-      case 'env':
-        return { kind, key: f.str('key', 64), env: readEnv(f.raw('env')) };
-      case 'signal':
-        return { kind, jobId: f.int('jobId', 1), signal: f.oneOf('signal', JOB_SIGNALS) };
-      case 'retire':
-        return { kind };
-    }
-  });
-}
-
-export function parsePoolEvent(value: unknown): Parsed<PoolEvent> {
-  return attempt((): PoolEvent => {
-    const f = new Fields(value, 'a pool event');
-    const kind = f.oneOf('kind', ['ready', 'started', 'start-failed', 'signalled', 'exited', 'bye'] as const);
-    switch (kind) {
-      case 'ready':
-        return { kind, pid: f.int('pid', 1) };
-      case 'started':
-        return { kind, jobId: f.int('jobId', 1), pid: f.int('pid', 1), dir: f.str('dir'), at: f.int('at') };
-      case 'start-failed':
-        return { kind, jobId: f.int('jobId', 1), reason: f.str('reason') };
-      case 'signalled':
-        return { kind, jobId: f.int('jobId', 1), signal: f.oneOf('signal', JOB_SIGNALS), error: f.strOrNull('error') };
-      case 'exited':
-        return {
-          kind, jobId: f.int('jobId', 1), code: f.intOrNull('code'), signal: f.strOrNull('signal'), at: f.int('at'),
-        };
-      case 'bye':
-        return { kind, served: f.int('served') };
     }
   });
 }

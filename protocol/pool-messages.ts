@@ -1,25 +1,60 @@
-// The coordinator <-> pool vocabulary, spoken as frames on the pool's stdin/stdout so
-// the same pool program can later run behind any launcher that forwards stdio (ssh).
+// The coordinator <-> pool vocabulary, spoken as frames on the pool's stdin/stdout (or,
+// after a coordinator restart, on the pool's attach socket), so the same pool program
+// runs behind any launcher that forwards stdio (ssh, srun).
+
+import type { JobTrace } from './ledger.js';
 
 export type JobSignal = 'SIGSTOP' | 'SIGCONT' | 'SIGTERM' | 'SIGKILL';
 export const JOB_SIGNALS: readonly JobSignal[] = ['SIGSTOP', 'SIGCONT', 'SIGTERM', 'SIGKILL'];
 
+/** A directory's identity, checked again before the pool creates anything in it. */
+export interface DirId {
+  dev: number;
+  ino: number;
+}
+
+export interface PoolConfig {
+  /** Most jobs this pool takes over its life. */
+  capacity: number;
+  /** Where job directories go (on the pool's host). */
+  outDir: string;
+  /** The output directory's identity when the coordinator checked it; null: not checked (remote). */
+  outDirId: DirId | null;
+  user: string;
+  graceMs: number;
+  /** Names the pool's ledger and attach socket in `ledgerDir`. */
+  key: string;
+  ledgerDir: string;
+  /** How long jobs keep running once the coordinator is gone; null: until they end. */
+  leaseMs: number | null;
+  /** The coordinator pings this often; silence for 3 of them is a lost link. null: no pings. */
+  heartbeatMs: number | null;
+}
+
 export type PoolCommand =
-  /** First frame: how many jobs this pool takes over its life and where output goes. */
-  | { kind: 'config'; capacity: number; outDir: string; user: string; graceMs: number }
+  /** First frame: what the pool is and where it writes. */
+  | ({ kind: 'config' } & PoolConfig)
   /** An environment later `run` frames name by key (sent once per pool). */
   | { kind: 'env'; key: string; env: Record<string, string> }
   /** `cwd` and the environment `envKey` are the submitting console's; absent: the pool's own. */
   | { kind: 'run'; jobId: number; command: string; cwd?: string; envKey?: string }
   | { kind: 'signal'; jobId: number; signal: JobSignal }
-  /** Take no more jobs: exit once the running ones have ended. */
-  | { kind: 'retire' };
+  /** Take no more jobs: say bye once the running ones have ended. */
+  | { kind: 'retire' }
+  /** Shutdown: SIGTERM to every job, SIGKILL after the grace, report, bye. */
+  | { kind: 'terminate' }
+  /** The coordinator has every end of this pool on its disk: remove the ledger and exit. */
+  | { kind: 'release' }
+  | { kind: 'ping'; seq: number };
 
 export type PoolEvent =
-  | { kind: 'ready'; pid: number }
+  | { kind: 'ready'; pid: number; key: string }
   | { kind: 'started'; jobId: number; pid: number; dir: string; at: number }
   | { kind: 'start-failed'; jobId: number; reason: string }
   | { kind: 'signalled'; jobId: number; signal: JobSignal; error: string | null }
   | { kind: 'exited'; jobId: number; code: number | null; signal: string | null; at: number }
-  /** Last frame: every job the pool took has ended; the pool exits next. */
-  | { kind: 'bye'; served: number };
+  /** Every job the pool took has ended; it waits for `release`. */
+  | { kind: 'bye'; served: number }
+  /** The first frame on an attach: everything the pool knows, once it saw its old coordinator go. */
+  | { kind: 'state'; key: string; pid: number; jobs: JobTrace[] }
+  | { kind: 'pong'; seq: number };

@@ -6,10 +6,16 @@ import {
   outcomeOf, type JobBrief, type JobResult, type JobStatus, type JobView, type Origin,
 } from '../../protocol/messages.js';
 
-export interface Started {
+/** Which pool has (or had) a job: absent fields are from records written before they were kept. */
+export interface PoolRef {
   poolId: number;
-  /** Absent in records written before it was kept. */
   poolPid?: number;
+  /** Names the pool's ledger and attach socket. */
+  poolKey?: string;
+  host?: string;
+}
+
+export interface Started extends PoolRef {
   pid: number;
   dir: string;
   startedAt: number;
@@ -21,7 +27,7 @@ export interface Started {
 
 export type JobState =
   | { tag: 'queued' }
-  | { tag: 'starting'; poolId: number; poolPid?: number }
+  | ({ tag: 'starting' } & PoolRef)
   | ({ tag: 'running' } & Started)
   /** `by: 'pause'`: held by pause-all, continued by resume-all. */
   | ({ tag: 'suspended'; suspendedAt: number; by?: 'pause' } & Started)
@@ -44,7 +50,7 @@ export interface Job extends JobOptions {
 }
 
 export type JobEvent =
-  | { type: 'dispatched'; poolId: number; poolPid?: number }
+  | ({ type: 'dispatched' } & PoolRef)
   | { type: 'started'; pid: number; dir: string; at: number }
   | { type: 'start-failed'; reason: string; at: number }
   | { type: 'suspended'; at: number; by?: 'pause' }
@@ -52,6 +58,8 @@ export type JobEvent =
   | { type: 'timed-out'; at: number }
   | { type: 'exited'; code: number | null; signal: string | null; at: number }
   | { type: 'lost'; reason: string; at: number }
+  /** Its pool is gone and never started it: it waits for a pool again. */
+  | { type: 'requeued'; reason: string; at: number }
   | { type: 'cancelled'; reason: string; at: number };
 
 export type Illegal = { illegal: string };
@@ -60,10 +68,18 @@ export function isIllegal(s: JobState | Illegal): s is Illegal {
   return 'illegal' in s;
 }
 
+/** The pool fields of a state or event, copied without undefined members. */
+export function poolRef(from: PoolRef): PoolRef {
+  const ref: PoolRef = { poolId: from.poolId };
+  if (from.poolPid !== undefined) ref.poolPid = from.poolPid;
+  if (from.poolKey !== undefined) ref.poolKey = from.poolKey;
+  if (from.host !== undefined) ref.host = from.host;
+  return ref;
+}
+
 function startedOf(state: JobState): Started | null {
   if (state.tag !== 'running' && state.tag !== 'suspended') return null;
-  const started: Started = { poolId: state.poolId, pid: state.pid, dir: state.dir, startedAt: state.startedAt };
-  if (state.poolPid !== undefined) started.poolPid = state.poolPid;
+  const started: Started = { ...poolRef(state), pid: state.pid, dir: state.dir, startedAt: state.startedAt };
   if (state.pausedMs !== undefined) started.pausedMs = state.pausedMs;
   if (state.timedOutAt !== undefined) started.timedOutAt = state.timedOutAt;
   return started;
@@ -89,13 +105,11 @@ export function step(state: JobState, event: JobEvent, job?: JobOptions): JobSta
   switch (event.type) {
     case 'dispatched': {
       if (state.tag !== 'queued') return illegal;
-      return event.poolPid === undefined ? { tag: 'starting', poolId: event.poolId } : { tag: 'starting', poolId: event.poolId, poolPid: event.poolPid };
+      return { tag: 'starting', ...poolRef(event) };
     }
     case 'started': {
       if (state.tag !== 'starting') return illegal;
-      const next: JobState = { tag: 'running', poolId: state.poolId, pid: event.pid, dir: event.dir, startedAt: event.at };
-      if (state.poolPid !== undefined) next.poolPid = state.poolPid;
-      return next;
+      return { tag: 'running', ...poolRef(state), pid: event.pid, dir: event.dir, startedAt: event.at };
     }
     case 'start-failed':
       if (state.tag !== 'starting') return illegal;
@@ -127,6 +141,9 @@ export function step(state: JobState, event: JobEvent, job?: JobOptions): JobSta
     case 'lost':
       if (state.tag === 'finished' || state.tag === 'queued') return illegal;
       return { tag: 'finished', started: startedOf(state), endedAt: event.at, result: { kind: 'lost', reason: event.reason } };
+    case 'requeued':
+      if (state.tag !== 'starting') return illegal;
+      return { tag: 'queued' };
     case 'cancelled':
       if (state.tag !== 'queued') return illegal;
       return { tag: 'finished', started: null, endedAt: event.at, result: { kind: 'cancelled', reason: event.reason } };

@@ -5,6 +5,7 @@
 
 import { IllegalStateError } from '../../protocol/errors.js';
 import type { JobSignal } from '../../protocol/pool-messages.js';
+import type { Clock, Timer } from '../core/clock.js';
 import { JobTimers } from './job-timers.js';
 import { log } from '../util/log.js';
 import type { JournalRecord } from '../persist/records.js';
@@ -24,14 +25,20 @@ export interface ControlHost {
 }
 
 export class JobControl {
-  private readonly timeouts = new JobTimers();
-  private readonly killTimers = new JobTimers();
+  private readonly timeouts: JobTimers;
+  private readonly killTimers: JobTimers;
   /** Jobs killed while their pool was starting them: killed once they start. */
   private readonly killOnStart = new Set<number>();
   /** pause-all in force: nothing starts, running jobs are held. */
-  private pause: { until: number | null; timer: NodeJS.Timeout | null } | null = null;
+  private pause: { until: number | null; timer: Timer | null } | null = null;
 
-  constructor(private readonly host: ControlHost) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly host: ControlHost,
+  ) {
+    this.timeouts = new JobTimers(clock);
+    this.killTimers = new JobTimers(clock);
+  }
 
   get paused(): boolean {
     return this.pause !== null;
@@ -62,7 +69,7 @@ export class JobControl {
 
   /** Shutdown: no more timeouts or automatic resume (the pools end every job). */
   stop(): void {
-    if (this.pause?.timer) clearTimeout(this.pause.timer);
+    this.pause?.timer?.cancel();
     this.timeouts.clearAll();
   }
 
@@ -73,7 +80,7 @@ export class JobControl {
     if (error !== null) return error;
     if (job.state.tag === 'suspended') {
       await host.signalGroup(job, 'SIGCONT');
-      if (job.state.tag === 'suspended') host.apply(job, { type: 'resumed', at: Date.now() });
+      if (job.state.tag === 'suspended') host.apply(job, { type: 'resumed', at: this.clock.now() });
     }
     const grace = host.graceMs();
     this.killTimers.set(job.id, grace, () => {
@@ -89,11 +96,11 @@ export class JobControl {
   armTimeout(job: Job): void {
     const s = job.state;
     if (job.timeoutSec === undefined || s.tag !== 'running' || s.timedOutAt !== undefined) return;
-    const left = job.timeoutSec * 1000 - ranMs(s, Date.now());
+    const left = job.timeoutSec * 1000 - ranMs(s, this.clock.now());
     this.timeouts.set(job.id, left, () => {
       if (job.state.tag !== 'running' || job.state.timedOutAt !== undefined) return;
       log(`JobID ${job.id} ran out of its ${job.timeoutSec ?? 0} s timeout: terminating it`);
-      this.host.apply(job, { type: 'timed-out', at: Date.now() });
+      this.host.apply(job, { type: 'timed-out', at: this.clock.now() });
       void this.terminate(job).then((error) => {
         if (error !== null) log(`JobID ${job.id}: could not terminate it at its timeout: ${error}`);
       });
@@ -102,9 +109,9 @@ export class JobControl {
 
   /** pause-all: holds every running job (SIGSTOP) and starts nothing until resume-all or `until`. */
   async pauseAll(forSec: number | null): Promise<{ jobs: number; until: number | null }> {
-    const until = forSec === null ? null : Date.now() + forSec * 1000;
+    const until = forSec === null ? null : this.clock.now() + forSec * 1000;
     this.hold(until);
-    this.host.record({ r: 'pause', on: true, until, at: Date.now() });
+    this.host.record({ r: 'pause', on: true, until, at: this.clock.now() });
     const running = [...this.host.underWay()].filter((job) => job.state.tag === 'running');
     const held = await Promise.all(running.map((job) => this.holdForPause(job)));
     return { jobs: held.filter((ok) => ok).length, until };
@@ -112,11 +119,11 @@ export class JobControl {
 
   /** Puts the pause in force (also at a restart, from the journal), with its clock. */
   hold(until: number | null): void {
-    if (this.pause?.timer) clearTimeout(this.pause.timer);
-    const timer = until === null ? null : setTimeout(() => {
+    this.pause?.timer?.cancel();
+    const timer = until === null ? null : this.clock.after(until - this.clock.now(), () => {
       log('pause-all: its time is up; resuming');
       this.resumeAll().catch((err: unknown) => log(`pause-all: could not resume: ${err instanceof Error ? err.message : String(err)}`));
-    }, Math.max(0, until - Date.now()));
+    });
     this.pause = { until, timer };
   }
 
@@ -128,7 +135,7 @@ export class JobControl {
       return false;
     }
     if (job.state.tag !== 'running') return false;
-    this.host.apply(job, { type: 'suspended', at: Date.now(), by: 'pause' });
+    this.host.apply(job, { type: 'suspended', at: this.clock.now(), by: 'pause' });
     return true;
   }
 
@@ -136,15 +143,15 @@ export class JobControl {
   async resumeAll(): Promise<number> {
     const { host } = this;
     if (this.pause === null) throw new IllegalStateError("Nothing is paused; 'pause-all' pauses every running job.");
-    if (this.pause.timer !== null) clearTimeout(this.pause.timer);
+    this.pause.timer?.cancel();
     this.pause = null;
-    host.record({ r: 'pause', on: false, until: null, at: Date.now() });
+    host.record({ r: 'pause', on: false, until: null, at: this.clock.now() });
     const held = [...host.underWay()].filter((job) => job.state.tag === 'suspended' && job.state.by === 'pause');
     const resumed = await Promise.all(held.map(async (job) => {
       const error = await host.signalGroup(job, 'SIGCONT');
       if (error !== null) log(`resume-all: could not continue JobID ${job.id}: ${error}`);
       if (error !== null || job.state.tag !== 'suspended') return false;
-      host.apply(job, { type: 'resumed', at: Date.now() });
+      host.apply(job, { type: 'resumed', at: this.clock.now() });
       return true;
     }));
     host.schedule();
@@ -158,6 +165,6 @@ export class JobControl {
 
   /** The pause as a journal record, for compaction. */
   pauseRecord(): JournalRecord | null {
-    return this.pause === null ? null : { r: 'pause', on: true, until: this.pause.until, at: Date.now() };
+    return this.pause === null ? null : { r: 'pause', on: true, until: this.pause.until, at: this.clock.now() };
   }
 }

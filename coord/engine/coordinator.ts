@@ -1,30 +1,28 @@
 // The coordinator's state and the I/O shell around the pure core: the job table, the
-// queue, the live pools, and what happens on each pool event. Request handlers call
-// in here; nothing in here knows about consoles.
+// queue, and what happens on each pool event. Request handlers call in here; nothing
+// in here knows about consoles. Pools are the fleet's (pools/fleet.ts); a job's run
+// frame goes out only once its dispatch is on disk, so after a crash a job the journal
+// calls queued was never sent anywhere, and one it calls starting is settled by what
+// its pool recorded (engine/recovery.ts).
 
-import {
-  IllegalStateError,
-  PoolError,
-  ShuttingDownError,
-  StorageError,
-  UnknownJobError,
-} from '../../protocol/errors.js';
-import type { Origin, Reply } from '../../protocol/messages.js';
-import type { JobSignal } from '../../protocol/pool-messages.js';
-import type { PoolEvent } from '../../protocol/pool-messages.js';
-import { Adopted, killGroup } from '../persist/adopted.js';
-import type { Journal } from '../persist/journal.js';
-import { log } from '../util/log.js';
-import { Pool, type PoolListener } from '../pools/pool.js';
+import { IllegalStateError, PoolError, ShuttingDownError, StorageError, UnknownJobError } from '../../protocol/errors.js';
 import { envKey } from '../../protocol/env-key.js';
-import { Interner } from './intern.js';
-import { JobControl } from './control.js';
-import { EndWaiters } from './job-timers.js';
-import { optionsOf, recordsFor, type JournalRecord } from '../persist/records.js';
-import { reconcile, type Replayed } from '../persist/recovery.js';
+import type { Origin, Reply } from '../../protocol/messages.js';
+import type { JobSignal, PoolEvent } from '../../protocol/pool-messages.js';
+import type { Clock } from '../core/clock.js';
 import { decide } from '../core/scheduler.js';
 import { inProgress, isIllegal, step, type Job, type JobEvent, type JobState } from '../core/state.js';
 import { cannotSignal } from '../core/wording.js';
+import type { AppendMode, Journal } from '../persist/journal.js';
+import { optionsOf, recordsFor, type JournalRecord } from '../persist/records.js';
+import { Fleet } from '../pools/fleet.js';
+import type { Launcher } from '../pools/launcher.js';
+import type { Pool } from '../pools/pool.js';
+import { log } from '../util/log.js';
+import { JobControl } from './control.js';
+import { Interner } from './intern.js';
+import { EndWaiters } from './job-timers.js';
+import { Recovery } from './recovery.js';
 
 export interface CoordConfig {
   outDir: string;
@@ -50,84 +48,62 @@ export interface Summary {
   inProgress: number;
 }
 
-type StartOutcome = { pid: number } | { error: string };
+type StartOutcome = { pid: number } | { error: string } | { queued: number };
 
-export class Coordinator implements PoolListener {
+export class Coordinator {
   readonly jobs = new Map<number, Job>();
-  readonly pools = new Map<number, Pool>();
+  readonly fleet: Fleet;
   private readonly queue: number[] = [];
-  private nextJobId = 1;
-  private nextPoolId = 1;
-  private current: Pool | null = null;
-  /** Started ahead of need; takes over when the current pool is full. */
-  private spare: Pool | null = null;
+  nextJobId = 1;
   private readonly startWaiters = new Map<number, (outcome: StartOutcome) => void>();
   private stopping: Promise<Summary> | null = null;
-  private allPoolsGone: (() => void) | null = null;
-  private readonly adopted = new Adopted((jobId, event) => {
-    this.applyById(jobId, event);
-    // Its orphaned pool may be gone with it: room for a queued job.
-    this.schedule();
-  });
   /** Environments of submitted jobs, by content hash: jobs from one console share one. */
   private readonly envs = new Map<string, Record<string, string>>();
   private readonly interner = new Interner();
   private readonly ends = new EndWaiters();
   /** kill, timeouts and pause-all. */
-  private readonly control = new JobControl({
-    graceMs: () => this.config.graceMs,
-    underWay: () => this.underWay(),
-    signalGroup: (job, signal) => this.signalGroup(job, signal),
-    apply: (job, event) => this.apply(job, event),
-    record: (rec) => this.record(rec),
-    schedule: () => this.schedule(),
-  });
+  private readonly control: JobControl;
+  readonly recovery: Recovery;
   /** shutdown --drain under way: resolves once no job is under way. */
   private drained: (() => void) | null = null;
   private draining: Promise<Summary> | null = null;
 
   constructor(
     readonly config: CoordConfig,
+    readonly clock: Clock,
+    launcher: Launcher,
     private readonly journal: Journal | null = null,
-  ) {}
-
-  /**
-   * Takes over the jobs of an earlier coordinator from its journal: queued ones queue
-   * again, started ones get their recorded end, are adopted if still running, or are
-   * recorded as lost. Returns how many of each, for the log.
-   */
-  restore(replayed: Replayed, probe: Parameters<typeof reconcile>[1]): Record<'requeued' | 'adopted' | 'settled', number> {
-    const counts = { requeued: 0, adopted: 0, settled: 0 };
-    this.nextJobId = replayed.nextJobId;
-    for (const [key, env] of replayed.envs) this.envs.set(key, env);
-    const now = Date.now();
-    for (const job of replayed.jobs.values()) {
-      this.jobs.set(job.id, job);
-      const verdict = reconcile(job, probe, now);
-      if (verdict.kind === 'requeue') {
-        this.queue.push(job.id);
-        counts.requeued += 1;
-      }
-      if (verdict.kind === 'settle') {
-        for (const event of verdict.events) this.apply(job, event);
-        counts.settled += 1;
-      }
-      const s = job.state;
-      if (s.tag === 'running' || s.tag === 'suspended') {
-        this.nextPoolId = Math.max(this.nextPoolId, s.poolId + 1);
-        this.adopted.add(job.id, s.pid, s.dir);
-        counts.adopted += 1;
-        if (s.tag === 'running') this.control.armTimeout(job);
-      }
-    }
-    if (replayed.pause !== null) this.control.hold(replayed.pause.until);
-    this.schedule();
-    return counts;
+  ) {
+    this.fleet = new Fleet(launcher, config, clock, {
+      event: (pool, event) => this.onEvent(pool, event),
+      gone: (pool, how) => this.onGone(pool, how),
+      durable: () => this.durable(),
+      log,
+    });
+    this.control = new JobControl(clock, {
+      graceMs: () => this.config.graceMs,
+      underWay: () => this.underWay(),
+      signalGroup: (job, signal) => this.signalGroup(job, signal),
+      apply: (job, event) => void this.apply(job, event),
+      record: (rec) => void this.record(rec),
+      schedule: () => this.schedule(),
+    });
+    this.recovery = new Recovery(this, launcher);
+    if (journal !== null) journal.onRecovered = () => {
+      log('the journal can be written again; submits are accepted');
+      this.schedule();
+    };
   }
 
   /** Resolves once every change so far is on disk: answers are sent after it. */
   durable(): Promise<void> {
     return this.journal?.barrier() ?? Promise.resolve();
+  }
+
+  /** Why nothing can be changed now (the journal cannot be written), or null. */
+  private refuseChanges(what: string): void {
+    const why = this.journal?.degraded ?? null;
+    if (why !== null) throw new StorageError(`${what}: ${why}; nothing was changed. Free space under ${this.config.outDir}; reads still work.`);
   }
 
   job(jobId: number): Job {
@@ -136,38 +112,52 @@ export class Coordinator implements PoolListener {
     return job;
   }
 
-  private queuePosition(jobId: number): number {
+  queuePosition(jobId: number): number {
     return this.queue.indexOf(jobId) + 1;
   }
 
   async submit(id: number, command: string, options: SubmitOptions = {}): Promise<Reply> {
     if (this.stopping !== null) throw new ShuttingDownError();
     if (this.drained !== null) throw new ShuttingDownError('The coordinator is draining for shutdown: it lets running jobs finish and takes no new ones.');
-    const job: Job = { id: this.nextJobId++, command: this.interner.str(command), submittedAt: Date.now(), state: { tag: 'queued' } };
+    this.refuseChanges('The job was not accepted');
+    const job: Job = { id: this.nextJobId++, command: this.interner.str(command), submittedAt: this.clock.now(), state: { tag: 'queued' } };
     if (options.cwd !== undefined) job.cwd = this.interner.str(options.cwd);
     if (options.timeoutSec !== undefined) job.timeoutSec = options.timeoutSec;
     if (options.origin !== undefined) job.origin = this.interner.origin(options.origin);
     if (options.envKey !== undefined) job.envId = options.envKey;
     // Recorded before it is queued: a job that runs is always a job on record.
     try {
-      await this.journal?.append({ r: 'new', id: job.id, cmd: command, at: job.submittedAt, ...optionsOf(job) } satisfies JournalRecord);
+      await this.record({ r: 'new', id: job.id, cmd: command, at: job.submittedAt, ...optionsOf(job) }, 'rollback');
     } catch (err) {
-      throw new StorageError(`JobID ${job.id} was not accepted: the coordinator cannot write its records (${describe(err)}). Free space under ${this.config.outDir} and submit again.`);
-    }
-    if (this.stopping !== null) {
-      this.apply(job, { type: 'cancelled', reason: 'the coordinator shut down before it started', at: Date.now() });
-      this.jobs.set(job.id, job);
-      throw new ShuttingDownError();
+      throw new StorageError(`JobID ${job.id} was not accepted: ${describe(err)}. Free space under ${this.config.outDir} and submit again.`);
     }
     this.jobs.set(job.id, job);
-    this.queue.push(job.id);
-    this.schedule();
-    if (job.state.tag === 'queued') {
-      return { kind: 'queued', id, jobId: job.id, position: this.queuePosition(job.id) };
+    if (this.stopping !== null) {
+      void this.apply(job, { type: 'cancelled', reason: 'the coordinator shut down before it started', at: this.clock.now() });
+      throw new ShuttingDownError();
     }
-    const outcome = await new Promise<StartOutcome>((resolve) => this.startWaiters.set(job.id, resolve));
+    this.enqueue(job.id);
+    this.schedule();
+    const outcome = job.state.tag === 'queued' ? { queued: this.queuePosition(job.id) } : await this.startOf(job.id);
     if ('error' in outcome) throw new PoolError(`JobID ${job.id} could not start: ${outcome.error}.`);
+    if ('queued' in outcome) return { kind: 'queued', id, jobId: job.id, position: outcome.queued };
     return { kind: 'submitted', id, jobId: job.id, pid: outcome.pid };
+  }
+
+  private startOf(jobId: number): Promise<StartOutcome> {
+    return new Promise((resolve) => this.startWaiters.set(jobId, resolve));
+  }
+
+  private settleStart(jobId: number, outcome: StartOutcome): void {
+    this.startWaiters.get(jobId)?.(outcome);
+    this.startWaiters.delete(jobId);
+  }
+
+  /** Into the queue in submission order (a job queued again goes back to its place). */
+  enqueue(jobId: number): void {
+    let at = this.queue.length;
+    while (at > 0 && (this.queue[at - 1] ?? 0) > jobId) at -= 1;
+    this.queue.splice(at, 0, jobId);
   }
 
   /** The environment a job was submitted with, if it was. */
@@ -180,7 +170,7 @@ export class Coordinator implements PoolListener {
     const key = envKey(env);
     if (!this.envs.has(key)) {
       this.envs.set(key, env);
-      this.record({ r: 'env', key, env });
+      void this.record({ r: 'env', key, env });
     }
     return key;
   }
@@ -189,13 +179,16 @@ export class Coordinator implements PoolListener {
     return this.envs.has(key);
   }
 
-  /** Sends a signal to a started job's process group (through its pool, or directly if adopted). */
+  restoreEnv(key: string, env: Record<string, string>): void {
+    this.envs.set(key, env);
+  }
+
+  /** Sends a signal to a started job's process group, through the pool that runs it. */
   private async signalGroup(job: Job, signal: JobSignal): Promise<string | null> {
     const s = job.state;
     if (s.tag !== 'running' && s.tag !== 'suspended') return 'it is not running';
-    if (this.adopted.has(job.id)) return killGroup(s.pid, signal) ? null : 'its process group is gone';
-    const pool = this.pools.get(s.poolId);
-    if (pool === undefined) return 'it has no live pool';
+    const pool = this.fleet.pools.get(s.poolId);
+    if (pool === undefined || !pool.jobs.has(job.id)) return 'its pool is not reachable now';
     return pool.signal(job.id, signal);
   }
 
@@ -206,12 +199,14 @@ export class Coordinator implements PoolListener {
     const s = job.state;
     const want = action === 'suspend' ? 'running' : 'suspended';
     if (s.tag !== want) throw new IllegalStateError(cannotSignal(jobId, action, s.tag));
+    this.refuseChanges(`JobID ${jobId} was not ${action === 'suspend' ? 'suspended' : 'resumed'}`);
     const error = await this.signalGroup(job, action === 'suspend' ? 'SIGSTOP' : 'SIGCONT');
     if (job.state.tag === 'finished') throw new IllegalStateError(cannotSignal(jobId, action, 'finished'));
     if (error !== null) throw new PoolError(`Could not ${action} JobID ${jobId}: ${error}.`);
-    const event: JobEvent = action === 'suspend' ? { type: 'suspended', at: Date.now() } : { type: 'resumed', at: Date.now() };
+    const at = this.clock.now();
+    const event: JobEvent = action === 'suspend' ? { type: 'suspended', at } : { type: 'resumed', at };
     // A concurrent request may have got there first; the signal was sent all the same.
-    if (job.state.tag === want) this.apply(job, event);
+    if (job.state.tag === want) void this.apply(job, event);
   }
 
   /**
@@ -221,13 +216,14 @@ export class Coordinator implements PoolListener {
   async kill(jobId: number): Promise<'dequeued' | 'signalled'> {
     if (this.stopping !== null) throw new ShuttingDownError();
     const job = this.job(jobId);
+    if (job.state.tag !== 'finished') this.refuseChanges(`JobID ${jobId} was not killed`);
     switch (job.state.tag) {
       case 'finished':
         throw new IllegalStateError(`JobID ${jobId} has already finished; there is nothing to kill.`);
       case 'queued': {
         const at = this.queue.indexOf(jobId);
         if (at >= 0) this.queue.splice(at, 1);
-        this.apply(job, { type: 'cancelled', reason: 'killed before it started (removed from the queue)', at: Date.now() });
+        void this.apply(job, { type: 'cancelled', reason: 'killed before it started (removed from the queue)', at: this.clock.now() });
         return 'dequeued';
       }
       case 'starting':
@@ -236,8 +232,7 @@ export class Coordinator implements PoolListener {
       case 'running':
       case 'suspended': {
         const error = await this.control.terminate(job);
-        const ended = (): boolean => job.state.tag === 'finished';
-        if (error !== null && !ended()) throw new PoolError(`Could not kill JobID ${jobId}: ${error}.`);
+        if (error !== null && !ended(job)) throw new PoolError(`Could not kill JobID ${jobId}: ${error}.`);
         return 'signalled';
       }
     }
@@ -245,11 +240,13 @@ export class Coordinator implements PoolListener {
 
   async pauseAll(forSec: number | null): Promise<{ jobs: number; until: number | null }> {
     if (this.stopping !== null) throw new ShuttingDownError();
+    this.refuseChanges('Nothing was paused');
     return this.control.pauseAll(forSec);
   }
 
   resumeAll(): Promise<number> {
     if (this.stopping !== null) return Promise.reject(new ShuttingDownError());
+    this.refuseChanges('Nothing was resumed');
     return this.control.resumeAll();
   }
 
@@ -257,30 +254,20 @@ export class Coordinator implements PoolListener {
     return this.control.pauseOf(job);
   }
 
-  /** Jobs started and not ended: those of the live pools, and adopted ones. */
-  private *underWay(): Generator<Job> {
-    for (const pool of this.pools.values()) for (const id of pool.jobs) yield this.job(id);
-    for (const id of this.adopted.ids()) yield this.job(id);
+  /** Puts a journaled pause back in force (at a restart). */
+  restorePause(until: number | null): void {
+    this.control.hold(until);
   }
 
-  /**
-   * Pools of an earlier coordinator still running jobs it adopted: they count against
-   * --max-pools until those jobs end.
-   */
-  private orphanPools(): number {
-    if (this.adopted.size === 0) return 0;
-    const pools = new Set<number>();
-    for (const id of this.adopted.ids()) {
-      const s = this.job(id).state;
-      if (s.tag === 'running' || s.tag === 'suspended') pools.add(s.poolId);
-    }
-    return pools.size;
+  /** Jobs started and not ended: those of the live pools. */
+  private *underWay(): Generator<Job> {
+    for (const pool of this.fleet.pools.values()) for (const id of pool.jobs) yield this.job(id);
   }
 
   private underWayCount(): number {
-    let n = this.adopted.size;
-    for (const pool of this.pools.values()) n += pool.jobs.size;
-    return n;
+    let n = 0;
+    for (const pool of this.fleet.pools.values()) n += pool.jobs.size;
+    return n + this.recovery.pendingJobs();
   }
 
   /** The queue, in the order its jobs will start. */
@@ -324,7 +311,7 @@ export class Coordinator implements PoolListener {
     return { served: this.nextJobId - 1, inProgress: [...this.jobs.values()].filter((j) => inProgress(j.state)).length };
   }
 
-  /** Shutdown as specified: SIGTERM to the pools, wait until all are gone. */
+  /** Shutdown as specified: every pool terminates its jobs; wait until all are gone. */
   shutdown(): Promise<Summary> {
     this.stopping ??= this.stop(this.summaryNow());
     return this.stopping;
@@ -332,57 +319,46 @@ export class Coordinator implements PoolListener {
 
   private async stop(summary: Summary): Promise<Summary> {
     this.control.stop();
-    const now = Date.now();
+    const now = this.clock.now();
     for (const jobId of this.queue.splice(0)) {
-      this.apply(this.job(jobId), { type: 'cancelled', reason: 'the coordinator shut down before it started', at: now });
+      void this.apply(this.job(jobId), { type: 'cancelled', reason: 'the coordinator shut down before it started', at: now });
     }
-    const adoptedGone = this.adopted.terminateAll(this.config.graceMs);
-    if (this.pools.size > 0) {
-      const gone = new Promise<void>((resolve) => (this.allPoolsGone = resolve));
-      for (const pool of this.pools.values()) pool.terminate();
-      // A pool that does not end after its jobs' grace is killed; its jobs go with it.
-      const force = setTimeout(() => {
-        for (const pool of this.pools.values()) pool.terminate('SIGKILL');
-      }, this.config.graceMs + 5000);
-      await gone;
-      clearTimeout(force);
-    }
-    await adoptedGone;
+    await this.fleet.terminateAll();
     await this.journal?.drain().catch(() => undefined);
     log(`shut down: served ${summary.served} jobs, ${summary.inProgress} were still in progress`);
     return summary;
   }
 
-  private schedule(): void {
+  /** Lets queued jobs start where there is room, unless something holds them. */
+  schedule(): void {
+    const { fleet } = this;
     const effects = decide({
       queue: this.queue,
-      room: this.current?.room ?? 0,
-      spare: this.spare?.room === this.config.jobsPool,
-      livePools: this.pools.size + this.orphanPools(),
+      room: fleet.current?.room ?? 0,
+      spare: fleet.spare?.room === this.config.jobsPool,
+      livePools: fleet.size + this.recovery.pendingPools(),
       maxPools: this.config.maxPools,
       jobsPerPool: this.config.jobsPool,
-      frozen: this.stopping !== null || this.control.paused || this.drained !== null,
+      frozen: this.stopping !== null || this.control.paused || this.drained !== null || (this.journal?.degraded ?? null) !== null,
     });
     let dispatched = 0;
     for (const effect of effects) {
       switch (effect.type) {
         case 'start-pool':
-          this.current = this.startPool();
+          fleet.current = this.startPool();
           break;
         case 'use-spare':
-          this.current = this.spare;
-          this.spare = null;
+          fleet.current = fleet.spare;
+          fleet.spare = null;
           break;
         case 'start-spare':
-          this.spare = this.startPool();
-          this.retireWhenIdle(this.spare);
+          fleet.spare = this.startPool();
+          fleet.retireWhenIdle(fleet.spare);
           break;
         case 'dispatch': {
-          const job = this.job(effect.jobId);
-          const pool = this.current;
+          const pool = fleet.current;
           if (pool === null) break;
-          this.apply(job, { type: 'dispatched', poolId: pool.id, poolPid: pool.pid });
-          pool.run(job.id, job.command, job.cwd, job.envId, this.envOf(job));
+          this.dispatch(this.job(effect.jobId), pool);
           dispatched += 1;
           break;
         }
@@ -392,99 +368,104 @@ export class Coordinator implements PoolListener {
   }
 
   private startPool(): Pool {
-    const { jobsPool: capacity, outDir, user, graceMs } = this.config;
-    const pool = new Pool(this.nextPoolId++, { capacity, outDir, user, graceMs }, this);
-    this.pools.set(pool.id, pool);
-    this.record({ r: 'pool', pid: Math.max(pool.pid, 0), state: 'started', at: Date.now() });
+    const pool = this.fleet.start();
+    void this.record({ r: 'pool', pid: Math.max(pool.pid, 0), state: 'started', at: this.clock.now(), key: pool.key, host: pool.host });
     log(`pool ${pool.id} started (pid ${pool.pid})`);
     return pool;
   }
 
-  onEvent(pool: Pool, event: PoolEvent): void {
+  /** The run frame goes out once the dispatch is on disk; if it cannot be, the job queues again. */
+  private dispatch(job: Job, pool: Pool): void {
+    pool.take(job.id);
+    const written = this.apply(job, { type: 'dispatched', poolId: pool.id, poolPid: pool.pid, poolKey: pool.key, host: pool.host }, 'rollback');
+    written.then(() => {
+      if (job.state.tag !== 'starting' || job.state.poolId !== pool.id) return;
+      const env = this.envOf(job);
+      pool.run(job.id, job.command, {
+        ...(job.cwd === undefined ? {} : { cwd: job.cwd }),
+        ...(job.envId === undefined || env === undefined ? {} : { envKey: job.envId, env }),
+      });
+    }, () => {
+      // Not on disk, so never sent: the job is queued again, as the journal has it.
+      if (job.state.tag !== 'starting') return;
+      job.state = { tag: 'queued' };
+      pool.untake(job.id);
+      this.enqueue(job.id);
+      this.settleStart(job.id, { queued: this.queuePosition(job.id) });
+      if (pool.jobs.size === 0) this.fleet.retireWhenIdle(pool);
+    });
+  }
+
+  private onEvent(pool: Pool, event: PoolEvent): void {
     switch (event.kind) {
       case 'ready':
       case 'signalled':
+      case 'pong':
         return;
       case 'bye':
         log(`pool ${pool.id} (pid ${pool.pid}) done after ${event.served} job(s)`);
         return;
+      case 'state':
+        this.recovery.stateOf(pool, event.jobs);
+        return;
       case 'started': {
-        this.applyById(event.jobId, { type: 'started', pid: event.pid, dir: event.dir, at: event.at });
-        this.startWaiters.get(event.jobId)?.({ pid: event.pid });
+        void this.applyById(event.jobId, { type: 'started', pid: event.pid, dir: event.dir, at: event.at });
+        this.settleStart(event.jobId, { pid: event.pid });
         const job = this.jobs.get(event.jobId);
         if (job !== undefined) this.control.started(job);
         break;
       }
       case 'start-failed':
-        this.applyById(event.jobId, { type: 'start-failed', reason: event.reason, at: Date.now() });
+        void this.applyById(event.jobId, { type: 'start-failed', reason: event.reason, at: this.clock.now() });
         pool.jobs.delete(event.jobId);
-        this.startWaiters.get(event.jobId)?.({ error: event.reason });
+        this.settleStart(event.jobId, { error: event.reason });
         break;
       case 'exited':
-        this.applyById(event.jobId, { type: 'exited', code: event.code, signal: event.signal, at: event.at });
+        void this.applyById(event.jobId, { type: 'exited', code: event.code, signal: event.signal, at: event.at });
         pool.jobs.delete(event.jobId);
         break;
     }
-    this.startWaiters.delete(event.jobId);
-    if (pool.jobs.size === 0) this.retireWhenIdle(pool);
+    if (pool.jobs.size === 0) this.fleet.retireWhenIdle(pool);
   }
 
-  /**
-   * A pool whose jobs have all ended exits: a full one by itself, one with quota left
-   * when it has stayed idle for `poolIdleMs` (so back-to-back submissions reuse it).
-   * The coordinator decides, so no job is ever sent to a pool that is leaving.
-   */
-  private retireWhenIdle(pool: Pool): void {
-    if (pool.room === 0 || pool.idleTimer !== null || this.stopping !== null) return;
-    pool.idleTimer = setTimeout(() => {
-      pool.idleTimer = null;
-      if (!pool.alive || pool.jobs.size > 0 || pool.room === 0) return;
-      if (this.current === pool) this.current = null;
-      if (this.spare === pool) this.spare = null;
-      pool.retire();
-    }, this.config.poolIdleMs);
-  }
-
-  onExit(pool: Pool, code: number | null, signal: string | null): void {
-    this.pools.delete(pool.id);
-    if (this.current === pool) this.current = null;
-    if (this.spare === pool) this.spare = null;
-    const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code ?? 0}`;
-    this.record({ r: 'pool', pid: Math.max(pool.pid, 0), state: 'ended', at: Date.now(), how });
+  private onGone(pool: Pool, how: string): void {
+    void this.record({ r: 'pool', pid: Math.max(pool.pid, 0), state: 'ended', at: this.clock.now(), how, key: pool.key, host: pool.host });
     if (pool.jobs.size > 0) log(`pool ${pool.id} (pid ${pool.pid}) ${how} with ${pool.jobs.size} job(s) unfinished`);
-    for (const jobId of pool.jobs) this.loseJob(jobId, `its pool (pid ${pool.pid}) ${how}`);
-    if (this.pools.size === 0) this.allPoolsGone?.();
+    this.recovery.poolGone(pool, how);
     this.schedule();
   }
 
-  /** A job whose pool is gone: its process group is killed so nothing runs unaccounted. */
-  private loseJob(jobId: number, reason: string): void {
-    const job = this.job(jobId);
-    const s = job.state;
-    if (s.tag === 'running' || s.tag === 'suspended') {
-      killGroup(s.pid, 'SIGKILL');
-      killGroup(s.pid, 'SIGCONT');
-    }
-    this.apply(job, { type: 'lost', reason, at: Date.now() });
-    this.startWaiters.get(jobId)?.({ error: reason });
-    this.startWaiters.delete(jobId);
+  /** A job a re-attached pool still runs: brought up to date and watched again. */
+  adopt(job: Job, events: readonly JobEvent[]): void {
+    for (const event of events) void this.apply(job, event);
+    if (job.state.tag === 'running') this.control.armTimeout(job);
   }
 
-  private applyById(jobId: number, event: JobEvent): void {
+  /** A job its pool left: lost (waiters hear why), or queued again if it never started. */
+  settleLeft(job: Job, events: readonly JobEvent[]): void {
+    for (const event of events) void this.apply(job, event);
+    if (job.state.tag === 'queued') this.enqueue(job.id);
+    if (job.state.tag === 'finished' && job.state.result.kind === 'lost') this.settleStart(job.id, { error: job.state.result.reason });
+  }
+
+  private applyById(jobId: number, event: JobEvent): Promise<void> {
     const job = this.jobs.get(jobId);
-    if (job === undefined) log(`a pool reported '${event.type}' for unknown JobID ${jobId}`);
-    else this.apply(job, event);
+    if (job !== undefined) return this.apply(job, event);
+    log(`a pool reported '${event.type}' for unknown JobID ${jobId}`);
+    return Promise.resolve();
   }
 
-  private apply(job: Job, event: JobEvent): void {
+  /** Steps a job and records the event; resolves once the record is on disk. */
+  apply(job: Job, event: JobEvent, mode: AppendMode = 'hold'): Promise<void> {
     const next = step(job.state, event, job);
     if (isIllegal(next)) {
       log(`JobID ${job.id}: ${next.illegal}`);
-      return;
+      return Promise.resolve();
     }
     job.state = next;
-    this.record({ r: 'ev', id: job.id, ev: event });
+    const written = this.record({ r: 'ev', id: job.id, ev: event }, mode);
     this.afterStep(job, next);
+    return written;
   }
 
   /** Timers and waiters that follow a job's state. */
@@ -492,25 +473,33 @@ export class Coordinator implements PoolListener {
     this.control.stepped(job, s);
     if (s.tag !== 'finished') return;
     this.ends.ended(job.id);
-    // Pool and adopted sets drop the job after this step; check once they have.
+    // Pool sets drop the job after this step; check once they have.
     if (this.drained !== null) queueMicrotask(() => this.checkDrained());
   }
 
-  private record(rec: JournalRecord): void {
-    if (this.journal === null) return;
-    this.journal.append(rec).catch((err: unknown) => log(`cannot write the journal: ${describe(err)}`));
+  record(rec: JournalRecord, mode: AppendMode = 'hold'): Promise<void> {
+    if (this.journal === null) return Promise.resolve();
+    const written = this.journal.append(rec, mode);
+    if (mode === 'hold') written.catch((err: unknown) => log(`cannot write the journal: ${describe(err)}`));
     this.journal.compactIfGrown(() => this.snapshot(), log);
+    return written;
   }
 
-  /** The shortest records that rebuild the state: environments, the pause, then the jobs. */
+  /** The shortest records that rebuild the state: environments, live pools, the pause, then the jobs. */
   private snapshot(): JournalRecord[] {
     const out: JournalRecord[] = [];
     for (const [key, env] of this.envs) out.push({ r: 'env', key, env });
+    for (const pool of this.fleet.pools.values()) out.push({ r: 'pool', pid: Math.max(pool.pid, 0), state: 'started', at: this.clock.now(), key: pool.key, host: pool.host });
     const pause = this.control.pauseRecord();
     if (pause !== null) out.push(pause);
     for (const job of this.jobs.values()) out.push(...recordsFor(job));
     return out;
   }
+}
+
+/** Read through a call, so the compiler does not keep a narrowing made before an await. */
+function ended(job: Job): boolean {
+  return job.state.tag === 'finished';
 }
 
 function describe(err: unknown): string {

@@ -1,27 +1,30 @@
 // Per-job bookkeeping the coordinator keeps beside the job table: one timer per job
-// (timeouts, kill escalation) and the promises of consoles waiting for jobs to end.
+// (timeouts, kill escalation), on the coordinator's clock, and the promises of consoles
+// waiting for jobs to end.
+
+import type { Clock, Timer } from '../core/clock.js';
 
 /** At most one timer per JobID; setting again replaces it. */
 export class JobTimers {
-  private readonly timers = new Map<number, NodeJS.Timeout>();
+  private readonly timers = new Map<number, Timer>();
+
+  constructor(private readonly clock: Clock) {}
 
   set(jobId: number, ms: number, fire: () => void): void {
     this.clear(jobId);
-    this.timers.set(jobId, setTimeout(() => {
+    this.timers.set(jobId, this.clock.after(ms, () => {
       this.timers.delete(jobId);
       fire();
-    }, Math.max(0, ms)));
+    }));
   }
 
   clear(jobId: number): void {
-    const t = this.timers.get(jobId);
-    if (t === undefined) return;
-    clearTimeout(t);
+    this.timers.get(jobId)?.cancel();
     this.timers.delete(jobId);
   }
 
   clearAll(): void {
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
   }
 }

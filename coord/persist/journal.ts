@@ -1,20 +1,25 @@
 // The coordinator's durable record: an append-only journal of state changes under
-// <path>/.jms/, one line per record, `<crc32 hex> <json>\n`. Appends made in the same
-// turn of the event loop go out as one write + fdatasync (group commit); a record's
-// promise settles only once it is on disk, and the coordinator acknowledges after that.
+// <path>/.jms/, one CRC-framed line per record (protocol/crc-lines.ts). Appends made
+// in the same turn of the event loop go out as one write + fdatasync (group commit);
+// a record's promise settles only once it is on disk.
 //
-// Replay reads every line; a torn last line (a crash mid-write) or a line whose
-// checksum or JSON is bad is skipped and counted, never fatal, and the file is cut
-// back to its last good record before new appends. `compact` rewrites the journal
-// as a snapshot (temp file, fsync, rename), so start-up stays fast as records grow.
+// A write or sync that fails (a full disk, an I/O error, the state directory moved) is
+// cut back to the last good record before anything else is written, so no half line is
+// ever followed by another. Then the journal is degraded: a `rollback` record (a
+// decision, such as accepting a job) is refused, its promise rejected, and the caller
+// undoes it; a `hold` record (a fact, such as a job's end) is kept, in order, and
+// written by a retry every second until it succeeds; nothing else is written meanwhile.
+// `compact` rewrites the journal as a snapshot (a fresh file, fsync, rename).
 
 import fs from 'node:fs';
-import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { frameRecord, scanRecordFd } from '../../protocol/crc-lines.js';
+import type { OwnDir } from '../../protocol/own-dir.js';
+import type { Clock, Timer } from '../core/clock.js';
 
 export const JOURNAL_FILE = 'journal';
 /** Compact once the journal holds this many records and twice its last compacted size. */
 export const COMPACT_AT = 50_000;
+const RETRY_MS = 1000;
 
 export interface ReplayResult {
   records: unknown[];
@@ -22,86 +27,30 @@ export interface ReplayResult {
   skipped: number;
 }
 
-function frame(record: object): string {
-  const json = JSON.stringify(record);
-  return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
+export type AppendMode = 'hold' | 'rollback';
+
+interface Entry {
+  data: string;
+  mode: AppendMode | 'barrier';
+  settle: (err: Error | null) => void;
 }
 
-/** Parses a journal's bytes; returns the records and where the good prefix ends. */
-export function parseJournal(data: Buffer): ReplayResult & { goodBytes: number } {
-  const records: unknown[] = [];
-  let skipped = 0;
-  let goodBytes = 0;
-  let start = 0;
-  for (;;) {
-    const nl = data.indexOf(0x0a, start);
-    if (nl === -1) {
-      if (start < data.length) skipped += 1; // torn tail: no newline
-      break;
-    }
-    const record = parseLine(data.subarray(start, nl).toString('utf8'));
-    if (record === undefined) skipped += 1;
-    else records.push(record);
-    start = nl + 1;
-    goodBytes = start;
-  }
-  return { records, skipped, goodBytes };
-}
+/** The journal cannot take records now; the message says why and what to do. */
+export class JournalError extends Error {}
 
-function parseLine(line: string): unknown {
-  const m = /^([0-9a-f]{8}) (.*)$/s.exec(line);
-  if (m === null) return undefined;
-  const json = m[2] ?? '';
-  if (crc32(json) !== Number.parseInt(m[1] ?? '', 16)) return undefined;
-  try {
-    return JSON.parse(json) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-const READ_CHUNK = 1024 * 1024;
-
-/** Reads a journal file in chunks, handing each good record to `onRecord`. */
-function readJournal(path: string, onRecord: (record: unknown) => void): { count: number; skipped: number; goodBytes: number; size: number } {
-  const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-  let count = 0;
-  let skipped = 0;
-  let size = 0;
-  let goodBytes = 0;
-  let carry: Buffer = Buffer.alloc(0);
-  try {
-    const chunk = Buffer.alloc(READ_CHUNK);
-    for (;;) {
-      const n = fs.readSync(fd, chunk, 0, READ_CHUNK, null);
-      if (n === 0) break;
-      size += n;
-      const data = carry.length === 0 ? chunk.subarray(0, n) : Buffer.concat([carry, chunk.subarray(0, n)]);
-      let start = 0;
-      for (let nl = data.indexOf(0x0a, start); nl !== -1; nl = data.indexOf(0x0a, start)) {
-        const record = parseLine(data.subarray(start, nl).toString('utf8'));
-        if (record === undefined) skipped += 1;
-        else {
-          count += 1;
-          onRecord(record);
-        }
-        goodBytes += nl + 1 - start;
-        start = nl + 1;
-      }
-      carry = Buffer.from(data.subarray(start));
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  if (carry.length > 0) skipped += 1; // torn tail: no newline
-  return { count, skipped, goodBytes, size };
-}
+const { O_WRONLY, O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY } = fs.constants;
 
 export class Journal {
-  private queue: string[] = [];
-  private waiters: Array<(err: Error | null) => void> = [];
+  private queue: Entry[] = [];
   private flushing: Promise<void> | null = null;
   private scheduled = false;
+  private retry: Timer | null = null;
+  /** Bytes of good records in the file: a failed write is cut back to here. */
+  private size: number;
+  /** Why records cannot be written now; null while they can. */
+  degraded: string | null = null;
+  /** Called when a degraded journal could write again. */
+  onRecovered: () => void = () => undefined;
   /** Records in the file (for deciding when to compact). */
   appended = 0;
   private compactedSize = 0;
@@ -109,72 +58,153 @@ export class Journal {
 
   private constructor(
     private fd: number,
-    private readonly dir: string,
-  ) {}
+    private readonly dir: OwnDir,
+    private readonly clock: Clock,
+    size: number,
+  ) {
+    this.size = size;
+  }
 
   /**
-   * Opens (creating) the journal in `dir` and reads it back, cutting off a torn tail.
-   * With `onRecord`, records are handed over one by one as the file is read in chunks
-   * (a long journal is never held whole); without, they are collected and returned.
+   * Opens (creating) the journal in `dir` and reads it back, record by record, cutting
+   * off a torn tail. Without `onRecord`, records are collected and returned.
    */
-  static open(dir: string, onRecord?: (record: unknown) => void): { journal: Journal; replay: ReplayResult } {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const path = join(dir, JOURNAL_FILE);
-    const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW } = fs.constants;
+  static open(dir: OwnDir, clock: Clock, onRecord?: (record: unknown) => void): { journal: Journal; replay: ReplayResult } {
+    const path = dir.at(JOURNAL_FILE);
     const fd = fs.openSync(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0o600);
     const records: unknown[] = [];
-    const read = readJournal(path, onRecord ?? ((r) => void records.push(r)));
+    const rfd = fs.openSync(path, O_RDONLY | O_NOFOLLOW);
+    let read;
+    try {
+      read = scanRecordFd(rfd, onRecord ?? ((r) => void records.push(r)));
+    } finally {
+      fs.closeSync(rfd);
+    }
     // O_APPEND writes go to the end, which is the last good record once this is cut.
     if (read.goodBytes < read.size) fs.ftruncateSync(fd, read.goodBytes);
-    const journal = new Journal(fd, dir);
+    const journal = new Journal(fd, dir, clock, read.goodBytes);
     journal.appended = read.count;
     return { journal, replay: { records, skipped: read.skipped } };
   }
 
-  /** Appends a record; resolves once it is written and synced to disk. */
-  append(record: object): Promise<void> {
-    this.queue.push(frame(record));
+  /**
+   * Appends a record; resolves once it is written and synced. `rollback`: if it cannot
+   * be written, it is dropped and the promise rejects (JournalError); `hold`: it is kept
+   * and the promise waits until it is on disk.
+   */
+  append(record: object, mode: AppendMode = 'hold'): Promise<void> {
+    if (this.degraded !== null && mode === 'rollback') return Promise.reject(new JournalError(this.degraded));
     this.appended += 1;
-    const done = new Promise<void>((resolve, reject) => this.waiters.push((err) => (err ? reject(err) : resolve())));
-    if (!this.scheduled) {
+    return this.enqueue(frameRecord(record), mode);
+  }
+
+  /** Resolves once everything appended before this call is on disk (or dropped). */
+  barrier(): Promise<void> {
+    if (this.queue.length === 0) return this.flushing ?? Promise.resolve();
+    return this.enqueue('', 'barrier');
+  }
+
+  private enqueue(data: string, mode: Entry['mode']): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => {
+      this.queue.push({ data, mode, settle: (err) => (err === null ? resolve() : reject(err)) });
+    });
+    if (!this.scheduled && this.degraded === null) {
       this.scheduled = true;
       setImmediate(() => void this.flush());
     }
     return done;
   }
 
+  /** Waits until the queue is empty and nothing is being written (not while degraded). */
+  async drain(): Promise<void> {
+    while (this.degraded === null && (this.flushing !== null || this.queue.length > 0)) {
+      await (this.flushing ?? this.flush());
+    }
+  }
+
+  private flush(): Promise<void> {
+    this.scheduled = false;
+    if (this.flushing !== null) return this.flushing;
+    if (this.queue.length === 0) return Promise.resolve();
+    const batch = this.queue;
+    this.queue = [];
+    const data = Buffer.from(batch.map((e) => e.data).join(''));
+    if (data.length === 0) {
+      // Only barriers: whatever came before them has been written or dropped.
+      for (const e of batch) e.settle(null);
+      return Promise.resolve();
+    }
+    const moved = this.dir.stillAt() ? null : new Error(`the state directory ${this.dir.path} was moved or replaced`);
+    this.flushing = (moved !== null ? Promise.resolve(moved) : writeAndSync(this.fd, data)).then((err) => {
+      this.flushing = null;
+      if (err === null) this.written(batch, data.length);
+      else this.failed(batch, err);
+      if (this.queue.length > 0 && this.degraded === null) void this.flush();
+    });
+    return this.flushing;
+  }
+
+  private written(batch: Entry[], bytes: number): void {
+    this.size += bytes;
+    const wasDegraded = this.degraded !== null;
+    this.degraded = null;
+    for (const e of batch) e.settle(null);
+    if (wasDegraded) this.onRecovered();
+  }
+
+  private failed(batch: Entry[], err: Error): void {
+    try {
+      fs.ftruncateSync(this.fd, this.size);
+    } catch {
+      // Shrinking needs no space; if even this fails, replay skips the torn line.
+    }
+    this.degraded = `the coordinator cannot write its records in ${this.dir.path} (${describeIo(err)})`;
+    const kept = batch.filter((e) => e.mode !== 'rollback');
+    for (const e of batch) if (e.mode === 'rollback') e.settle(new JournalError(this.degraded));
+    this.appended -= batch.filter((e) => e.mode === 'rollback').length;
+    this.queue = [...kept, ...this.queue];
+    this.retry ??= this.clock.after(RETRY_MS, () => {
+      this.retry = null;
+      // With nothing held, a mark of the recovery is what tries the disk again.
+      if (this.queue.every((e) => e.mode === 'barrier')) void this.append({ r: 'mark', at: this.clock.now(), note: 'the journal could be written again' });
+      void this.flush();
+    });
+  }
+
   /**
-   * Replaces the whole journal by the records `snapshot` returns (the current state).
-   * After the queue is drained, the snapshot is taken, written, synced and swapped in
-   * without yielding, so no record appended meanwhile can fall between old and new.
+   * Replaces the whole journal by the records `snapshot` returns (the current state):
+   * written to a fresh file, synced, renamed over the journal, without yielding between
+   * taking the snapshot and the swap, so no record appended meanwhile is lost.
    */
   async compact(snapshot: () => readonly object[]): Promise<number> {
-    // Re-checked after every await: the snapshot is taken in the same turn that saw the
-    // queue empty, so no record can be both in the snapshot and still queued.
-    while (this.flushing !== null || this.queue.length > 0) await this.drain();
-    const records = snapshot();
-    const path = join(this.dir, JOURNAL_FILE);
-    const tmp = `${path}.compact`;
-    const fd = fs.openSync(tmp, 'w', 0o600);
-    try {
-      fs.writeSync(fd, records.map(frame).join(''));
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
+    while (this.flushing !== null || this.queue.length > 0) {
+      if (this.degraded !== null) throw new JournalError(this.degraded);
+      await this.drain();
     }
-    fs.renameSync(tmp, path);
+    const records = snapshot();
+    const tmp = `${JOURNAL_FILE}.compact.${process.pid}`;
+    const data = records.map(frameRecord).join('');
+    const fd = fs.openSync(this.dir.at(tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+    try {
+      fs.writeSync(fd, data);
+      fs.fsyncSync(fd);
+    } catch (err) {
+      fs.closeSync(fd);
+      fs.rmSync(this.dir.at(tmp), { force: true });
+      throw err;
+    }
+    fs.closeSync(fd);
+    fs.renameSync(this.dir.at(tmp), this.dir.at(JOURNAL_FILE));
     fs.closeSync(this.fd);
-    this.fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW);
+    this.fd = fs.openSync(this.dir.at(JOURNAL_FILE), O_WRONLY | O_APPEND | O_NOFOLLOW);
+    this.size = Buffer.byteLength(data);
     this.appended = records.length;
     return records.length;
   }
 
-  /**
-   * Compacts in the background once the journal has grown past COMPACT_AT records and
-   * twice its last compacted size; `snapshot` gives the records of the current state.
-   */
+  /** Compacts in the background once the journal has grown past COMPACT_AT records and twice its last size. */
   compactIfGrown(snapshot: () => readonly object[], log: (line: string) => void): void {
-    if (this.compacting || this.appended <= Math.max(COMPACT_AT, 2 * this.compactedSize)) return;
+    if (this.compacting || this.degraded !== null || this.appended <= Math.max(COMPACT_AT, 2 * this.compactedSize)) return;
     this.compacting = true;
     this.compact(snapshot).then(
       (n) => {
@@ -185,61 +215,36 @@ export class Journal {
     ).finally(() => (this.compacting = false));
   }
 
-  /**
-   * Resolves once everything appended before this call is on disk. Unlike drain(), it
-   * does not wait for records appended later, so it cannot be starved by a busy queue.
-   */
-  barrier(): Promise<void> {
-    if (this.queue.length > 0) {
-      return new Promise((resolve, reject) => this.waiters.push((err) => (err ? reject(err) : resolve())));
-    }
-    return this.flushing ?? Promise.resolve();
-  }
-
-  /** Waits until the queue is empty and nothing is being written. */
-  async drain(): Promise<void> {
-    while (this.flushing !== null || this.queue.length > 0) {
-      await (this.flushing ?? this.flush());
-    }
-  }
-
   /** Last resort on the way out (process 'exit'): writes what is still queued. */
   flushSync(): void {
     if (this.queue.length === 0) return;
     try {
-      fs.writeSync(this.fd, this.queue.join(''));
+      fs.writeSync(this.fd, this.queue.map((e) => e.data).join(''));
       fs.fdatasyncSync(this.fd);
     } catch {
-      // Exiting anyway; replay treats a torn tail as absent.
+      try {
+        fs.ftruncateSync(this.fd, this.size);
+      } catch {
+        // Exiting anyway; replay treats a torn tail as absent.
+      }
     }
     this.queue = [];
   }
 
   close(): void {
+    this.retry?.cancel();
     fs.closeSync(this.fd);
-  }
-
-  private flush(): Promise<void> {
-    this.scheduled = false;
-    if (this.flushing !== null) return this.flushing;
-    if (this.queue.length === 0) return Promise.resolve();
-    const data = this.queue.join('');
-    const waiters = this.waiters;
-    this.queue = [];
-    this.waiters = [];
-    this.flushing = writeAndSync(this.fd, data).then(
-      (err) => {
-        this.flushing = null;
-        for (const w of waiters) w(err);
-        if (this.queue.length > 0) void this.flush();
-      },
-    );
-    return this.flushing;
   }
 }
 
-function writeAndSync(fd: number, data: string): Promise<Error | null> {
-  const buf = Buffer.from(data);
+function describeIo(err: Error): string {
+  const code = 'code' in err && typeof err.code === 'string' ? err.code : null;
+  if (code === 'ENOSPC') return 'the disk is full (ENOSPC)';
+  if (code === 'EDQUOT') return 'the disk quota is used up (EDQUOT)';
+  return err.message;
+}
+
+function writeAndSync(fd: number, buf: Buffer): Promise<Error | null> {
   return new Promise((resolve) => {
     const writeFrom = (offset: number): void => {
       fs.write(fd, buf, offset, buf.length - offset, null, (err, n) => {

@@ -5,7 +5,7 @@
 import { Fields, attempt } from '../../protocol/fields.js';
 import { readEnv } from '../../protocol/parse.js';
 import type { JobResult, Origin } from '../../protocol/messages.js';
-import type { Job, JobEvent, JobOptions, Started } from '../core/state.js';
+import { poolRef, type Job, type JobEvent, type JobOptions, type Started } from '../core/state.js';
 
 export type JournalRecord =
   | ({ r: 'new'; id: number; cmd: string; at: number } & JobOptions)
@@ -15,19 +15,27 @@ export type JournalRecord =
   | { r: 'pause'; on: boolean; until: number | null; at: number }
   | { r: 'ev'; id: number; ev: JobEvent }
   /** A pool process started or ended (history for people; replay needs only job records). */
-  | { r: 'pool'; pid: number; state: 'started' | 'ended'; at: number; how?: string };
+  | { r: 'pool'; pid: number; state: 'started' | 'ended'; at: number; how?: string; key?: string; host?: string }
+  /** A note in the history (the journal could be written again after a full disk). */
+  | { r: 'mark'; at: number; note: string };
 
-const EVENT_TYPES = ['dispatched', 'started', 'start-failed', 'suspended', 'resumed', 'timed-out', 'exited', 'lost', 'cancelled'] as const;
+const EVENT_TYPES = ['dispatched', 'started', 'start-failed', 'suspended', 'resumed', 'timed-out', 'exited', 'lost', 'requeued', 'cancelled'] as const;
 
 function readEvent(f: Fields): JobEvent {
   const type = f.oneOf('type', EVENT_TYPES);
   switch (type) {
-    case 'dispatched':
-      return f.has('poolPid') ? { type, poolId: f.int('poolId'), poolPid: f.int('poolPid') } : { type, poolId: f.int('poolId') };
+    case 'dispatched': {
+      const ev: JobEvent = { type, poolId: f.int('poolId') };
+      if (f.has('poolPid')) ev.poolPid = f.int('poolPid');
+      if (f.has('poolKey')) ev.poolKey = f.str('poolKey', 64);
+      if (f.has('host')) ev.host = f.str('host', 255);
+      return ev;
+    }
     case 'started':
       return { type, pid: f.int('pid', 1), dir: f.str('dir'), at: f.int('at') };
     case 'start-failed':
     case 'lost':
+    case 'requeued':
     case 'cancelled':
       return { type, reason: f.str('reason'), at: f.int('at') };
     case 'suspended':
@@ -44,15 +52,19 @@ function readEvent(f: Fields): JobEvent {
 export function parseRecord(value: unknown): JournalRecord | { invalid: string } {
   return attempt((): JournalRecord => {
     const f = new Fields(value, 'a journal record');
-    const r = f.oneOf('r', ['new', 'ev', 'pool', 'env', 'pause'] as const);
+    const r = f.oneOf('r', ['new', 'ev', 'pool', 'env', 'pause', 'mark'] as const);
     if (r === 'new') return readNew(f);
+    if (r === 'mark') return { r, at: f.int('at'), note: f.str('note') };
     if (r === 'env') {
       return { r, key: f.str('key'), env: readEnv(f.raw('env')) };
     }
     if (r === 'pause') return { r, on: f.oneOf('on', [true, false] as const), until: f.intOrNull('until'), at: f.int('at') };
     if (r === 'pool') {
-      const rec: JournalRecord = { r, pid: f.int('pid'), state: f.oneOf('state', ['started', 'ended'] as const), at: f.int('at') };
-      return f.has('how') ? { ...rec, how: f.str('how') } : rec;
+      const rec: JournalRecord & { r: 'pool' } = { r, pid: f.int('pid'), state: f.oneOf('state', ['started', 'ended'] as const), at: f.int('at') };
+      if (f.has('how')) rec.how = f.str('how');
+      if (f.has('key')) rec.key = f.str('key', 64);
+      if (f.has('host')) rec.host = f.str('host', 255);
+      return rec;
     }
     return { r, id: f.int('id', 1), ev: readEvent(f.obj('ev')) };
   });
@@ -104,7 +116,7 @@ export function recordsFor(job: Job): JournalRecord[] {
   const ev = (e: JobEvent): void => void out.push({ r: 'ev', id: job.id, ev: e });
   const s = job.state;
   const start = (started: Started): void => {
-    ev(started.poolPid === undefined ? { type: 'dispatched', poolId: started.poolId } : { type: 'dispatched', poolId: started.poolId, poolPid: started.poolPid });
+    ev({ type: 'dispatched', ...poolRef(started) });
     ev({ type: 'started', pid: started.pid, dir: started.dir, at: started.startedAt });
     // Time held suspended so far, as one suspend/resume pair.
     if ((started.pausedMs ?? 0) > 0) {
@@ -117,7 +129,7 @@ export function recordsFor(job: Job): JournalRecord[] {
     case 'queued':
       break;
     case 'starting':
-      ev(s.poolPid === undefined ? { type: 'dispatched', poolId: s.poolId } : { type: 'dispatched', poolId: s.poolId, poolPid: s.poolPid });
+      ev({ type: 'dispatched', ...poolRef(s) });
       break;
     case 'running':
       start(s);

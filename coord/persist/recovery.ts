@@ -1,16 +1,24 @@
 // Start-up after a crash or restart: the journal's records replayed through `step`
-// rebuild every job; then each job that was still under way is reconciled with what
-// the machine says now. A queued job queues again. A started job whose orphaned pool
-// wrote `exit_status` into its directory gets that result; one still running (its pid
-// alive and leading its own process group) is adopted: watched and signalled directly;
-// anything else is recorded as lost, with the reason.
+// rebuild every job; then each job that was under way is reconciled with what its pool
+// knows (the `state` an orphaned pool gives when re-attached, or the ledger of a pool
+// that has died). A job its pool never started is queued again; one it started gets
+// its real end, or stays with the live pool that runs it; only what nobody can know
+// (a pool killed together with its coordinator mid-start) is lost, with the reason.
 
 import fs from 'node:fs';
 import { join } from 'node:path';
+import type { JobEnd, JobTrace } from '../../protocol/ledger.js';
 import { isAlive, procInfo } from '../util/proc.js';
 import { Interner } from '../engine/intern.js';
 import { parseRecord } from './records.js';
 import { isIllegal, step, type Job, type JobEvent } from '../core/state.js';
+
+/** A pool the journal says was started (with its key) and not seen to end. */
+export interface PoolOnRecord {
+  key: string;
+  pid: number;
+  host: string;
+}
 
 export interface Replayed {
   jobs: Map<number, Job>;
@@ -18,6 +26,8 @@ export interface Replayed {
   envs: Map<string, Record<string, string>>;
   /** pause-all in force when the journal ended. */
   pause: { until: number | null } | null;
+  /** Pools started and not recorded as ended, by key. */
+  pools: Map<string, PoolOnRecord>;
   nextJobId: number;
   /** Records that could not be applied (unreadable, or an illegal transition). */
   rejected: number;
@@ -27,6 +37,7 @@ export interface Replayed {
 export class Replayer {
   private readonly jobs = new Map<number, Job>();
   private readonly envs = new Map<string, Record<string, string>>();
+  private readonly pools = new Map<string, PoolOnRecord>();
   private readonly interner = new Interner();
   private pause: { until: number | null } | null = null;
   private maxId = 0;
@@ -39,40 +50,50 @@ export class Replayer {
       this.rejected += 1;
       return;
     }
-    if (rec.r === 'pool') return; // pool history: nothing to rebuild from it
-    if (rec.r === 'env') {
-      this.envs.set(rec.key, rec.env);
-      return;
-    }
-    if (rec.r === 'pause') {
-      this.pause = rec.on ? { until: rec.until } : null;
-      return;
-    }
-    if (rec.r === 'new') {
-      if (this.jobs.has(rec.id)) {
-        this.rejected += 1;
-      } else {
-        if (rec.id < this.maxId) this.ordered = false;
-        const { r: _r, id, cmd, at, ...options } = rec;
-        if (options.cwd !== undefined) options.cwd = this.interner.str(options.cwd);
-        if (options.envId !== undefined) options.envId = this.interner.str(options.envId);
-        if (options.origin !== undefined) options.origin = this.interner.origin(options.origin);
-        this.jobs.set(id, { id, command: this.interner.str(cmd), submittedAt: at, state: { tag: 'queued' }, ...options });
+    switch (rec.r) {
+      case 'mark':
+        return;
+      case 'pool':
+        if (rec.key === undefined) return; // history of an older version: nothing to rebuild
+        if (rec.state === 'started') this.pools.set(rec.key, { key: rec.key, pid: rec.pid, host: rec.host ?? 'local' });
+        else this.pools.delete(rec.key);
+        return;
+      case 'env':
+        this.envs.set(rec.key, rec.env);
+        return;
+      case 'pause':
+        this.pause = rec.on ? { until: rec.until } : null;
+        return;
+      case 'new':
+        return this.addNew(rec);
+      case 'ev': {
+        this.maxId = Math.max(this.maxId, rec.id);
+        const job = this.jobs.get(rec.id);
+        const next = job === undefined ? { illegal: 'unknown job' } : step(job.state, rec.ev, job);
+        if (job === undefined || isIllegal(next)) this.rejected += 1;
+        else job.state = next;
       }
-      this.maxId = Math.max(this.maxId, rec.id);
-      return;
+    }
+  }
+
+  private addNew(rec: Extract<ReturnType<typeof parseRecord>, { r: 'new' }>): void {
+    if (this.jobs.has(rec.id)) {
+      this.rejected += 1;
+    } else {
+      if (rec.id < this.maxId) this.ordered = false;
+      const { r: _r, id, cmd, at, ...options } = rec;
+      if (options.cwd !== undefined) options.cwd = this.interner.str(options.cwd);
+      if (options.envId !== undefined) options.envId = this.interner.str(options.envId);
+      if (options.origin !== undefined) options.origin = this.interner.origin(options.origin);
+      this.jobs.set(id, { id, command: this.interner.str(cmd), submittedAt: at, state: { tag: 'queued' }, ...options });
     }
     this.maxId = Math.max(this.maxId, rec.id);
-    const job = this.jobs.get(rec.id);
-    const next = job === undefined ? { illegal: 'unknown job' } : step(job.state, rec.ev, job);
-    if (job === undefined || isIllegal(next)) this.rejected += 1;
-    else job.state = next;
   }
 
   result(): Replayed {
     // Journals list jobs in id order; only a hand-edited one needs sorting.
     const jobs = this.ordered ? this.jobs : new Map([...this.jobs].sort(([a], [b]) => a - b));
-    return { jobs, envs: this.envs, pause: this.pause, nextJobId: this.maxId + 1, rejected: this.rejected };
+    return { jobs, envs: this.envs, pause: this.pause, pools: this.pools, nextJobId: this.maxId + 1, rejected: this.rejected };
   }
 }
 
@@ -82,17 +103,75 @@ export function replay(records: Iterable<unknown>): Replayed {
   return replayer.result();
 }
 
+/** What a job's pool knows: `live` when it answered an attach (it reports from now on). */
+export interface PoolFacts {
+  live: boolean;
+  traces: ReadonlyMap<number, JobTrace>;
+}
+
+export type Verdict =
+  | { kind: 'none' }
+  | { kind: 'requeue'; events: JobEvent[] }
+  /** The live pool goes on with it; `events` bring the job up to date first. */
+  | { kind: 'adopt'; events: JobEvent[] }
+  /** Ends it; `kill`: the process group of a job left without a pool, to end too. */
+  | { kind: 'settle'; events: JobEvent[]; kill: number | null };
+
+function endEvents(trace: JobTrace, end: JobEnd): JobEvent[] {
+  if (end.kind === 'start-failed') return [{ type: 'start-failed', reason: end.reason, at: end.at }];
+  if (trace.expiredAt !== null) {
+    return [{ type: 'lost', reason: `its pool lost the coordinator for longer than its lease and ended it (${end.signal ?? `exit code ${end.code ?? 0}`})`, at: end.at }];
+  }
+  return [{ type: 'exited', code: end.code, signal: end.signal, at: end.at }];
+}
+
+/**
+ * What to do with one replayed job, given what its pool knows (null: its pool left no
+ * ledger, so it never got so far as to start anything). Pure.
+ */
+export function reconcile(job: Job, facts: PoolFacts | null, now: number, poolGone: string | null = null): Verdict {
+  const s = job.state;
+  if (s.tag === 'finished') return { kind: 'none' };
+  if (s.tag === 'queued') return { kind: 'requeue', events: [] };
+  const trace = facts?.traces.get(job.id);
+  const requeue: Verdict = { kind: 'requeue', events: [{ type: 'requeued', reason: 'its pool never started it', at: now }] };
+  const lost = (reason: string, kill: number | null): Verdict => ({ kind: 'settle', events: [{ type: 'lost', reason, at: now }], kill });
+  const startedEvent = (): JobEvent[] =>
+    s.tag === 'starting' && trace?.started != null ? [{ type: 'started', pid: trace.started.pid, dir: trace.started.dir, at: trace.started.at }] : [];
+  if (trace === undefined || facts === null) {
+    if (s.tag === 'starting') return requeue;
+    return lost(poolGone ?? 'its pool left no record of it, so how it ended is unknown', s.pid);
+  }
+  if (trace.end !== null) {
+    if (trace.end.kind === 'exited' && s.tag === 'starting' && trace.started === null) return lost('its pool recorded an end but no start', null);
+    return { kind: 'settle', events: [...startedEvent(), ...endEvents(trace, trace.end)], kill: null };
+  }
+  if (facts.live) return { kind: 'adopt', events: startedEvent() };
+  if (trace.started !== null) {
+    const reason = poolGone ?? 'its pool died while no coordinator watched it, so its end is unknown';
+    return { kind: 'settle', events: [...startedEvent(), { type: 'lost', reason, at: now }], kill: trace.started.pid };
+  }
+  return trace.starting ? lost(`${poolGone ?? 'its pool died'} while starting it, so whether it ran is unknown`, null) : requeue;
+}
+
+// --- jobs of journals written before pools kept ledgers --------------------------
+
 export interface ExitRecord {
   code: number | null;
   signal: string | null;
   at: number;
 }
 
-/** The end an orphaned pool wrote into a job's directory, if any. */
+/** The end an orphaned pool of an older version wrote into a job's directory, if any. */
 export function readExitRecord(dir: string): ExitRecord | null {
   let v: unknown;
   try {
-    v = JSON.parse(fs.readFileSync(join(dir, 'exit_status'), 'utf8'));
+    const fd = fs.openSync(join(dir, 'exit_status'), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    try {
+      v = JSON.parse(fs.readFileSync(fd, 'utf8'));
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch {
     return null;
   }
@@ -127,49 +206,27 @@ export function findJobDir(outDir: string, user: string, jobId: number): { pid: 
   return null;
 }
 
-export type Verdict =
-  | { kind: 'requeue' }
-  | { kind: 'adopt' }
-  | { kind: 'settle'; events: JobEvent[] }
-  | { kind: 'none' };
+export interface LegacyProbe {
+  exitRecord(dir: string): ExitRecord | null;
+  alive(pid: number): boolean;
+  findDir(jobId: number): { pid: number; dir: string; at: number } | null;
+}
 
-/** What to do with one replayed job now. Pure given its probes. */
-export function reconcile(
-  job: Job,
-  probe: { exitRecord(dir: string): ExitRecord | null; alive(pid: number): boolean; findDir(jobId: number): { pid: number; dir: string; at: number } | null },
-  now: number,
-): Verdict {
+/**
+ * A job of an older journal (its pool kept no ledger): its recorded end if its pool
+ * wrote one, else lost; a job still running then has no pool to supervise it and is
+ * ended (`kill`).
+ */
+export function reconcileLegacy(job: Job, probe: LegacyProbe, now: number): Verdict {
   const s = job.state;
-  switch (s.tag) {
-    case 'finished':
-      return { kind: 'none' };
-    case 'queued':
-      return { kind: 'requeue' };
-    case 'starting': {
-      const found = probe.findDir(job.id);
-      if (found === null) return { kind: 'settle', events: [{ type: 'lost', reason: 'the coordinator stopped before the job was started', at: now }] };
-      const started: JobEvent = { type: 'started', pid: found.pid, dir: found.dir, at: found.at };
-      const rest = settleStarted(found.pid, found.dir, probe, now);
-      return rest === null ? { kind: 'settle', events: [started] } : { kind: 'settle', events: [started, ...rest] };
-    }
-    case 'running':
-    case 'suspended': {
-      const rest = settleStarted(s.pid, s.dir, probe, now);
-      return rest === null ? { kind: 'adopt' } : { kind: 'settle', events: rest };
-    }
-  }
+  if (s.tag === 'finished') return { kind: 'none' };
+  if (s.tag === 'queued') return { kind: 'requeue', events: [] };
+  const found = s.tag === 'starting' ? probe.findDir(job.id) : { pid: s.pid, dir: s.dir, at: s.startedAt };
+  if (found === null) return { kind: 'settle', events: [{ type: 'lost', reason: 'the coordinator stopped before the job was started', at: now }], kill: null };
+  const started: JobEvent[] = s.tag === 'starting' ? [{ type: 'started', pid: found.pid, dir: found.dir, at: found.at }] : [];
+  const rec = probe.exitRecord(found.dir);
+  if (rec !== null) return { kind: 'settle', events: [...started, { type: 'exited', code: rec.code, signal: rec.signal, at: rec.at }], kill: null };
+  const alive = probe.alive(found.pid);
+  const reason = alive ? 'it was started by an older JMS whose pools cannot be re-attached; it was ended' : 'it ended while the coordinator was down and its exit status is unknown';
+  return { kind: 'settle', events: [...started, { type: 'lost', reason, at: now }], kill: alive ? found.pid : null };
 }
-
-/** null: still running (adopt it); otherwise the events that end it. */
-function settleStarted(
-  pid: number,
-  dir: string,
-  probe: { exitRecord(dir: string): ExitRecord | null; alive(pid: number): boolean },
-  now: number,
-): JobEvent[] | null {
-  const rec = probe.exitRecord(dir);
-  if (rec !== null) return [{ type: 'exited', code: rec.code, signal: rec.signal, at: rec.at }];
-  if (probe.alive(pid)) return null;
-  return [{ type: 'lost', reason: 'it ended while the coordinator was down and its exit status is unknown', at: now }];
-}
-

@@ -1,109 +1,114 @@
-// One pool process as the coordinator sees it: spawn it, send it commands, turn its
-// frames into typed events, and notice at once when it ends (whatever the cause).
+// One pool as the coordinator sees it: its link, the jobs it was given, and what it can
+// still take. Commands go out as frames (never as signals to a process, which over ssh
+// would reach only the ssh client); events come back to the owner.
 
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { LineDecoder, encode } from '../../protocol/codec.js';
-import { HELD_CERTS, MAX_FRAME_BYTES } from '../../protocol/messages.js';
-import { parsePoolEvent } from '../../protocol/parse.js';
+import type { Timer } from '../core/clock.js';
 import type { JobSignal, PoolCommand, PoolEvent } from '../../protocol/pool-messages.js';
-import { log } from '../util/log.js';
+import type { LinkListener, PoolLink } from './link.js';
 
-const POOL_MAIN = fileURLToPath(new URL('../../pool/main.js', import.meta.url));
-
-/**
- * The pool's environment: the coordinator's, except NODE_EXTRA_CA_CERTS, which makes
- * every Node start-up about 3x slower and which a pool (no TLS) does not need. It is
- * passed under another name and the pool gives it back to its jobs.
- */
-function poolEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  const certs = env['NODE_EXTRA_CA_CERTS'];
-  if (certs !== undefined) {
-    delete env['NODE_EXTRA_CA_CERTS'];
-    env[HELD_CERTS] = certs;
-  }
-  return env;
-}
-
-export interface PoolConfig {
-  capacity: number;
-  outDir: string;
-  user: string;
-  graceMs: number;
-}
-
-export interface PoolListener {
+export interface PoolOwner {
   onEvent(pool: Pool, event: PoolEvent): void;
-  onExit(pool: Pool, code: number | null, signal: string | null): void;
+  /** The link ended; `how`: "exited with code 0", "was killed by SIGKILL", … */
+  onClose(pool: Pool, how: string): void;
+  log(line: string): void;
+}
+
+export interface PoolSpec {
+  id: number;
+  key: string;
+  host: string;
+  capacity: number;
 }
 
 type SignalWaiter = { jobId: number; signal: JobSignal; done: (error: string | null) => void };
 
 export class Pool {
-  readonly pid: number;
+  /** The pool process's pid on its host, once it said so. */
+  pid: number;
   /** Jobs dispatched to this pool over its life. */
   assigned = 0;
   /** Job ids dispatched here that have not finished. */
   readonly jobs = new Set<number>();
   alive = true;
-  /** Told to take no more jobs (idle before its quota was used). */
+  /** Takes no more jobs (idle before its quota was used, or re-attached after a restart). */
   retired = false;
+  /** Said bye: every job it took has ended. */
+  done = false;
   /** Timer that retires the pool if it stays idle. */
-  idleTimer: NodeJS.Timeout | null = null;
-  private readonly child: ChildProcessWithoutNullStreams;
+  idleTimer: Timer | null = null;
+  private link: PoolLink | null = null;
   private readonly signalWaiters: SignalWaiter[] = [];
+  /** Environments this pool already has (sent once, then named by key). */
+  private readonly envKeys = new Set<string>();
 
   constructor(
-    readonly id: number,
-    readonly config: PoolConfig,
-    private readonly listener: PoolListener,
+    readonly spec: PoolSpec,
+    private readonly owner: PoolOwner,
   ) {
-    this.child = spawn(process.execPath, [POOL_MAIN], { stdio: ['pipe', 'pipe', 'pipe'], env: poolEnv() });
-    // spawn of node itself failing is a broken installation; it surfaces as 'exit' below.
-    this.pid = this.child.pid ?? -1;
-    this.child.on('error', (err) => log(`pool ${id}: ${err.message}`));
-    this.child.stdin.on('error', () => undefined); // EPIPE: the exit handler accounts for it.
-    this.wireEvents();
-    this.wireStderr();
-    // 'close', not 'exit': every frame the pool wrote has been read by then.
-    this.child.once('close', (code, signal) => {
-      this.alive = false;
-      if (this.idleTimer !== null) clearTimeout(this.idleTimer);
-      for (const w of this.signalWaiters.splice(0)) w.done('the pool ended');
-      this.listener.onExit(this, code, signal);
-    });
-    this.send({ kind: 'config', ...config });
+    this.pid = -1;
+  }
+
+  get id(): number {
+    return this.spec.id;
+  }
+
+  get key(): string {
+    return this.spec.key;
+  }
+
+  get host(): string {
+    return this.spec.host;
+  }
+
+  /** The listener its link reports to. */
+  listener(): LinkListener {
+    return {
+      event: (event) => this.event(event),
+      closed: (how) => this.closed(how),
+      log: (line) => this.owner.log(`pool ${this.id} (${this.host}, pid ${this.pid}): ${line}`),
+    };
+  }
+
+  bind(link: PoolLink): void {
+    this.link = link;
+    if (this.pid < 0 && link.pid !== null) this.pid = link.pid;
   }
 
   get room(): number {
-    return this.alive && !this.retired ? this.config.capacity - this.assigned : 0;
+    return this.alive && !this.retired && !this.done ? this.spec.capacity - this.assigned : 0;
   }
 
-  /** Tells the pool to take no more jobs; it exits once its jobs have ended. */
+  /** Tells the pool to take no more jobs; it says bye once its jobs have ended. */
   retire(): void {
     this.retired = true;
     this.send({ kind: 'retire' });
   }
 
-  /** Environments this pool already has (sent once, then named by key). */
-  private readonly envKeys = new Set<string>();
+  run(jobId: number, command: string, opts: { cwd?: string; envKey?: string; env?: Record<string, string> }): void {
+    const run: PoolCommand = { kind: 'run', jobId, command };
+    if (opts.cwd !== undefined) run.cwd = opts.cwd;
+    if (opts.envKey !== undefined && opts.env !== undefined) {
+      if (!this.envKeys.has(opts.envKey)) {
+        this.envKeys.add(opts.envKey);
+        this.send({ kind: 'env', key: opts.envKey, env: opts.env });
+      }
+      run.envKey = opts.envKey;
+    }
+    this.send(run);
+  }
 
-  run(jobId: number, command: string, cwd?: string, envKey?: string, env?: Record<string, string>): void {
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+  /** Counts a job as this pool's (before its run frame goes out). */
+  take(jobId: number): void {
+    this.idleTimer?.cancel();
     this.idleTimer = null;
     this.assigned += 1;
     this.jobs.add(jobId);
-    const run: PoolCommand = { kind: 'run', jobId, command };
-    if (cwd !== undefined) run.cwd = cwd;
-    if (envKey !== undefined && env !== undefined) {
-      if (!this.envKeys.has(envKey)) {
-        this.envKeys.add(envKey);
-        this.send({ kind: 'env', key: envKey, env });
-      }
-      run.envKey = envKey;
-    }
-    this.send(run);
+  }
+
+  /** Takes back a job whose run frame never went out. */
+  untake(jobId: number): void {
+    if (!this.jobs.delete(jobId)) return;
+    this.assigned -= 1;
   }
 
   signal(jobId: number, signal: JobSignal): Promise<string | null> {
@@ -114,42 +119,43 @@ export class Pool {
     });
   }
 
-  /** SIGTERM: the pool terminates its jobs, reports and exits. */
-  terminate(signal: NodeJS.Signals = 'SIGTERM'): void {
-    if (this.alive) this.child.kill(signal);
+  /** Shutdown: the pool terminates its jobs, reports and says bye. */
+  terminate(): void {
+    this.retired = true;
+    this.send({ kind: 'terminate' });
   }
 
-  private send(command: PoolCommand): void {
-    if (this.alive) this.child.stdin.write(encode(command));
+  /** Its ends are on the coordinator's disk: the pool may forget them and exit. */
+  release(): void {
+    this.send({ kind: 'release' });
   }
 
-  private wireEvents(): void {
-    const decoder = new LineDecoder(MAX_FRAME_BYTES);
-    this.child.stdout.on('data', (chunk: Buffer) => {
-      for (const frame of decoder.push(chunk)) {
-        const event = frame.ok ? parsePoolEvent(frame.value) : { invalid: frame.error };
-        if ('invalid' in event) {
-          log(`pool ${this.id} (pid ${this.pid}) sent a bad frame: ${event.invalid}`);
-          continue;
-        }
-        if (event.kind === 'signalled') this.settleSignal(event.jobId, event.signal, event.error);
-        this.listener.onEvent(this, event);
-      }
-    });
+  /** Last resort: ends the local process behind the link. */
+  kill(): void {
+    this.link?.kill();
+  }
+
+  send(command: PoolCommand): void {
+    if (this.alive) this.link?.send(command);
+  }
+
+  private event(event: PoolEvent): void {
+    if (event.kind === 'ready' || event.kind === 'state') this.pid = event.pid;
+    if (event.kind === 'signalled') this.settleSignal(event.jobId, event.signal, event.error);
+    if (event.kind === 'bye') this.done = true;
+    this.owner.onEvent(this, event);
+  }
+
+  private closed(how: string): void {
+    if (!this.alive) return;
+    this.alive = false;
+    this.idleTimer?.cancel();
+    for (const w of this.signalWaiters.splice(0)) w.done('the pool ended');
+    this.owner.onClose(this, how);
   }
 
   private settleSignal(jobId: number, signal: JobSignal, error: string | null): void {
     const i = this.signalWaiters.findIndex((w) => w.jobId === jobId && w.signal === signal);
     if (i >= 0) this.signalWaiters.splice(i, 1)[0]?.done(error);
-  }
-
-  private wireStderr(): void {
-    let carry = '';
-    this.child.stderr.setEncoding('utf8');
-    this.child.stderr.on('data', (text: string) => {
-      const lines = (carry + text).split('\n');
-      carry = lines.pop() ?? '';
-      for (const line of lines) if (line !== '') log(line);
-    });
   }
 }

@@ -2,8 +2,8 @@
 // pid is no longer a live jms_coord is stale (its owner was killed) and is taken over.
 
 import fs from 'node:fs';
-import { join } from 'node:path';
 import { errno } from '../../protocol/fifo.js';
+import type { OwnDir } from '../../protocol/own-dir.js';
 import { isAlive } from '../util/proc.js';
 import { SetupError } from './setup.js';
 
@@ -17,8 +17,9 @@ function ownerAlive(pid: number): boolean {
 }
 
 /** Takes the lock or throws SetupError; returns a function that releases it. */
-export function acquireLock(stateDir: string, outDir: string): () => void {
-  const path = join(stateDir, 'lock');
+export function acquireLock(stateDir: OwnDir, outDir: string): () => void {
+  const path = stateDir.at('lock');
+  const shown = `${stateDir.path}/lock`;
   const { O_CREAT, O_EXCL, O_WRONLY, O_NOFOLLOW } = fs.constants;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -27,19 +28,28 @@ export function acquireLock(stateDir: string, outDir: string): () => void {
       fs.closeSync(fd);
       return () => {
         try {
-          if (fs.readFileSync(path, 'utf8').trim() === String(process.pid)) fs.unlinkSync(path);
+          if (readLock(path).trim() === String(process.pid)) fs.unlinkSync(path);
         } catch {
           // Already gone.
         }
       };
     } catch (err) {
-      if (errno(err) !== 'EEXIST') throw new SetupError(`cannot create the lock ${path}: ${err instanceof Error ? err.message : String(err)}.`);
+      if (errno(err) !== 'EEXIST') throw new SetupError(`cannot create the lock ${shown}: ${err instanceof Error ? err.message : String(err)}.`);
     }
-    const owner = Number.parseInt(fs.readFileSync(path, 'utf8'), 10);
+    const owner = Number.parseInt(readLock(path), 10);
     if (Number.isInteger(owner) && owner !== process.pid && ownerAlive(owner)) {
       throw new SetupError(`another coordinator (pid ${owner}) is already using ${outDir}; stop it first or choose another -l.`);
     }
     fs.unlinkSync(path); // stale: its coordinator is gone
   }
-  throw new SetupError(`cannot take the lock ${path}; another coordinator may be starting there.`);
+  throw new SetupError(`cannot take the lock ${shown}; another coordinator may be starting there.`);
+}
+
+function readLock(path: string): string {
+  const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  try {
+    return fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
 }

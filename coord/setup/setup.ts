@@ -1,57 +1,70 @@
-// What the coordinator checks and prepares before it serves: the output directory
-// and its two FIFOs. Every refusal is a SetupError with a sentence saying what to do.
+// What the coordinator checks and prepares before it serves: the output directory, its
+// state directory (.jms: the journal, the lock, the pools' ledgers) and its two FIFOs.
+// Every path is checked with the StrictModes rule (safe-path.ts); the directories are
+// held open (protocol/own-dir.ts), so nothing is ever created through a path that
+// could have been swapped. Every refusal is a SetupError: what is wrong; what to do.
 
 import fs from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { errno, makeFifo, openWriter, pathKind } from '../../protocol/fifo.js';
 import { CoordinatorNotRunningError } from '../../protocol/errors.js';
+import { DirError, openOwnDir, type OwnDir } from '../../protocol/own-dir.js';
+import { existingAncestor, fixFor, unsafePath } from './safe-path.js';
 
 export class SetupError extends Error {}
 
-/** Creates `path` (owner-only) if missing; returns it absolute once usable. */
-export function prepareOutDir(path: string): string {
+function refuseUnsafe(path: string, leaf: boolean, flag: string): void {
+  const why = unsafePath(path, leaf);
+  if (why !== null) throw new SetupError(`${why}; ${fixFor(why, flag)}.`);
+}
+
+function own(path: string, flag: string): OwnDir {
+  try {
+    return openOwnDir(path);
+  } catch (err) {
+    const why = err instanceof DirError ? err.message : `cannot open ${path}: ${reason(err)}`;
+    throw new SetupError(`${why}; choose another ${flag}.`);
+  }
+}
+
+/** Creates `path` (owner-only) if missing and holds it open once it is safe to use. */
+export function prepareOutDir(path: string): OwnDir {
   const abs = resolve(path);
   if (fs.existsSync(abs) && !fs.statSync(abs).isDirectory()) {
     throw new SetupError(`${abs} is not a directory; give -l a directory (it is created if missing).`);
   }
+  const base = existingAncestor(abs);
+  if (!fs.statSync(base).isDirectory()) {
+    throw new SetupError(`cannot create the output directory ${abs}: ${base} is not a directory; choose another -l.`);
+  }
+  refuseUnsafe(base, false, '-l');
   try {
     fs.mkdirSync(abs, { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw new SetupError(`cannot create the output directory ${abs}: ${reason(err)}.`);
+    throw new SetupError(`cannot create the output directory ${abs}: ${reason(err)}; choose another -l.`);
   }
-  const st = fs.statSync(abs);
-  if (!st.isDirectory()) throw new SetupError(`${abs} is not a directory; give -l a directory.`);
-  refuseShared(abs, st, '-l');
+  refuseUnsafe(abs, true, '-l');
   try {
     fs.accessSync(abs, fs.constants.W_OK | fs.constants.X_OK);
   } catch {
-    throw new SetupError(`the output directory ${abs} is not writable by this user; choose another with -l.`);
+    throw new SetupError(`the output directory ${abs} is not writable by this user; choose another -l.`);
   }
-  return abs;
+  return own(abs, '-l');
 }
 
-/** Another user's directory, or one anybody may write into, is not ours to use. */
-function refuseShared(path: string, st: fs.Stats, flag: string): void {
-  const uid = process.getuid?.() ?? st.uid;
-  if (st.uid !== uid) throw new SetupError(`${path} belongs to uid ${st.uid}, not to this user (${uid}); choose another with ${flag}.`);
-  if ((st.mode & 0o002) !== 0) {
-    throw new SetupError(`${path} is writable by every user (mode ${(st.mode & 0o777).toString(8)}); run 'chmod o-w ${path}' or choose another with ${flag}.`);
-  }
-}
-
-/** <path>/.jms: the journal and the lock, owner-only, never through a planted link. */
-export function prepareStateDir(outDir: string): string {
-  const dir = resolve(outDir, '.jms');
+/** A directory of the coordinator's own inside `parent` (.jms, .jms/pools), created if missing. */
+export function prepareOwnSubdir(parent: OwnDir, name: string): OwnDir {
+  const dir = resolve(parent.path, name);
   try {
-    fs.mkdirSync(dir, { mode: 0o700 });
+    fs.mkdirSync(parent.at(name), { mode: 0o700 });
   } catch (err) {
-    if (errno(err) !== 'EEXIST') throw new SetupError(`cannot create ${dir}: ${reason(err)}.`);
+    if (errno(err) !== 'EEXIST') throw new SetupError(`cannot create ${dir}: ${reason(err)}; choose another -l.`);
   }
-  const st = fs.lstatSync(dir);
+  const st = fs.lstatSync(parent.at(name));
   if (!st.isDirectory()) throw new SetupError(`${dir} is not a directory (a link or a file?); remove it.`);
-  refuseShared(dir, st, '-l');
-  if ((st.mode & 0o077) !== 0) fs.chmodSync(dir, 0o700);
-  return dir;
+  refuseUnsafe(dir, true, '-l');
+  if ((st.mode & 0o077) !== 0) fs.chmodSync(parent.at(name), 0o700);
+  return own(dir, '-l');
 }
 
 /**
@@ -59,6 +72,7 @@ export function prepareStateDir(outDir: string): string {
  * a running coordinator and is refused; one nobody reads is stale and replaced.
  */
 export async function claimFifo(path: string, flag: '-r' | '-w'): Promise<void> {
+  refuseUnsafe(existingAncestor(dirname(path)), false, flag);
   const kind = pathKind(path);
   if (kind === 'symlink' || kind === 'other') {
     throw new SetupError(`${path} exists and is not a FIFO; remove it or name another FIFO with ${flag}.`);
@@ -75,7 +89,7 @@ export async function claimFifo(path: string, flag: '-r' | '-w'): Promise<void> 
   try {
     makeFifo(path);
   } catch (err) {
-    throw new SetupError(`cannot create the FIFO ${path}: ${reason(err)}.`);
+    throw new SetupError(`cannot create the FIFO ${path}: ${reason(err)}; name another FIFO with ${flag}.`);
   }
 }
 

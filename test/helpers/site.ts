@@ -23,6 +23,8 @@ export interface Site {
   /** Pools and job process groups to SIGKILL in teardown, whatever happened. */
   pids: Tracked;
   groups: Tracked;
+  /** The coordinators' clock: wall time plus the offset in this file (ms). */
+  clockFile: string;
 }
 
 /**
@@ -64,8 +66,9 @@ export function site(t: Test, flags: string[]): Site {
   const dir = t.testdir({});
   const s: Site = {
     dir, out: join(dir, 'out'), jmsIn: join(dir, 'jms_in'), jmsOut: join(dir, 'jms_out'),
-    flags, last: null, pids: new Tracked(), groups: new Tracked(),
+    flags, last: null, pids: new Tracked(), groups: new Tracked(), clockFile: join(dir, 'clock'),
   };
+  fs.writeFileSync(s.clockFile, '0\n');
   t.teardown(() => {
     for (const pgid of s.groups.same()) {
       if (groupMembers(pgid).length === 0) continue;
@@ -90,7 +93,7 @@ export function site(t: Test, flags: string[]): Site {
 /** Starts a jms_coord on the site (no waiting); teardown stops it if it still runs. */
 export function spawnCoord(t: Test, s: Site, over: { out?: string; jmsIn?: string; jmsOut?: string } = {}): Instance {
   const args = [COORD, '-l', over.out ?? s.out, '-w', over.jmsOut ?? s.jmsOut, '-r', over.jmsIn ?? s.jmsIn, ...s.flags];
-  const child = spawn(process.execPath, args, { cwd: s.dir, env: testEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: s.dir, env: testEnv({ JMS_CLOCK_FILE: s.clockFile }), stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout?.setEncoding('utf8').on('data', (x: string) => (log += x));
   child.stderr?.setEncoding('utf8').on('data', (x: string) => (log += x));
@@ -141,4 +144,23 @@ export async function submitJob(s: Site, command: string): Promise<{ jobId: numb
 export async function shutdown(t: Test, s: Site, c: Instance, answer: RegExp): Promise<void> {
   t.match(await ok(s, 'shutdown'), answer, 'the shutdown answer');
   t.same(await c.exited, { code: 0, signal: null }, 'the coordinator exits 0');
+}
+
+/** Moves the site's coordinator clock forward by `ms` (every coordinator on it sees it within 50 ms). */
+export function advanceClock(s: Site, ms: number): void {
+  const now = Number(fs.readFileSync(s.clockFile, 'utf8').trim());
+  fs.writeFileSync(`${s.clockFile}.new`, `${now + ms}\n`);
+  fs.renameSync(`${s.clockFile}.new`, s.clockFile);
+}
+
+/**
+ * Waits until the coordinator's clock has moved at least `ms` past job `jobId`'s
+ * submission: `status-all <sec>` lists only jobs submitted that recently by its clock.
+ */
+export async function clockPast(s: Site, jobId: number, ms: number): Promise<void> {
+  const sec = Math.floor(ms / 1000) - 1;
+  await waitFor(`the coordinator's clock to move ${ms} ms past JobID ${jobId}'s submission`, async () => {
+    const text = await ok(s, `status-all ${sec}`);
+    return !text.split('\n').some((line) => new RegExp(`^\\d+\\. JobID ${jobId} `).test(line));
+  }, 5000, 50);
 }

@@ -1,4 +1,4 @@
-// Unit tests for coord/journal.ts: records survive a reopen in order, appends of one
+// Unit tests for coord/persist/journal.ts and its reader (protocol/crc-lines.ts): records survive a reopen in order, appends of one
 // tick go out as one write and resolve only once on disk, torn tails and corrupt lines
 // are skipped and counted (a torn tail is cut off so later appends read cleanly), and
 // compaction keeps exactly the snapshot without losing appends made while it drains.
@@ -7,7 +7,10 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import t, { type Test } from 'tap';
-import { JOURNAL_FILE, Journal, parseJournal } from '../../coord/persist/journal.js';
+import { systemClock } from '../../coord/core/clock.js';
+import { JOURNAL_FILE, Journal } from '../../coord/persist/journal.js';
+import { scanRecords } from '../../protocol/crc-lines.js';
+import { openOwnDir } from '../../protocol/own-dir.js';
 import { replay } from '../../coord/persist/recovery.js';
 
 type Rec = { r: 'new'; id: number; cmd: string; at: number };
@@ -35,9 +38,20 @@ function freshDir(t: Test): string {
   return join(t.testdir(), '.jms');
 }
 
+/** Opens the journal in `dir` (created, owner-only, if missing), as the coordinator does. */
+function openJournal(dir: string): ReturnType<typeof Journal.open> {
+  return Journal.open(openOwnDir(dir, { create: true }), systemClock());
+}
+
+/** The records of a buffer, with where the good prefix ends (the journal's reader). */
+function parseJournal(data: Buffer): { records: unknown[]; skipped: number; goodBytes: number } {
+  const { records, skipped, goodBytes } = scanRecords(data);
+  return { records, skipped, goodBytes };
+}
+
 /** Opens, returns the replay and closes again. */
 function reopen(dir: string): { records: unknown[]; skipped: number } {
-  const { journal, replay: r } = Journal.open(dir);
+  const { journal, replay: r } = openJournal(dir);
   journal.close();
   return r;
 }
@@ -46,7 +60,7 @@ const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 
 t.test('append N records and reopen: the same records, in order', async (t) => {
   const dir = freshDir(t);
-  const { journal, replay: first } = Journal.open(dir);
+  const { journal, replay: first } = openJournal(dir);
   t.strictSame(first, { records: [], skipped: 0 }, 'a new journal is empty');
   t.equal(journal.appended, 0, 'nothing appended yet');
 
@@ -63,7 +77,7 @@ t.test('append N records and reopen: the same records, in order', async (t) => {
   t.equal(again.skipped, 0, 'nothing skipped');
 
   // Once more, appending to a journal that already holds records.
-  const { journal: j2, replay: r2 } = Journal.open(dir);
+  const { journal: j2, replay: r2 } = openJournal(dir);
   t.equal(j2.appended, 25, 'appended starts at the number of records in the file');
   t.equal(r2.records.length, 25);
   await Promise.all([j2.append(rec(26)), j2.append(rec(27))]);
@@ -74,7 +88,7 @@ t.test('append N records and reopen: the same records, in order', async (t) => {
 
 t.test('appends in the same tick go out together, each resolving only once on disk', async (t) => {
   const dir = freshDir(t);
-  const { journal } = Journal.open(dir);
+  const { journal } = openJournal(dir);
   t.teardown(() => journal.close());
 
   // Count the writes and syncs the journal makes (it calls them through the fs object).
@@ -125,7 +139,7 @@ t.test('appends in the same tick go out together, each resolving only once on di
 
 t.test('drain', async (t) => {
   const dir = freshDir(t);
-  const { journal } = Journal.open(dir);
+  const { journal } = openJournal(dir);
   t.teardown(() => journal.close());
 
   await journal.drain();
@@ -149,7 +163,7 @@ t.test('drain', async (t) => {
 
 t.test('barrier: what was appended before it is on disk, and a busy queue cannot starve it', async (t) => {
   const dir = freshDir(t);
-  const { journal } = Journal.open(dir);
+  const { journal } = openJournal(dir);
   t.teardown(() => journal.close());
 
   await journal.barrier();
@@ -187,13 +201,13 @@ t.test('a torn tail is skipped, counted and cut off', async (t) => {
   for (const [name, tail] of Object.entries(cases)) {
     t.test(name, async (t) => {
       const dir = freshDir(t);
-      const { journal } = Journal.open(dir);
+      const { journal } = openJournal(dir);
       await Promise.all([1, 2, 3].map((id) => journal.append(rec(id))));
       journal.close();
       const good = readText(dir);
       fs.appendFileSync(fileOf(dir), tail(good));
 
-      const { journal: j2, replay: r } = Journal.open(dir);
+      const { journal: j2, replay: r } = openJournal(dir);
       t.strictSame(r.records, [rec(1), rec(2), rec(3)], 'the good records are kept');
       t.equal(r.skipped, 1, 'the torn tail is counted');
       t.equal(j2.appended, 3);
@@ -234,7 +248,7 @@ t.test('a corrupt middle line is skipped and counted; lines after it are kept', 
       const dir = freshDir(t);
       fs.mkdirSync(dir, { mode: 0o700 });
       fs.writeFileSync(fileOf(dir), data, { mode: 0o600 });
-      const { journal, replay: r } = Journal.open(dir);
+      const { journal, replay: r } = openJournal(dir);
       t.strictSame(r.records, [rec(1), rec(3), rec(4)], 'open keeps the records around it');
       t.equal(r.skipped, 1, 'open counts it');
       await journal.append(rec(5));
@@ -265,7 +279,7 @@ t.test('an empty or missing journal file', async (t) => {
   const dir = freshDir(t);
   fs.mkdirSync(dir, { mode: 0o700 });
   fs.writeFileSync(fileOf(dir), '', { mode: 0o600 });
-  const { journal, replay: r } = Journal.open(dir);
+  const { journal, replay: r } = openJournal(dir);
   t.strictSame(r, { records: [], skipped: 0 }, 'an empty file: no records, nothing skipped');
   t.equal(journal.appended, 0);
   await journal.append(rec(1));
@@ -279,7 +293,7 @@ t.test('an empty or missing journal file', async (t) => {
 
 t.test('file and directory modes', async (t) => {
   const dir = freshDir(t);
-  const { journal } = Journal.open(dir);
+  const { journal } = openJournal(dir);
   await journal.append(rec(1));
   t.equal(fs.statSync(dir).mode & 0o777, 0o700, 'the directory is 0700');
   t.equal(fs.statSync(fileOf(dir)).mode & 0o777, 0o600, 'the journal is 0600');
@@ -290,7 +304,7 @@ t.test('file and directory modes', async (t) => {
 
 t.test('compact replaces the content by exactly the snapshot', async (t) => {
   const dir = freshDir(t);
-  const { journal } = Journal.open(dir);
+  const { journal } = openJournal(dir);
   await Promise.all(Array.from({ length: 10 }, (_, i) => journal.append(rec(i + 1))));
   t.equal(journal.appended, 10);
 
@@ -307,7 +321,7 @@ t.test('compact replaces the content by exactly the snapshot', async (t) => {
   t.strictSame(reopen(dir), { records: [...snapshot, rec(11)], skipped: 0 }, 'appends after compaction go to the new file');
 
   // An empty snapshot.
-  const { journal: j2 } = Journal.open(dir);
+  const { journal: j2 } = openJournal(dir);
   t.equal(await j2.compact(() => []), 0);
   t.equal(j2.appended, 0);
   t.equal(readText(dir), '', 'an empty snapshot leaves an empty file');
@@ -318,7 +332,7 @@ t.test('compact replaces the content by exactly the snapshot', async (t) => {
 
 t.test('compact drains first: records still queued are written before the snapshot', async (t) => {
   const dir = freshDir(t);
-  const { journal } = Journal.open(dir);
+  const { journal } = openJournal(dir);
   t.teardown(() => journal.close());
   const pending = [1, 2, 3].map((id) => journal.append(rec(id)));
   let fileAtSnapshot = '';
@@ -351,7 +365,7 @@ t.test('appends issued while compact() drains are not lost', async (t) => {
   // (a) Records still queued when compact() is called, and one appended right after it.
   t.test('with records queued when compact is called', async (t) => {
     const dir = freshDir(t);
-    const { journal } = Journal.open(dir);
+    const { journal } = openJournal(dir);
     const m = new Model(journal);
     for (const id of [1, 2, 3]) m.submit(id);
     const done = journal.compact(m.snapshot);
@@ -372,7 +386,7 @@ t.test('appends issued while compact() drains are not lost', async (t) => {
   // after it is still in the queue when the snapshot is taken.
   t.test('with an idle journal', async (t) => {
     const dir = freshDir(t);
-    const { journal } = Journal.open(dir);
+    const { journal } = openJournal(dir);
     const m = new Model(journal);
     for (const id of [1, 2, 3]) m.submit(id);
     await Promise.all(m.promises);

@@ -3,14 +3,8 @@
 
 import t, { type Test } from 'tap';
 import { MAX_COMMAND_BYTES } from '../../protocol/messages.js';
-import {
-  parseHello,
-  parsePoolCommand,
-  parsePoolEvent,
-  parseReply,
-  parseRequest,
-  parseWelcome,
-} from '../../protocol/parse.js';
+import { parseHello, parseReply, parseRequest, parseWelcome } from '../../protocol/parse.js';
+import { parsePoolCommand, parsePoolEvent } from '../../protocol/pool-parse.js';
 
 /** Asserts `got` is `{ invalid: <non-empty string> }` and nothing else; returns the reason. */
 function rejects(t: Test, got: unknown, what: string): string {
@@ -321,10 +315,19 @@ t.test('parseReply: rejections', async (t) => {
   rejects(t, parseReply({ kind: 'end', id: 1, count: '3' }), 'string count');
 });
 
+const CONFIG = {
+  kind: 'config', capacity: 4, outDir: '/tmp/jms', outDirId: { dev: 2049, ino: 77 }, user: 'alice', graceMs: 5000,
+  key: 'mx4v81rq-8cecfc-1', ledgerDir: '/tmp/jms/.jms/pools', leaseMs: null, heartbeatMs: null,
+} as const;
+
 t.test('parsePoolCommand', async (t) => {
   const valid: readonly unknown[] = [
-    { kind: 'config', capacity: 4, outDir: '/tmp/jms', user: 'alice', graceMs: 5000 },
-    { kind: 'config', capacity: 1, outDir: '/', user: '', graceMs: 0 },
+    CONFIG,
+    { ...CONFIG, capacity: 1, outDir: '/', user: '', graceMs: 0, outDirId: null, leaseMs: 60_000, heartbeatMs: 1000 },
+    { kind: 'retire' },
+    { kind: 'terminate' },
+    { kind: 'release' },
+    { kind: 'ping', seq: 7 },
     { kind: 'run', jobId: 1, command: 'echo hi' },
     { kind: 'run', jobId: 1, command: 'echo hi', cwd: '/home/u', envKey: 'k1' },
     { kind: 'env', key: 'k1', env: { PATH: '/bin', EMPTY: '' } },
@@ -349,16 +352,29 @@ t.test('parsePoolCommand', async (t) => {
   rejects(t, parsePoolCommand({ kind: 'env', env: {} }), 'env without a key');
   rejects(t, parsePoolCommand({ kind: 'run', jobId: 1, command: 'x', envKey: 'k'.repeat(65) }), 'envKey too long');
   rejects(t, parsePoolCommand({ kind: 'run', jobId: 1, command: 'x'.repeat(MAX_COMMAND_BYTES + 1) }), 'run command too long');
-  rejects(t, parsePoolCommand({ kind: 'config', capacity: 0, outDir: '/tmp', user: 'a', graceMs: 1 }), 'capacity 0');
-  rejects(t, parsePoolCommand({ kind: 'config', capacity: 1, outDir: '/tmp', user: 'a', graceMs: -1 }), 'negative grace');
-  rejects(t, parsePoolCommand({ kind: 'config', capacity: 1, outDir: '/tmp', graceMs: 1 }), 'config without user');
-  rejects(t, parsePoolCommand({ kind: 'config', capacity: 1, outDir: `/${'d'.repeat(5000)}`, user: 'a', graceMs: 1 }),
-    'outDir longer than PATH_MAX');
+  rejects(t, parsePoolCommand({ ...CONFIG, capacity: 0 }), 'capacity 0');
+  rejects(t, parsePoolCommand({ ...CONFIG, graceMs: -1 }), 'negative grace');
+  const { user: _user, ...noUser } = CONFIG;
+  rejects(t, parsePoolCommand(noUser), 'config without user');
+  rejects(t, parsePoolCommand({ ...CONFIG, outDir: `/${'d'.repeat(5000)}` }), 'outDir longer than PATH_MAX');
+  t.match(rejects(t, parsePoolCommand({ ...CONFIG, key: '../x' }), 'a key that is not a pool key'), /'key'/);
+  rejects(t, parsePoolCommand({ ...CONFIG, heartbeatMs: 0 }), 'heartbeat 0');
+  rejects(t, parsePoolCommand({ ...CONFIG, outDirId: { dev: 1 } }), 'outDirId without ino');
+  rejects(t, parsePoolCommand({ kind: 'ping' }), 'ping without seq');
 });
 
 t.test('parsePoolEvent', async (t) => {
   const valid: readonly unknown[] = [
-    { kind: 'ready', pid: 10 },
+    { kind: 'ready', pid: 10, key: 'k-1' },
+    { kind: 'pong', seq: 3 },
+    { kind: 'state', key: 'k-1', pid: 10, jobs: [] },
+    {
+      kind: 'state', key: 'k-1', pid: 10, jobs: [
+        { jobId: 1, starting: true, started: { pid: 11, dir: '/d', at: 4 }, end: { kind: 'exited', code: 2, signal: null, at: 9 }, expiredAt: null },
+        { jobId: 2, starting: true, started: null, end: { kind: 'start-failed', reason: 'no cwd', at: 5 }, expiredAt: null },
+        { jobId: 3, starting: false, started: null, end: null, expiredAt: 7 },
+      ],
+    },
     { kind: 'started', jobId: 1, pid: 11, dir: '/tmp/jms/job_1', at: 1700000000000 },
     { kind: 'start-failed', jobId: 1, reason: 'spawn EACCES' },
     { kind: 'signalled', jobId: 1, signal: 'SIGSTOP', error: null },
@@ -377,7 +393,9 @@ t.test('parsePoolEvent', async (t) => {
   rejects(t, parsePoolEvent({ kind: 'hello', pid: 1 }), 'unknown kind');
   t.match(rejects(t, parsePoolEvent({ kind: 'signalled', jobId: 1, signal: 'SIGUSR1', error: null }), 'bad signal'),
     /'signal'/, 'a bad signal names the field');
-  rejects(t, parsePoolEvent({ kind: 'ready', pid: 0 }), 'ready pid 0');
+  rejects(t, parsePoolEvent({ kind: 'ready', pid: 0, key: 'k' }), 'ready pid 0');
+  rejects(t, parsePoolEvent({ kind: 'state', key: 'k', pid: 3, jobs: {} }), 'state with jobs not a list');
+  rejects(t, parsePoolEvent({ kind: 'state', key: 'k', pid: 3, jobs: [{ jobId: 1, starting: 'yes' }] }), 'state with a bad trace');
   rejects(t, parsePoolEvent({ kind: 'started', jobId: 1, pid: 11, at: 1 }), 'started without dir');
   rejects(t, parsePoolEvent({ kind: 'started', jobId: 1, pid: 11, dir: '/x', at: -1 }), 'started at negative');
   rejects(t, parsePoolEvent({ kind: 'start-failed', jobId: 1 }), 'start-failed without reason');

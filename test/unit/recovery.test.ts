@@ -12,9 +12,12 @@ import {
   isLiveLeader,
   readExitRecord,
   reconcile,
+  reconcileLegacy,
   replay,
   type ExitRecord,
+  type PoolFacts,
 } from '../../coord/persist/recovery.js';
+import type { JobTrace } from '../../protocol/ledger.js';
 import { isIllegal, step, type Job, type JobEvent, type JobState, type Started } from '../../coord/core/state.js';
 
 const STARTED: Started = { poolId: 2, pid: 4242, dir: '/tmp/out/jms_u_7_4242_20240101_120000', startedAt: 10_000 };
@@ -66,7 +69,7 @@ t.test('parseRecord: pool history, which replay reads past', async (t) => {
 
 t.test('parseRecord: ev, valid and invalid for each event type', async (t) => {
   const valid: Record<JobEvent['type'], JobEvent> = {
-    dispatched: { type: 'dispatched', poolId: 0 },
+    dispatched: { type: 'dispatched', poolId: 0, poolPid: 77, poolKey: 'mx4-a1-1', host: 'local' },
     started: { type: 'started', pid: 1, dir: '/d', at: 0 },
     'start-failed': { type: 'start-failed', reason: 'spawn ENOENT', at: 9 },
     suspended: { type: 'suspended', at: 9 },
@@ -74,6 +77,7 @@ t.test('parseRecord: ev, valid and invalid for each event type', async (t) => {
     'timed-out': { type: 'timed-out', at: 9 },
     exited: { type: 'exited', code: 3, signal: null, at: 9 },
     lost: { type: 'lost', reason: 'pool died', at: 9 },
+    requeued: { type: 'requeued', reason: 'its pool never started it', at: 9 },
     cancelled: { type: 'cancelled', reason: 'shutdown', at: 9 },
   };
   for (const [type, ev] of Object.entries(valid)) {
@@ -105,6 +109,7 @@ t.test('parseRecord: ev, valid and invalid for each event type', async (t) => {
       { type: 'exited', code: 0, signal: null },
     ],
     lost: [{ type: 'lost', at: 1 }, { type: 'lost', reason: null, at: 1 }, { type: 'lost', reason: 'x', at: null }],
+    requeued: [{ type: 'requeued', at: 1 }, { type: 'requeued', reason: 'x' }],
     cancelled: [{ type: 'cancelled', at: 1 }, { type: 'cancelled', reason: 'x' }, { type: 'cancelled', reason: ['x'], at: 1 }],
   };
   for (const [type, evs] of Object.entries(invalid)) {
@@ -326,12 +331,78 @@ function settle(j: Job, events: readonly JobEvent[]): JobState | { illegal: stri
   return s;
 }
 
-t.test('reconcile', async (t) => {
+/** A pool's knowledge of job 7. */
+function trace(over: Partial<JobTrace> = {}): JobTrace {
+  return { jobId: 7, starting: true, started: null, end: null, expiredAt: null, ...over };
+}
+
+function facts(live: boolean, ...traces: JobTrace[]): PoolFacts {
+  return { live, traces: new Map(traces.map((x) => [x.jobId, x])) };
+}
+
+t.test('reconcile: what a pool knows decides', async (t) => {
+  const keyed: Started = { ...STARTED, poolKey: 'k-1' };
+  const starting = job({ tag: 'starting', poolId: 5, poolKey: 'k-1' });
+  const running = job({ tag: 'running', ...keyed });
+  const suspended = job({ tag: 'suspended', suspendedAt: 11_000, ...keyed });
+  const ran = { pid: 888, dir: '/o/jms_u_7_888_20240101_120000', at: 12_000 };
+  const startedEv: JobEvent = { type: 'started', pid: 888, dir: ran.dir, at: 12_000 };
+  const exited = { kind: 'exited' as const, code: 3, signal: null, at: 13_000 };
+
+  t.strictSame(reconcile(job({ tag: 'queued' }), null, NOW), { kind: 'requeue', events: [] }, 'queued: queued again, no record');
+  for (const { name, state } of ROUND_TRIP.filter((c) => c.state.tag === 'finished')) {
+    t.strictSame(reconcile(job(state), facts(false), NOW), { kind: 'none' }, `finished (${name}): nothing`);
+  }
+
+  for (const live of [true, false]) {
+    const f = (x: JobTrace): PoolFacts => facts(live, x);
+    const how = live ? 'a live pool' : 'a dead pool';
+    t.strictSame(reconcile(starting, f(trace({ started: ran, end: exited })), NOW),
+      { kind: 'settle', events: [startedEv, { type: 'exited', code: 3, signal: null, at: 13_000 }], kill: null },
+      `${how}: starting, started and exited → started, exited`);
+    t.strictSame(reconcile(running, f(trace({ started: ran, end: exited })), NOW),
+      { kind: 'settle', events: [{ type: 'exited', code: 3, signal: null, at: 13_000 }], kill: null }, `${how}: running, exited → exited`);
+    t.strictSame(reconcile(starting, f(trace({ end: { kind: 'start-failed', reason: 'no cwd', at: 9 } })), NOW),
+      { kind: 'settle', events: [{ type: 'start-failed', reason: 'no cwd', at: 9 }], kill: null }, `${how}: start-failed`);
+    t.match(reconcile(running, f(trace({ started: ran, end: { kind: 'exited', code: null, signal: 'SIGKILL', at: 14 }, expiredAt: 10 })), NOW),
+      { kind: 'settle', events: [{ type: 'lost', reason: /lease/ }] }, `${how}: killed when its lease ran out → lost, saying so`);
+    t.strictSame(reconcile(starting, facts(live), NOW),
+      { kind: 'requeue', events: [{ type: 'requeued', reason: 'its pool never started it', at: NOW }] },
+      `${how}: no trace of a starting job → it was never started: queued again`);
+  }
+  t.strictSame(reconcile(starting, facts(true, trace({ started: ran })), NOW), { kind: 'adopt', events: [startedEv] },
+    'a live pool runs it: adopted, its start recorded');
+  t.strictSame(reconcile(suspended, facts(true, trace({ started: ran })), NOW), { kind: 'adopt', events: [] }, 'suspended on a live pool: adopted as it is');
+  t.strictSame(reconcile(starting, facts(true, trace()), NOW), { kind: 'adopt', events: [] }, 'a live pool still starting it: adopted (it reports)');
+  t.match(reconcile(running, facts(false, trace({ started: ran })), NOW),
+    { kind: 'settle', events: [{ type: 'lost', reason: /died while no coordinator watched/ }], kill: 888 },
+    'its pool died, the job has no end: lost, and its group is ended');
+  t.match(reconcile(running, facts(false, trace({ started: ran })), NOW, 'its pool (pid 9) was killed by SIGKILL'),
+    { kind: 'settle', events: [{ type: 'lost', reason: 'its pool (pid 9) was killed by SIGKILL' }] }, 'the reason of a pool that died under the coordinator');
+  t.match(reconcile(starting, facts(false, trace()), NOW), { kind: 'settle', events: [{ type: 'lost', reason: /whether it ran is unknown/ }], kill: null },
+    'its pool died mid-start: lost, nobody knows whether it ran');
+  t.strictSame(reconcile(starting, null, NOW).kind, 'requeue', 'no ledger at all: the pool never started anything');
+  t.match(reconcile(running, null, NOW), { kind: 'settle', events: [{ type: 'lost' }], kill: STARTED.pid }, 'running with no ledger: lost');
+  t.match(reconcile(starting, facts(false, trace({ end: exited })), NOW), { kind: 'settle', events: [{ type: 'lost' }] },
+    'an end without a start is not believed');
+
+  // Every verdict settles legally through step.
+  for (const j of [starting, running, suspended]) {
+    for (const x of [trace({ started: ran, end: exited }), trace({ started: ran }), trace()]) {
+      for (const live of [true, false]) {
+        const v = reconcile(j, facts(live, x), NOW);
+        if (v.kind !== 'none') settle(j, v.events);
+      }
+    }
+  }
+});
+
+t.test('reconcileLegacy: jobs of journals whose pools kept no ledger', async (t) => {
   t.test('queued → requeue, finished → none, without probing', async (t) => {
     const p = probe({ alive: [STARTED.pid], exits: { [STARTED.dir]: { code: 0, signal: null, at: 1 } } });
-    t.strictSame(reconcile(job({ tag: 'queued' }), p, NOW), { kind: 'requeue' });
+    t.strictSame(reconcileLegacy(job({ tag: 'queued' }), p, NOW), { kind: 'requeue', events: [] });
     for (const { name, state } of ROUND_TRIP.filter((c) => c.state.tag === 'finished')) {
-      t.strictSame(reconcile(job(state), p, NOW), { kind: 'none' }, name);
+      t.strictSame(reconcileLegacy(job(state), p, NOW), { kind: 'none' }, name);
     }
     t.strictSame(p.calls, [], 'no probe was called');
   });
@@ -340,35 +411,15 @@ t.test('reconcile', async (t) => {
     t.test(`${tag}`, async (t) => {
       const state: JobState = tag === 'running' ? { tag, ...STARTED } : { tag, suspendedAt: 11_000, ...STARTED };
       const j = job(state);
-
       const exitCode = probe({ exits: { [STARTED.dir]: { code: 3, signal: null, at: 50_000 } }, alive: [STARTED.pid] });
-      const v1 = reconcile(j, exitCode, NOW);
-      t.strictSame(v1, { kind: 'settle', events: [{ type: 'exited', code: 3, signal: null, at: 50_000 }] },
+      const v1 = reconcileLegacy(j, exitCode, NOW);
+      t.strictSame(v1, { kind: 'settle', events: [{ type: 'exited', code: 3, signal: null, at: 50_000 }], kill: null },
         'an exit record settles it as exited, even if the pid looks alive');
       t.equal(exitCode.calls[0], `exitRecord ${STARTED.dir}`, 'the exit record is read from the job directory');
-      if (v1.kind === 'settle') {
-        t.strictSame(settle(j, v1.events), {
-          tag: 'finished', started: STARTED, endedAt: 50_000, result: { kind: 'exited', code: 3 },
-        }, 'and that settles legally');
-      }
-
-      const sig = reconcile(j, probe({ exits: { [STARTED.dir]: { code: null, signal: 'SIGKILL', at: 51_000 } } }), NOW);
-      t.strictSame(sig, { kind: 'settle', events: [{ type: 'exited', code: null, signal: 'SIGKILL', at: 51_000 }] },
-        'a signal in the exit record');
-      if (sig.kind === 'settle') t.match(settle(j, sig.events), { result: { kind: 'signalled', signal: 'SIGKILL' } });
-
-      const alive = probe({ alive: [STARTED.pid] });
-      t.strictSame(reconcile(j, alive, NOW), { kind: 'adopt' }, 'alive without an exit record: adopt');
-      t.ok(alive.calls.includes(`alive ${STARTED.pid}`), 'liveness is asked of the job pid');
-
-      const dead = probe({ alive: [STARTED.pid + 1] });
-      const v3 = reconcile(j, dead, NOW);
-      t.match(v3, { kind: 'settle', events: [{ type: 'lost', reason: /\S/, at: NOW }] }, 'dead without an exit record: lost');
-      if (v3.kind === 'settle') {
-        t.equal(v3.events.length, 1);
-        t.match(settle(j, v3.events), { tag: 'finished', started: STARTED, endedAt: NOW, result: { kind: 'lost' } });
-      }
-      t.notOk(dead.calls.some((c) => c.startsWith('findDir')), 'the directory is known: no search');
+      if (v1.kind === 'settle') t.match(settle(j, v1.events), { result: { kind: 'exited', code: 3 } });
+      t.match(reconcileLegacy(j, probe({ alive: [STARTED.pid] }), NOW), { kind: 'settle', events: [{ type: 'lost', reason: /older JMS/ }], kill: STARTED.pid },
+        'alive: no pool of this version can watch it, so it is ended and lost');
+      t.match(reconcileLegacy(j, probe({ alive: [STARTED.pid + 1] }), NOW), { kind: 'settle', events: [{ type: 'lost' }], kill: null }, 'dead: lost');
     });
   }
 
@@ -376,38 +427,12 @@ t.test('reconcile', async (t) => {
     const j = job({ tag: 'starting', poolId: 5 });
     const found = { pid: 888, dir: '/o/jms_u_7_888_20240101_120000', at: 12_000 };
     const startedEv: JobEvent = { type: 'started', pid: 888, dir: found.dir, at: 12_000 };
-    const startedAs: Started = { poolId: 5, pid: 888, dir: found.dir, startedAt: 12_000 };
-
     const withExit = probe({ dirs: { 7: found }, exits: { [found.dir]: { code: 0, signal: null, at: 13_000 } } });
-    const v1 = reconcile(j, withExit, NOW);
-    t.strictSame(v1, { kind: 'settle', events: [startedEv, { type: 'exited', code: 0, signal: null, at: 13_000 }] },
+    t.strictSame(reconcileLegacy(j, withExit, NOW), { kind: 'settle', events: [startedEv, { type: 'exited', code: 0, signal: null, at: 13_000 }], kill: null },
       'a found directory with an exit record: started, exited');
     t.equal(withExit.calls[0], 'findDir 7', 'the directory is searched for by job id');
-    if (v1.kind === 'settle') {
-      t.strictSame(settle(j, v1.events), { tag: 'finished', started: startedAs, endedAt: 13_000, result: { kind: 'exited', code: 0 } });
-    }
-
-    const alive = probe({ dirs: { 7: found }, alive: [888] });
-    const v2 = reconcile(j, alive, NOW);
-    t.strictSame(v2, { kind: 'settle', events: [startedEv] }, 'a found directory and a live pid: started (then adopted)');
-    if (v2.kind === 'settle') t.strictSame(settle(j, v2.events), { tag: 'running', ...startedAs });
-
-    const dead = reconcile(j, probe({ dirs: { 7: found } }), NOW);
-    t.match(dead, { kind: 'settle', events: [startedEv, { type: 'lost', reason: /\S/, at: NOW }] },
-      'a found directory, a dead pid and no exit record: started, lost');
-    if (dead.kind === 'settle') {
-      t.equal(dead.events.length, 2);
-      t.match(settle(j, dead.events), { tag: 'finished', started: startedAs, result: { kind: 'lost' } });
-    }
-
-    const none = probe({ dirs: { 8: found }, alive: [888] });
-    const v4 = reconcile(j, none, NOW);
-    t.match(v4, { kind: 'settle', events: [{ type: 'lost', reason: /\S/, at: NOW }] }, 'no directory: lost');
-    if (v4.kind === 'settle') {
-      t.equal(v4.events.length, 1);
-      t.strictSame(settle(j, v4.events), { tag: 'finished', started: null, endedAt: NOW, result: { kind: 'lost', reason: (v4.events[0] as { reason: string }).reason } });
-    }
-    t.strictSame(none.calls, ['findDir 7'], 'nothing else is probed');
+    const none = reconcileLegacy(j, probe({ dirs: { 8: found }, alive: [888] }), NOW);
+    t.match(none, { kind: 'settle', events: [{ type: 'lost', reason: /\S/, at: NOW }], kill: null }, 'no directory: lost');
   });
 });
 

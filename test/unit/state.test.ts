@@ -28,7 +28,7 @@ const STATES: Record<JobState['tag'], JobState> = {
 };
 
 const EVENTS: Record<JobEvent['type'], JobEvent> = {
-  dispatched: { type: 'dispatched', poolId: 7 },
+  dispatched: { type: 'dispatched', poolId: 7, poolKey: 'k-7', host: 'local' },
   started: { type: 'started', pid: 999, dir: '/tmp/jms/job_9', at: 11_000 },
   'start-failed': { type: 'start-failed', reason: 'spawn /bin/sh ENOENT', at: 12_000 },
   suspended: { type: 'suspended', at: 13_000 },
@@ -36,6 +36,7 @@ const EVENTS: Record<JobEvent['type'], JobEvent> = {
   'timed-out': { type: 'timed-out', at: 13_500 },
   exited: { type: 'exited', code: 3, signal: null, at: 14_000 },
   lost: { type: 'lost', reason: 'its pool died', at: 16_000 },
+  requeued: { type: 'requeued', reason: 'its pool never started it', at: 16_500 },
   cancelled: { type: 'cancelled', reason: 'shutdown', at: 17_000 },
 };
 
@@ -45,7 +46,7 @@ type EventType = JobEvent['type'];
 /** The expected next state for every legal pair; a missing entry means illegal. */
 const LEGAL: Partial<Record<Tag, Partial<Record<EventType, JobState>>>> = {
   queued: {
-    dispatched: { tag: 'starting', poolId: 7 },
+    dispatched: { tag: 'starting', poolId: 7, poolKey: 'k-7', host: 'local' },
     cancelled: { tag: 'finished', started: null, endedAt: 17_000, result: { kind: 'cancelled', reason: 'shutdown' } },
   },
   starting: {
@@ -54,6 +55,7 @@ const LEGAL: Partial<Record<Tag, Partial<Record<EventType, JobState>>>> = {
       tag: 'finished', started: null, endedAt: 12_000, result: { kind: 'start-failed', reason: 'spawn /bin/sh ENOENT' },
     },
     lost: { tag: 'finished', started: null, endedAt: 16_000, result: { kind: 'lost', reason: 'its pool died' } },
+    requeued: { tag: 'queued' },
   },
   running: {
     suspended: { tag: 'suspended', ...STARTED, suspendedAt: 13_000 },
@@ -79,7 +81,7 @@ t.test('the full transition table', async (t) => {
   const tags = Object.keys(STATES) as Tag[];
   const types = Object.keys(EVENTS) as EventType[];
   t.equal(tags.length, 5, 'five states');
-  t.equal(types.length, 9, 'nine events');
+  t.equal(types.length, 10, 'ten events');
   let legal = 0;
   for (const tag of tags) {
     for (const type of types) {
@@ -101,7 +103,7 @@ t.test('the full transition table', async (t) => {
       t.strictSame(STATES[tag], before, `${tag} + ${type}: the input state is not mutated`);
     }
   }
-  t.equal(legal, 13, 'thirteen legal transitions');
+  t.equal(legal, 14, 'fourteen legal transitions');
 });
 
 t.test('resuming drops suspendedAt', async (t) => {

@@ -7,13 +7,13 @@ import { statusOf, toBrief, type Job } from '../../core/state.js';
 import { view } from './status.js';
 
 function* jobs(coord: Coordinator, keep: (job: Job) => boolean): Generator<BatchItem> {
-  const now = Date.now();
+  const now = coord.clock.now();
   for (const job of coord.jobs.values()) if (keep(job)) yield { kind: 'job', job: toBrief(job, now) };
 }
 
 export function statusAll(coord: Coordinator, req: Extract<Request, { kind: 'status-all' }>): Answer {
   if (req.sinceSec === null) return { items: jobs(coord, () => true) };
-  const since = Date.now() - req.sinceSec * 1000;
+  const since = coord.clock.now() - req.sinceSec * 1000;
   return { items: jobs(coord, (job) => job.submittedAt >= since) };
 }
 
@@ -31,18 +31,18 @@ export function showFinished(coord: Coordinator, req: Extract<Request, { kind: '
 }
 
 function* details(coord: Coordinator): Generator<BatchItem> {
-  const now = Date.now();
+  const now = coord.clock.now();
   for (const job of coord.jobs.values()) if (job.state.tag === 'finished') yield { kind: 'detail', job: view(coord, job, now) };
 }
 
 export function showQueued(coord: Coordinator): Answer {
-  const now = Date.now();
+  const now = coord.clock.now();
   return { items: coord.queued().map((job): BatchItem => ({ kind: 'job', job: toBrief(job, now) })) };
 }
 
 export function showPools(coord: Coordinator): Answer {
   const items: BatchItem[] = [];
-  for (const pool of coord.pools.values()) {
+  for (const pool of coord.fleet.pools.values()) {
     // A spare pool that has not taken a job yet is a warm process, not yet a pool.
     if (pool.alive && pool.assigned > 0) items.push({ kind: 'pool', pool: { pid: pool.pid, jobs: pool.jobs.size } });
   }

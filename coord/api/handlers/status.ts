@@ -9,7 +9,7 @@ import { toView, type Job } from '../../core/state.js';
 /** Where jobs submitted without a directory run: the coordinator's (and so its pools'). */
 const COORD_CWD = process.cwd();
 
-export function view(coord: Coordinator, job: Job, now = Date.now()): JobView {
+export function view(coord: Coordinator, job: Job, now = coord.clock.now()): JobView {
   return { ...toView(job, now, COORD_CWD), pause: coord.pauseOf(job) };
 }
 

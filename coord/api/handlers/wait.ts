@@ -8,6 +8,6 @@ import { view } from './status.js';
 
 export async function wait(coord: Coordinator, req: Extract<Request, { kind: 'wait' }>): Promise<Answer> {
   const jobs = await coord.waitFor(req.jobIds);
-  const now = Date.now();
+  const now = coord.clock.now();
   return { items: jobs.map((job): BatchItem => ({ kind: 'detail', job: view(coord, job, now) })) };
 }

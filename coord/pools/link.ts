@@ -1,0 +1,99 @@
+// A frame pipe to one pool, whatever carries it: the stdio of a process the coordinator
+// started (the pool itself, or ssh/srun in front of it), or a socket to an orphaned
+// pool it re-attached to. Frames in become typed events; the link reports its end
+// once, with how it ended.
+
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import net from 'node:net';
+import { LineDecoder, encode } from '../../protocol/codec.js';
+import { MAX_FRAME_BYTES } from '../../protocol/messages.js';
+import type { PoolCommand, PoolEvent } from '../../protocol/pool-messages.js';
+import { parsePoolEvent } from '../../protocol/pool-parse.js';
+
+export interface LinkListener {
+  event(event: PoolEvent): void;
+  /** Every frame the link carried has been handed to `event` by then. */
+  closed(how: string): void;
+  /** A line the far side wrote to its stderr, or a bad frame. */
+  log(line: string): void;
+}
+
+export interface PoolLink {
+  /** The local process behind the link (the pool, or ssh), if any. */
+  readonly pid: number | null;
+  send(command: PoolCommand): void;
+  /** Stops talking: our side ends; the far side sees end of input. */
+  end(): void;
+  /** Ends the local process behind the link at once. */
+  kill(): void;
+}
+
+class FrameReader {
+  private readonly decoder = new LineDecoder(MAX_FRAME_BYTES);
+  constructor(private readonly listener: LinkListener) {}
+
+  push(chunk: Buffer): void {
+    for (const frame of this.decoder.push(chunk)) {
+      const event = frame.ok ? parsePoolEvent(frame.value) : { invalid: frame.error };
+      if ('invalid' in event) this.listener.log(`sent a bad frame: ${event.invalid}`);
+      else this.listener.event(event);
+    }
+  }
+}
+
+/** Lines of a stream (a pool's stderr) to the log. */
+function logLines(stream: NodeJS.ReadableStream, log: (line: string) => void): void {
+  let carry = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (text: string) => {
+    const lines = (carry + text).split('\n');
+    carry = lines.pop() ?? '';
+    for (const line of lines) if (line !== '') log(line);
+  });
+}
+
+/** Starts `argv` with frames on its stdin/stdout and its stderr as log lines. */
+export function spawnLink(argv: readonly string[], env: NodeJS.ProcessEnv, listener: LinkListener): PoolLink {
+  const [cmd = '', ...args] = argv;
+  const child: ChildProcessWithoutNullStreams = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
+  const reader = new FrameReader(listener);
+  child.stdout.on('data', (chunk: Buffer) => reader.push(chunk));
+  logLines(child.stderr, listener.log);
+  child.on('error', (err) => listener.log(err.message));
+  child.stdin.on('error', () => undefined); // EPIPE: 'close' accounts for it.
+  // 'close', not 'exit': every frame it wrote has been read by then.
+  child.once('close', (code, signal) => listener.closed(signal !== null ? `was killed by ${signal}` : `exited with code ${code ?? 0}`));
+  return {
+    pid: child.pid ?? null,
+    send: (command) => {
+      if (child.stdin.writable) child.stdin.write(encode(command));
+    },
+    end: () => child.stdin.end(),
+    kill: () => child.kill('SIGKILL'),
+  };
+}
+
+/** Connects to a pool's attach socket; resolves null when nobody listens there. */
+export function socketLink(path: string, listener: LinkListener): Promise<PoolLink | null> {
+  return new Promise((resolve) => {
+    const socket = net.connect(path);
+    let connected = false;
+    socket.once('connect', () => {
+      connected = true;
+      const reader = new FrameReader(listener);
+      socket.on('data', (chunk: Buffer) => reader.push(chunk));
+      socket.once('close', () => listener.closed('closed its attach socket'));
+      resolve({
+        pid: null,
+        send: (command) => {
+          if (socket.writable) socket.write(encode(command));
+        },
+        end: () => socket.end(),
+        kill: () => socket.destroy(),
+      });
+    });
+    socket.on('error', () => {
+      if (!connected) resolve(null);
+    });
+  });
+}
