@@ -16,6 +16,7 @@
 //
 // Its imports are kept to the protocol and node: built-ins, for a fast start.
 
+import { failpoint } from '../protocol/failpoints.js';
 import { DirError, openOwnDir, type OwnDir } from '../protocol/own-dir.js';
 import type { PoolCommand, PoolConfig, PoolEvent } from '../protocol/pool-messages.js';
 import { AttachPoint } from './attach.js';
@@ -39,6 +40,7 @@ function log(message: string): void {
   process.stderr.write(`pool ${process.pid}: ${message}\n`);
 }
 
+failpoint('pool-boot');
 let link: Link | null = new Link(process.stdin, process.stdout, { command: handle, lost, log });
 
 function emit(event: PoolEvent): void {

@@ -7,6 +7,7 @@
 
 import { IllegalStateError, PoolError, ShuttingDownError, StorageError, UnknownJobError } from '../../protocol/errors.js';
 import { envKey } from '../../protocol/env-key.js';
+import { failpoint } from '../../protocol/failpoints.js';
 import type { Origin, Reply } from '../../protocol/messages.js';
 import type { JobSignal, PoolEvent } from '../../protocol/pool-messages.js';
 import type { Clock } from '../core/clock.js';
@@ -378,13 +379,16 @@ export class Coordinator {
   private dispatch(job: Job, pool: Pool): void {
     pool.take(job.id);
     const written = this.apply(job, { type: 'dispatched', poolId: pool.id, poolPid: pool.pid, poolKey: pool.key, host: pool.host }, 'rollback');
+    failpoint('after-dispatch');
     written.then(() => {
       if (job.state.tag !== 'starting' || job.state.poolId !== pool.id) return;
+      failpoint('before-run-sent');
       const env = this.envOf(job);
       pool.run(job.id, job.command, {
         ...(job.cwd === undefined ? {} : { cwd: job.cwd }),
         ...(job.envId === undefined || env === undefined ? {} : { envKey: job.envId, env }),
       });
+      failpoint('after-run-sent');
     }, () => {
       // Not on disk, so never sent: the job is queued again, as the journal has it.
       if (job.state.tag !== 'starting') return;

@@ -30,3 +30,50 @@ export function allStopped(pgid: number, n: number): boolean {
   const stopped = (pid: number): boolean => g.some((c) => c.ppid === pid && c.state === 'T');
   return g.length >= n && g.every((p) => p.state === 'T' || (p.state === 'D' && stopped(p.pid)));
 }
+
+function cmdline(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
+/** Live pool processes whose parent is `ppid` (a coordinator's pools). */
+export function poolsOf(ppid: number): number[] {
+  const out: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const st = procStat(Number(name));
+    if (st !== null && st.ppid === ppid && st.state !== 'Z' && cmdline(st.pid).includes('pool/main')) out.push(st.pid);
+  }
+  return out;
+}
+
+/**
+ * Live processes that belong to a test directory: started in it (their working
+ * directory is under it) or naming it on their command line. Pools run in their
+ * coordinator's directory; jobs of the tests name their side files.
+ */
+export function processesUnder(dir: string): { pid: number; cmd: string }[] {
+  const out: { pid: number; cmd: string }[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    const pid = Number(name);
+    if (!isAlive(pid)) continue;
+    let cwd = '';
+    try {
+      cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+    } catch {
+      // Gone, or not ours to read.
+    }
+    const cmd = cmdline(pid);
+    if (cwd === dir || cwd.startsWith(`${dir}/`) || cmd.includes(dir)) out.push({ pid, cmd });
+  }
+  return out;
+}
+
+/** The state letter of /proc/<pid>/stat (T stopped, Z zombie), or null once gone. */
+export function stateOf(pid: number): string | null {
+  return procStat(pid)?.state ?? null;
+}

@@ -91,9 +91,17 @@ export function site(t: Test, flags: string[]): Site {
 }
 
 /** Starts a jms_coord on the site (no waiting); teardown stops it if it still runs. */
-export function spawnCoord(t: Test, s: Site, over: { out?: string; jmsIn?: string; jmsOut?: string } = {}): Instance {
+export interface LaunchOptions {
+  out?: string;
+  jmsIn?: string;
+  jmsOut?: string;
+  /** More environment for the coordinator (and so its pools), e.g. JMS_FAILPOINTS. */
+  env?: Record<string, string>;
+}
+
+export function spawnCoord(t: Test, s: Site, over: LaunchOptions = {}): Instance {
   const args = [COORD, '-l', over.out ?? s.out, '-w', over.jmsOut ?? s.jmsOut, '-r', over.jmsIn ?? s.jmsIn, ...s.flags];
-  const child = spawn(process.execPath, args, { cwd: s.dir, env: testEnv({ JMS_CLOCK_FILE: s.clockFile }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: s.dir, env: testEnv({ JMS_CLOCK_FILE: s.clockFile, ...over.env }), stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout?.setEncoding('utf8').on('data', (x: string) => (log += x));
   child.stderr?.setEncoding('utf8').on('data', (x: string) => (log += x));
@@ -105,8 +113,8 @@ export function spawnCoord(t: Test, s: Site, over: { out?: string; jmsIn?: strin
 }
 
 /** Starts a coordinator on the site and waits until it serves. */
-export async function launch(t: Test, s: Site): Promise<Instance> {
-  const c = spawnCoord(t, s);
+export async function launch(t: Test, s: Site, over: LaunchOptions = {}): Promise<Instance> {
+  const c = spawnCoord(t, s, over);
   s.last = c;
   await waitFor('the coordinator to serve', () => c.log().includes('serving on') || c.child.exitCode !== null);
   if (c.child.exitCode !== null) throw new Error(`jms_coord exited ${c.child.exitCode}: ${c.log()}`);
