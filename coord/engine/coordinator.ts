@@ -130,7 +130,8 @@ export class Coordinator {
     try {
       await this.record({ r: 'new', id: job.id, cmd: command, at: job.submittedAt, ...optionsOf(job) }, 'rollback');
     } catch (err) {
-      throw new StorageError(`JobID ${job.id} was not accepted: ${describe(err)}. Free space under ${this.config.outDir} and submit again.`);
+      // Not on disk, so it does not exist: no JobID is named for it.
+      throw new StorageError(`The job was not accepted: ${describe(err)}. Free space under ${this.config.outDir} and submit again.`);
     }
     this.jobs.set(job.id, job);
     if (this.stopping !== null) {
@@ -309,7 +310,7 @@ export class Coordinator {
   }
 
   private summaryNow(): Summary {
-    return { served: this.nextJobId - 1, inProgress: [...this.jobs.values()].filter((j) => inProgress(j.state)).length };
+    return { served: this.jobs.size, inProgress: [...this.jobs.values()].filter((j) => inProgress(j.state)).length };
   }
 
   /** Shutdown as specified: every pool terminates its jobs; wait until all are gone. */

@@ -15,9 +15,8 @@
 // 20 consoles x 500 submits instead of 20 x 25). JMS_SEED=<n> replays another flood,
 // JMS_FLOOD=<n> changes its size.
 
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import t, { type Test } from 'tap';
@@ -26,6 +25,7 @@ import { errno, makeFifo, writeAtomic } from '../../protocol/fifo.js';
 import { CONSOLE, COORD, jobDirs, run, startCoord, submitted, testEnv, type Coord, type RunResult } from '../helpers/coord.js';
 import { isAlive } from '../helpers/proc.js';
 import { pendingReader } from '../helpers/raw-client.js';
+import { fill, MOUNT, tmpfs } from '../helpers/tmpfs.js';
 import { waitFor } from '../helpers/wait.js';
 
 const HEAVY = (process.env['JMS_HEAVY'] ?? '') !== '' && process.env['JMS_HEAVY'] !== '0';
@@ -424,58 +424,6 @@ t.test('an output directory moved away or replaced: nothing is accepted or writt
     'the refused submits left no job on record');
   assertAlive(t, c.child);
 });
-
-const MOUNT = ((): string | false => {
-  if (!IS_ROOT) return false;
-  const probe = fs.mkdtempSync(join(os.tmpdir(), 'jms-mount-probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' });
-    execFileSync('umount', [probe], { stdio: 'ignore' });
-    return 'ok';
-  } catch {
-    return false;
-  } finally {
-    fs.rmdirSync(probe);
-  }
-})();
-
-/** A small tmpfs of its own for the output path (outside the test directory). */
-function tmpfs(t: Test, options: string): string {
-  const mnt = fs.mkdtempSync(join(os.tmpdir(), 'jms-full-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `${options},mode=0700`, 'tmpfs', mnt]);
-  t.teardown(() => {
-    try {
-      execFileSync('umount', ['-l', mnt], { stdio: 'ignore' });
-      fs.rmdirSync(mnt);
-    } catch {
-      // Left for the machine's owner: a failed test is reported anyway.
-    }
-  });
-  return mnt;
-}
-
-/** Fills `dir` until ENOSPC: with empty files (inodes) or one file's bytes. */
-function fill(dir: string, what: 'inodes' | 'bytes'): number {
-  let n = 0;
-  try {
-    if (what === 'inodes') {
-      for (;;) {
-        fs.closeSync(fs.openSync(join(dir, `fill_${n}`), 'wx'));
-        n += 1;
-      }
-    }
-    const fd = fs.openSync(join(dir, 'fill_bytes'), 'wx');
-    try {
-      const block = Buffer.alloc(4096);
-      for (;;) n += fs.writeSync(fd, block);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch (err) {
-    if (errno(err) !== 'ENOSPC') throw err;
-  }
-  return n;
-}
 
 t.test('the output disk full', { skip: MOUNT === false ? 'needs root to mount a small tmpfs' : false }, async (t) => {
   await t.test('no inode left: the job fails with a clear reason, the coordinator serves on', async (t) => {
