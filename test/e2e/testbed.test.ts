@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import {
-  allProcessesOnHost, host, linkDown, linkUp, node, onHost, processesOnHost, procStateOnHost, sinfo, slurm,
-  squeue, srun, ssh, sshHosts, type Box, type SlurmBed,
+  aliveOnHost, allProcessesOnHost, host, linkDown, linkUp, node, onHost, processesOnHost, procStateOnHost,
+  rebootHost, sinfo, slurm, squeue, srun, ssh, sshHosts, startSshd, stopSshd, type Box, type SlurmBed,
 } from '../helpers/testbed.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -65,8 +65,9 @@ t.test('ssh test hosts', async (t) => {
     await linkDown(h2);
     const down = Date.now();
     t.teardown(() => linkUp(h2));
-    const [fresh, open] = await Promise.all([ssh(bed, h2, 'true', { timeoutMs: 20_000 }), session]);
-    const openEnded = Date.now() - down;
+    const [fresh, { open, openEnded }] = await Promise.all([
+      ssh(bed, h2, 'true', { timeoutMs: 20_000 }), session.then((r) => ({ open: r, openEnded: Date.now() - down })),
+    ]);
     t.equal(fresh.code, 255, `a new ssh fails with 255 (${fresh.ms} ms): ${fresh.stderr.trim()}`);
     t.ok(fresh.ms < 10_000, `within ConnectTimeout: ${fresh.ms} ms`);
     t.equal(open.code, 255, `the open session ends with 255 (ServerAlive), by ${openEnded} ms after linkDown`);
@@ -76,6 +77,23 @@ t.test('ssh test hosts', async (t) => {
     t.pass('ssh h2 works again after linkUp');
     // Nothing signals a remote command whose client went away (MULTIHOST.md): end it here.
     for (const p of processesOnHost(h2).filter((x) => x.cmd === 'sleep 60')) await onHost(h2, ['kill', String(p.pid)]);
+  });
+
+  t.test('stopSshd(h3) refuses ssh, startSshd brings it back; rebootHost kills all but keeps the disk', async (t) => {
+    const h3 = host(bed, 'h3');
+    await stopSshd(h3);
+    const refused = await ssh(bed, h3, 'true');
+    t.equal(refused.code, 255, `refused at once (${refused.ms} ms): ${refused.stderr.trim()}`);
+    await startSshd(h3);
+    t.equal((await ssh(bed, h3, 'hostname')).stdout, 'h3\n', 'ssh h3 works again');
+    const name = unique();
+    const r = await ssh(bed, h3, `echo kept > /srv/jms/${name}; sleep 300 </dev/null >/dev/null 2>&1 & echo $!`);
+    const pid = Number(r.stdout.trim());
+    t.ok(aliveOnHost(h3, pid), 'a process runs on h3');
+    await rebootHost(h3);
+    t.equal(procStateOnHost(h3, pid), null, 'the reboot killed it');
+    t.same([(await ssh(bed, h3, `cat /srv/jms/${name}`)).stdout], ['kept\n'], 'the disk is kept, sshd is back');
+    fs.rmSync(join(h3.dirs.srv, name));
   });
 
   t.test('nothing is left on any host', (t) => nothingLeft(t, bed.hosts));

@@ -1,19 +1,22 @@
 // The test bed for e2e tests (test/testbed/up.sh, started by `make test`): SSH test hosts
 // h1..h3 and a Slurm cluster with nodes n1, n2, each in its own network, UTS, mount and PID
 // namespaces on this machine. This file gets them for a test (or skips it, loudly, naming
-// what is missing) and acts on them: run a command inside a host, read its /proc, take its
-// link down. The state file's format is in testbed-state.ts.
+// what is missing) and acts on them. The state file's format and the types are in
+// testbed-state.ts; everything is exported from here:
 //
-//   const bed = sshHosts(t); if (bed === null) return;       // skipped (or failed in CI)
-//   const h1 = host(bed, 'h1');
-//   await ssh(bed, h1, 'hostname')                            // ssh -F <config> -T h1 hostname
-//   await onHost(h1, ['cat', '/proc/1/cmdline'])              // nsenter into h1's namespaces
-//   procStateOnHost(h1, remotePid)                            // 'S', 'T', 'Z' … or null (gone)
-//   processesOnHost(h1)                                       // [] when nothing is left on h1
-//   await linkDown(h1); … await linkUp(h1);
-//   const cl = slurm(t); if (cl === null) return;
-//   await exec(['srun', '-p', cl.partition, '-C', 'big', 'hostname'], { env: cl.env });
-//   await squeue(cl)                                          // [] when no job is left
+//   const bed = sshHosts(t); if (bed === null) return;   // SshBed, or skipped (failed in CI)
+//   const h1 = host(bed, 'h1');                          // SshHost: address, pid, dirs.srv …
+//   await ssh(bed, h1, 'hostname')                        // ssh -F <config> -T h1 … → Ran
+//   sshOptions(bed)                                       // ['-F', <config>]: a hosts file's ssh_options
+//   await onHost(h1, ['sh', '-c', '…'])                   // nsenter into h1's namespaces → Ran
+//   procStateOnHost(h1, pid) / aliveOnHost(h1, pid)       // 'S', 'T', 'Z' … or null; boolean
+//   processesOnHost(h1)                                   // [] when nothing is left on h1
+//   await linkDown(h1); await linkUp(h1)                  // also for Slurm nodes
+//   await stopSshd(h1); await startSshd(h1); await rebootHost(h1)
+//   const cl = slurm(t); if (cl === null) return;        // SlurmBed: env.SLURM_CONF, nodes …
+//   await srun(cl, ['-C', 'big', 'hostname'])             // srun -p debug … → Ran
+//   await squeue(cl) / await sinfo(cl)                    // [] when no job is left / node states
+//   await exec(argv, { env: cl.env, input, timeoutMs })   // any program → Ran
 //
 // Where a part is unavailable the test is skipped with the reason; with CI=true or
 // JMS_TESTBED_REQUIRE=1 it fails instead, since CI's machines can run all of it.

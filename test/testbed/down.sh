@@ -55,13 +55,16 @@ testbed_pids() {
   done
 }
 
-# The keeper (keeper.pl), if it is alive.
+# The keeper (keeper.pl), if it is alive: found by its command line, even without its pid file.
 keeper_pid() {
-  local pid args
-  pid=$(cat "$TB_RUN/keeper.pid" 2>/dev/null) || return 0
-  { mapfile -d '' args <"/proc/$pid/cmdline"; } 2>/dev/null || return 0
-  [[ ${args[1]:-} == */keeper.pl ]] && tb_alive "$pid" && echo "$pid"
-  return 0
+  local p args
+  for p in /proc/[0-9]*; do
+    { mapfile -d '' args <"$p/cmdline"; } 2>/dev/null || continue
+    if [[ ${args[1]:-} == */keeper.pl && ${args[2]:-} == "$TB_RUN/keeper.pid" ]] && tb_alive "${p#/proc/}"; then
+      echo "${p#/proc/}"
+      return 0
+    fi
+  done
 }
 
 # Kills every process of the test bed but the keeper, which reaps them and then ends by itself
@@ -104,7 +107,12 @@ restore_files() {
   fi
   if [[ -f $TB_BASE/created ]]; then
     # Newest first; only empty directories (a test may have left files: they stay).
-    tac "$TB_BASE/created" | while read -r p; do rmdir "$p" 2>/dev/null || true; done
+    tac "$TB_BASE/created" | while read -r p; do
+      case $p in
+        "umount "*) [[ -n $(ls -A "${p#umount }" 2>/dev/null) ]] || umount "${p#umount }" 2>/dev/null || true ;;
+        *) rmdir "$p" 2>/dev/null || true ;;
+      esac
+    done
   fi
   rm -rf "$TB_BASE" "$TB_RUN"
   rm -f "$TB_STATE" "$TB_STATE.tmp"

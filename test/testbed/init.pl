@@ -42,7 +42,11 @@ for (;;) {
     }
     my $pid = waitpid(-1, 0);
     if ($pid == -1) { sleep 1; }   # nothing to reap (the daemon was stopped)
-    elsif ($pid == $daemon) { $daemon = 0; }
+    elsif ($pid == $daemon) {
+      $daemon = 0;
+      my $how = $? & 127 ? 'was killed by signal ' . ($? & 127) : 'exited with status ' . ($? >> 8);
+      print STDERR "init: $daemon[0] $how\n";
+    }
     1;
   } or do { die $@ unless $@ eq "signal\n"; };
 }

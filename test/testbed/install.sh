@@ -26,7 +26,7 @@ policy_restore() {
 apt_install() {
   local part=$1 out
   shift
-  tb_log "installing ${*} (for $part)"
+  tb_log "installing ${*}"
   if ! out=$(DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
       -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confold "$@" 2>&1); then
     printf 'installing %s from Debian failed: %s\n' "$*" "$(tail -n 2 <<<"$out" | tr '\n' ' ')" \
@@ -42,17 +42,25 @@ install_packages() {
   local t0 out
   t0=$(date +%s)
   trap policy_restore EXIT
+  trap 'policy_restore; exit 130' INT TERM
   policy_block
   if ! out=$(apt-get update -q -o DPkg::Lock::Timeout=300 2>&1); then
     out="apt-get update failed: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
     [[ $ssh_ok == 1 ]] || echo "$out" >"$TB_RUN/ssh.why"
     [[ $slurm_ok == 1 ]] || echo "$out" >"$TB_RUN/slurm.why"
   else
-    [[ $ssh_ok == 1 ]] || apt_install ssh openssh-server openssh-client
-    [[ $slurm_ok == 1 ]] || apt_install slurm slurm-wlm slurm-client munge
+    local ssh_pkgs=() slurm_pkgs=()
+    [[ $ssh_ok == 1 ]] || ssh_pkgs=(openssh-server openssh-client)
+    [[ $slurm_ok == 1 ]] || slurm_pkgs=(slurm-wlm slurm-client munge)
+    # One install for both (one dpkg run); if it fails, each part alone, to tell which failed.
+    apt_install all "${ssh_pkgs[@]}" "${slurm_pkgs[@]}"
+    if [[ -s $TB_RUN/all.why ]]; then
+      [[ ${#ssh_pkgs[@]} -eq 0 ]] || apt_install ssh "${ssh_pkgs[@]}"
+      [[ ${#slurm_pkgs[@]} -eq 0 ]] || apt_install slurm "${slurm_pkgs[@]}"
+    fi
   fi
   policy_restore
-  trap - EXIT
+  trap - EXIT INT TERM
   have_all sshd ssh ssh-keygen || [[ -s $TB_RUN/ssh.why ]] ||
     echo "openssh-server is installed but sshd/ssh/ssh-keygen are still missing" >"$TB_RUN/ssh.why"
   have_all slurmctld slurmd srun munged mungekey || [[ -s $TB_RUN/slurm.why ]] ||

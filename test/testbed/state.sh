@@ -6,7 +6,7 @@ json_str() {
   local s=$1
   s=${s//\\/\\\\}
   s=${s//\"/\\\"}
-  s=$(printf '%s' "$s" | tr '\n\r\t' '   ' | tr -d '\000-\037')
+  s=$(printf '%s' "$s" | tr '\n\r\t' '   ' | tr -d '\000-\037' | sed 's/ *$//')
   printf '"%s"' "$s"
 }
 

@@ -10,6 +10,12 @@ setup_network() {
       >"$TB_RUN/network.why"
     return 1
   fi
+  # `ip netns add` makes /run/netns a mount point the first time: down.sh undoes that too.
+  if ! mountpoint -q /run/netns; then
+    [[ -d /run/netns ]] || { mkdir -p /run/netns && echo /run/netns >>"$TB_BASE/created"; }
+    mount --make-shared --bind /run/netns /run/netns
+    echo "umount /run/netns" >>"$TB_BASE/created"
+  fi
   ip link add "$TB_BRIDGE" type bridge
   ip addr add "$TB_GW/$TB_PREFIX" dev "$TB_BRIDGE"
   ip link set "$TB_BRIDGE" up

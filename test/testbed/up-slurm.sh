@@ -68,6 +68,7 @@ InactiveLimit=0
 KillWait=2
 MinJobAge=2
 Waittime=0
+MailProg=/bin/true
 CONF
   for name in "${TB_NODES[@]}"; do
     echo "NodeName=$name NodeAddr=${TB_ADDR[$name]} NodeHostname=$name CPUs=$TB_NODE_CPUS Features=${TB_FEATURES[$name]} State=UNKNOWN"
@@ -93,10 +94,20 @@ start_nodes() {
   done
 }
 
-# Waits until sinfo shows every node idle.
+# Waits until sinfo shows every node idle (30 s at most); fails at once if a slurmd died.
 wait_idle() {
-  local i out want=${#TB_NODES[@]}
-  for ((i = 0; i < 300; i++)); do
+  local out="" name pid1 until=$((SECONDS + 30)) want=${#TB_NODES[@]}
+  while ((SECONDS < until)); do
+    for name in "${TB_NODES[@]}"; do
+      pid1=$(cat "$TB_RUN/$name.pid")
+      if [[ -z $(cat "/proc/$pid1/task/$pid1/children" 2>/dev/null) ]]; then
+        sleep 0.2   # init.pl may be between two children; look once more
+        [[ -n $(cat "/proc/$pid1/task/$pid1/children" 2>/dev/null) ]] && continue
+        echo "slurmd of $name is not running: $(tail -n 2 "$TB_BASE/$name/boot.log" | tr '\n' ' ')" \
+          >"$TB_RUN/slurm.why"
+        return 1
+      fi
+    done
     out=$(sinfo -h -N -p "$TB_PARTITION" -o '%N %t' 2>&1) || true
     [[ $(grep -c ' idle$' <<<"$out") -eq $want ]] && return 0
     sleep 0.1

@@ -65,13 +65,16 @@ CONF
   } >"$TB_SSH/config"
 }
 
-# Waits until sshd of NAME listens (its netns's /proc/net/tcp), then logs in once.
+# Waits until sshd of NAME listens (its netns's /proc/net/tcp; 10 s at most), then logs in once.
 wait_sshd() {
-  local name=$1 pid1 hex i
+  local name=$1 pid1 hex until=$((SECONDS + 10))
   pid1=$(cat "$TB_RUN/$name.pid")
   hex=$(printf '%02X%02X%02X%02X:0016' $(echo "${TB_ADDR[$name]}" | tr . ' ' | awk '{print $4, $3, $2, $1}'))
-  for ((i = 0; i < 200; i++)); do
-    grep -q " $hex 00000000:0000 0A " "/proc/$pid1/net/tcp" 2>/dev/null && break
+  until grep -q " $hex 00000000:0000 0A " "/proc/$pid1/net/tcp" 2>/dev/null; do
+    if ((SECONDS >= until)); then
+      echo "sshd of $name does not listen: $(tail -n 2 "$TB_BASE/$name/boot.log" | tr '\n' ' ')" >&2
+      return 1
+    fi
     sleep 0.05
   done
   local got

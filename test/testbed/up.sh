@@ -51,23 +51,26 @@ outer() {
     bash "${BASH_SOURCE[0]}" --body
 }
 
-# Runs one part in a subshell with set -e in force; on failure records why in $TB_RUN/PART.why.
+# Runs one part in a subshell with set -e in force; on failure records why in $TB_RUN/PART.why
+# (the part's own reason if it wrote one, else the last lines it printed on stderr).
 part() {
-  local name=$1 rc
+  local name=$1 rc err=$TB_RUN/$1.err
   shift
   set +e
-  ( set -e; "$@" )
+  ( set -e; "$@" ) 2>"$err"
   rc=$?
   set -e
+  cat "$err" >&2
   if [[ $rc -ne 0 && ! -s $TB_RUN/$name.why ]]; then
-    echo "up.sh: setting up $name failed (exit $rc); see $TB_BASE/*.log and the output of up.sh" \
-      >"$TB_RUN/$name.why"
+    printf 'up.sh: setting up %s failed (exit %s): %s\n' "$name" "$rc" \
+      "$(tail -n 3 "$err" | tr '\n' ' ')" >"$TB_RUN/$name.why"
   fi
   [[ ! -s $TB_RUN/$name.why ]] || tb_log "$name unavailable: $(cat "$TB_RUN/$name.why")"
 }
 
 body() {
-  local t0=$SECONDS
+  local t0
+  t0=$(date +%s%N)
   install_packages
   part network setup_network
   if [[ -s $TB_RUN/network.why ]]; then
@@ -77,7 +80,7 @@ body() {
   [[ -s $TB_RUN/ssh.why ]] || part ssh setup_ssh_hosts
   [[ -s $TB_RUN/slurm.why ]] || part slurm setup_slurm
   write_state
-  tb_log "up in $((SECONDS - t0)) s; state in $TB_STATE"
+  tb_log "up in $((($(date +%s%N) - t0) / 1000000)) ms; state in $TB_STATE"
 }
 
 if [[ ${1:-} == --body ]]; then body; else outer; fi
