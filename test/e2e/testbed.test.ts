@@ -3,11 +3,11 @@
 // are picked by feature, forward stdin, and are noticed when they drop off the network.
 
 import fs from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import t, { type Test } from 'tap';
 import {
-  aliveOnHost, allProcessesOnHost, host, linkDown, linkUp, node, onHost, processesOnHost, procStateOnHost,
-  rebootHost, sinfo, slurm, squeue, srun, ssh, sshHosts, startSshd, stopSshd, type Box, type SlurmBed,
+  aliveOnHost, allProcessesOnHost, exec, holdBoxes, host, linkDown, linkUp, node, onHost, processesOnHost, procStateOnHost,
+  rebootHost, sinfo, slurm, squeue, srun, ssh, sshHosts, startSshd, STATE_PATH, stopSshd, type Box, type SlurmBed,
 } from '../helpers/testbed.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -28,11 +28,13 @@ t.test('ssh test hosts', async (t) => {
   const h2 = host(bed, 'h2');
 
   t.test('each host answers ssh with its own hostname', async (t) => {
+    await holdBoxes(t, bed.hosts);
     const got = await Promise.all(bed.hosts.map((h) => ssh(bed, h, 'hostname')));
     t.same(got.map((r) => [r.code, r.stdout, r.stderr]), bed.hosts.map((h) => [0, `${h.name}\n`, '']));
   });
 
   t.test("a file written on h1 under /srv/jms, /tmp and ~/.cache is on h1's disk only", async (t) => {
+    await holdBoxes(t, [h1, h2]);
     const name = unique();
     const r = await ssh(bed, h1, `for d in /srv/jms /tmp /root/.cache; do echo on-h1 > $d/${name}; done`);
     t.equal(r.code, 0, r.stderr);
@@ -46,6 +48,7 @@ t.test('ssh test hosts', async (t) => {
   });
 
   t.test("a pid on h1 is h1's own, and h1's PID 1 reaps its orphans", async (t) => {
+    await holdBoxes(t, [h1]);
     const r = await ssh(bed, h1, 'sleep 300 </dev/null >/dev/null 2>&1 & echo $!');
     const pid = Number(r.stdout.trim());
     t.ok(Number.isSafeInteger(pid) && pid > 1, `a remote pid: ${r.stdout.trim()} ${r.stderr}`);
@@ -60,6 +63,7 @@ t.test('ssh test hosts', async (t) => {
   });
 
   t.test('linkDown(h2): ssh to h2 fails with 255 within seconds; linkUp: it works again', async (t) => {
+    await holdBoxes(t, [h1], [h2]);
     const session = ssh(bed, h2, 'exec sleep 60', { timeoutMs: 30_000 });
     await waitFor('the session on h2', () => processesOnHost(h2).some((p) => p.cmd === 'sleep 60'));
     await linkDown(h2);
@@ -81,6 +85,7 @@ t.test('ssh test hosts', async (t) => {
 
   t.test('stopSshd(h3) refuses ssh, startSshd brings it back; rebootHost kills all but keeps the disk', async (t) => {
     const h3 = host(bed, 'h3');
+    await holdBoxes(t, [], [h3]);
     await stopSshd(h3);
     const refused = await ssh(bed, h3, 'true');
     t.equal(refused.code, 255, `refused at once (${refused.ms} ms): ${refused.stderr.trim()}`);
@@ -96,7 +101,22 @@ t.test('ssh test hosts', async (t) => {
     fs.rmSync(join(h3.dirs.srv, name));
   });
 
-  t.test('nothing is left on any host', (t) => nothingLeft(t, bed.hosts));
+  t.test('holdBoxes: a box held shared cannot be taken exclusive until the test ends', async (t) => {
+    const h3 = host(bed, 'h3');
+    const lock = join(dirname(STATE_PATH), 'hold-h3.lock');
+    const tryExclusive = async (): Promise<number | null> => (await exec(['flock', '-x', '-n', lock, 'true'])).code;
+    await t.test('holding h3 shared', async (t) => {
+      await holdBoxes(t, [h3]);
+      t.equal(await tryExclusive(), 1, 'another process cannot hold h3 exclusive');
+      t.equal((await exec(['flock', '-s', '-n', lock, 'true'])).code, 0, 'but can share it');
+    });
+    t.equal(await tryExclusive(), 0, 'released when the test ended');
+  });
+
+  t.test('nothing is left on any host', async (t) => {
+    await holdBoxes(t, [], bed.hosts);
+    await nothingLeft(t, bed.hosts);
+  });
 });
 
 async function nodeState(cl: SlurmBed, name: string): Promise<string> {
@@ -110,10 +130,12 @@ t.test('slurm test cluster', async (t) => {
   const n2 = node(cl, 'n2');
 
   t.test('sinfo: every node idle, with its features', async (t) => {
+    await holdBoxes(t, cl.nodes);
     t.same(await sinfo(cl), cl.nodes.map((n) => ({ name: n.name, state: 'idle', features: n.features })));
   });
 
   t.test('srun -C picks the node by feature; an unknown feature is refused at once', async (t) => {
+    await holdBoxes(t, cl.nodes);
     const [big, small, both, bad] = await Promise.all([
       srun(cl, ['-C', 'big', 'hostname']), srun(cl, ['-C', 'small', 'hostname']),
       srun(cl, ['-C', 'big&tagA', 'hostname']), srun(cl, ['-C', 'nosuch', 'hostname']),
@@ -126,11 +148,13 @@ t.test('slurm test cluster', async (t) => {
   });
 
   t.test('stdin reaches the task through srun cat', async (t) => {
+    await holdBoxes(t, [n2]);
     const r = await srun(cl, ['-C', 'small', 'cat'], { input: 'line 1\nline 2\n' });
     t.same([r.code, r.stdout], [0, 'line 1\nline 2\n'], r.stderr);
   });
 
   t.test("a file written on n1 under /scratch/jms is on n1's disk only", async (t) => {
+    await holdBoxes(t, [n1, n2]);
     const name = unique();
     const r = await srun(cl, ['-C', 'big', 'sh', '-c', `echo on-n1 > /scratch/jms/${name}`]);
     t.equal(r.code, 0, r.stderr);
@@ -142,11 +166,13 @@ t.test('slurm test cluster', async (t) => {
   t.test('an SSH test host can be the login node: srun there reaches the nodes', async (t) => {
     const bed = sshHosts(t);
     if (bed === null) return;
+    await holdBoxes(t, [host(bed, 'h1'), n2]);
     const r = await ssh(bed, 'h1', `srun -p ${cl.partition} -C small hostname`);
     t.same([r.code, r.stdout], [0, 'n2\n'], r.stderr);
   });
 
   t.test("n2's link down: Slurm marks it down; link up: idle again", async (t) => {
+    await holdBoxes(t, [n1], [n2]);
     await linkDown(n2);
     t.teardown(() => linkUp(n2));
     const t0 = Date.now();
@@ -163,6 +189,7 @@ t.test('slurm test cluster', async (t) => {
   });
 
   t.test('squeue is empty at the end, and nothing is left on the nodes', async (t) => {
+    await holdBoxes(t, [], cl.nodes);
     await waitFor('squeue to be empty', async () => (await squeue(cl)).length === 0, 15_000, 200).catch(() => undefined);
     t.same(await squeue(cl), []);
     await nothingLeft(t, cl.nodes);

@@ -17,7 +17,11 @@
 //   await srun(cl, ['-C', 'big', 'hostname'])             // srun -p debug … → Ran
 //   await squeue(cl) / await sinfo(cl)                    // [] when no job is left / node states
 //   await exec(argv, { env: cl.env, input, timeoutMs })   // any program → Ran
+//   await holdBoxes(t, [h1, n1], [h2])                    // shared h1, n1; h2 alone (see below)
 //
+// Suites run two at a time: each test holds the boxes it uses (holdBoxes, released at its
+// teardown), exclusive when it disturbs them or checks that nothing is left on them, so it
+// never takes a link down under another suite's test.
 // Where a part is unavailable the test is skipped with the reason; with CI=true or
 // JMS_TESTBED_REQUIRE=1 it fails instead, since CI's machines can run all of it.
 
@@ -89,3 +93,4 @@ export * from './testbed-exec.js';
 export * from './testbed-proc.js';
 export * from './testbed-control.js';
 export * from './testbed-slurm.js';
+export * from './testbed-hold.js';

@@ -115,7 +115,7 @@ restore_files() {
     done
   fi
   rm -rf "$TB_BASE" "$TB_RUN"
-  rm -f "$TB_STATE" "$TB_STATE.tmp"
+  rm -f "$TB_STATE" "$TB_STATE.tmp" "$(dirname "$TB_STATE")"/hold-*.lock
 }
 
 # What is left of the test bed, or nothing.
