@@ -33,10 +33,12 @@ ancestors() {
   done
 }
 
-# Every live process of the test bed: in one of its network namespaces, running one of its
-# programs or files, or a Slurm client using its slurm.conf.
+# Every live process of the test bed: in one of its network namespaces; one of the programs
+# it runs, using its files; a Slurm client using its slurm.conf; an up.sh body still running
+# (from a run whose caller was killed). Never this script, its callers, or other scripts that
+# merely name the test bed's paths (another with-testbed.sh waiting for the lock).
 testbed_pids() {
-  local mine p ns args cmd
+  local mine p ns args cmd comm
   mine=" $(ancestors | tr '\n' ' ') $BASHPID "
   local netns=(/run/netns/jms-*)
   [[ -e ${netns[0]} ]] || netns=()
@@ -45,12 +47,15 @@ testbed_pids() {
     [[ $mine == *" $p "* ]] && continue
     tb_alive "$p" || continue
     for ns in "${netns[@]}"; do [[ /proc/$p/ns/net -ef $ns ]] && { echo "$p"; continue 2; }; done
-    { mapfile -d '' args <"/proc/$p/cmdline"; } 2>/dev/null || continue
+    { read -r comm <"/proc/$p/comm" && mapfile -d '' args <"/proc/$p/cmdline"; } 2>/dev/null || continue
     cmd="${args[*]}"
-    case $cmd in
-      *"$TB_BASE/"* | *"$TB_RUN/"*) echo "$p" ;;
-      *srun* | *salloc* | *sbatch* | *sattach*)
+    case $comm in
+      sshd | ssh | munged | slurmctld | slurmd | slurmstepd | runuser | unshare | perl | flock | nsenter)
+        [[ $cmd == *"$TB_BASE/"* || $cmd == *"$TB_RUN/"* ]] && echo "$p" ;;
+      srun | salloc | sbatch | sattach)
         grep -qzx "SLURM_CONF=$TB_BASE/slurm/slurm.conf" "/proc/$p/environ" 2>/dev/null && echo "$p" ;;
+      bash)
+        [[ $cmd == *"/testbed/up.sh --body" ]] && echo "$p" ;;
     esac
   done
 }
