@@ -1,6 +1,7 @@
 # JMS — `make run` starts a coordinator on defaults and opens a console;
-# `make test` runs the whole suite; `make bench` measures it. All install and build
-# first when needed.
+# `make test` runs the whole suite, with the test bed of SSH hosts and a Slurm cluster
+# (test/testbed/) up around it; `make bench` measures it. All install and build first
+# when needed. `make testbed-up` / `make testbed-down` bring the test bed up and down by hand.
 
 NPM_STAMP := node_modules/.package-lock.json
 SOURCES := $(shell find protocol coord pool console test scripts -name '*.ts' 2>/dev/null)
@@ -10,7 +11,7 @@ BUILT := dist/.built
 JOBS_POOL ?= 3
 JMS_PATH ?= jms_output
 
-.PHONY: build run stop test bench clean
+.PHONY: build run stop test testbed-up testbed-down bench clean
 
 build: $(BUILT)
 
@@ -30,7 +31,13 @@ stop: build
 	node dist/console/main.js shutdown
 
 test: build
-	npx tap
+	@test/testbed/with-testbed.sh npx tap
+
+testbed-up:
+	@test/testbed/up.sh
+
+testbed-down:
+	@test/testbed/down.sh
 
 bench: build
 	node dist/scripts/bench/main.js
