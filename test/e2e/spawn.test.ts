@@ -3,6 +3,7 @@
 // output files; then how jobSpawner() chooses and how a missing or bad addon is met.
 // The posix_spawn cases skip loudly when the addon is not built or not usable here.
 
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -157,6 +158,35 @@ for (const { kind, skip, make } of SPAWNERS) {
     for (const [name, run] of Object.entries(CASES)) {
       await t.test(name, async (t) => run(t, make, t.testdir({})));
     }
+  });
+}
+
+t.test('both spawners at once: each reaps only its own jobs', { skip: NATIVE_SKIP }, async (t) => {
+  const dir = t.testdir({});
+  const both = SPAWNERS.map((s) => s.make());
+  const jobs = Array.from({ length: 100 }, (_, i) => mustStart(both[i % 2] ?? childProcessSpawner(), dir, { command: `exit ${i}`, env: ENV }));
+  t.same(await Promise.all(jobs.map((j) => j.exited)), jobs.map((_, i) => ({ code: i, signal: null })));
+  t.same(jobs.filter((j) => j.calls() !== 1).length, 0, 'onExit once each');
+  t.same(children(), [], 'no zombie left');
+});
+
+/** A Node program that starts one job whose onExit queues a microtask, then throws. */
+const THROWER = `
+import fs from 'node:fs';
+import { jobSpawner } from ${JSON.stringify(new URL('../../pool/spawn/index.js', import.meta.url).href)};
+const spawner = jobSpawner();
+process.on('uncaughtException', (e) => { console.log('uncaught: ' + e.message); setTimeout(() => process.exit(0), 20); });
+const fd = fs.openSync('/dev/null', 'w');
+spawner.spawn({ command: 'exit 3', env: {}, stdoutFd: fd, stderrFd: fd }, (e) => {
+  Promise.resolve().then(() => console.log('microtask ran'));
+  throw new Error(spawner.kind + ' onExit threw, code ' + e.code);
+});
+`;
+
+for (const { kind, skip } of SPAWNERS) {
+  t.test(`${kind}: a throw in onExit is an uncaught exception, microtasks still run`, { skip }, async (t) => {
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', THROWER], { env: { PATH: '/usr/bin:/bin', JMS_SPAWN: kind }, encoding: 'utf8', timeout: 20_000 });
+    t.same(out.split('\n').filter((l) => l !== '').sort(), [`uncaught: ${kind} onExit threw, code 3`, 'microtask ran'].sort());
   });
 }
 
