@@ -62,7 +62,7 @@ export function loadAddon(candidates: readonly string[] = addonCandidates()): Ad
 }
 
 function exitInfo(code: number | null, signo: number): ExitInfo {
-  if (code !== null) return { code, signal: null };
+  if (code !== null || signo === 0) return { code, signal: null };
   const signal = signalName(signo);
   // A signal Node has no name for (a real-time one): reported as the shell would.
   return signal === null ? { code: 128 + signo, signal: null } : { code: null, signal };

@@ -13,7 +13,12 @@ export interface JobSpec {
   stderrFd: number;
 }
 
-/** How a job ended: its exit code, or the signal that killed it. */
+/**
+ * How a job ended: its exit code, or the signal that killed it. Both null only when its
+ * status was lost (another waitpid() in the process took it; nothing in a pool does).
+ * posix_spawn reports a signal Node has no name for (a real-time one) as code 128 + n;
+ * child_process reports it as code 0, Node's own behaviour.
+ */
 export interface ExitInfo {
   code: number | null;
   signal: NodeJS.Signals | null;

@@ -170,6 +170,12 @@ t.test('both spawners at once: each reaps only its own jobs', { skip: NATIVE_SKI
   t.same(children(), [], 'no zombie left');
 });
 
+t.test('posix_spawn: a signal Node has no name for is reported as the shell would', { skip: NATIVE_SKIP }, async (t) => {
+  const job = mustStart(SPAWNERS[0]?.make() ?? childProcessSpawner(), t.testdir({}), { command: 'kill -40 $$', env: ENV });
+  // child_process reports code 0 here (Node finds no name and drops the signal).
+  t.same(await job.exited, { code: 128 + 40, signal: null });
+});
+
 /** A Node program that starts one job whose onExit queues a microtask, then throws. */
 const THROWER = `
 import fs from 'node:fs';

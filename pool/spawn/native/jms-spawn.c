@@ -13,7 +13,8 @@
  *     throws an Error whose code is the errno name (ENOENT, EACCES, ...) when the job
  *     cannot start (glibc's posix_spawn reports exec and chdir failures), a TypeError
  *     (code ERR_INVALID_ARG_VALUE) for a NUL byte in a string; onExit(code, signo) is
- *     called once, with code null when a signal ended the job and signo 0 when not.
+ *     called once, with code null when a signal ended the job and signo 0 when not
+ *     (both null and 0: its status was collected by someone else).
  *   check() -> null when this kernel and libc support all of it, else the reason.
  *
  * Needs Linux >= 5.3 (pidfd_open) and glibc >= 2.29 (posix_spawn_file_actions_addchdir_np).
@@ -170,8 +171,8 @@ static int set_attributes(posix_spawnattr_t *attr) {
    * glibc's sigfillset leaves out its two internal signals (32 and 33), and posix_spawn
    * then sets them to SIG_IGN in the child, which the exec keeps: the job would start with
    * them ignored (child_process does not do that). Their bits, set by hand, make them
-   * default too; the child blocks every signal until just before the exec, so no handler
-   * of the parent can run in it either way.
+   * default too; SIG_DFL is no handler, so nothing of the parent's can run in the child
+   * (which shares the parent's memory until the exec) either way.
    */
   all.__val[0] |= (1UL << (32 - 1)) | (1UL << (33 - 1));
 #endif
@@ -206,12 +207,16 @@ static void on_closed(uv_handle_t *handle) {
   free(job);
 }
 
+/* onExit(code, signo): (code, 0) for an exit, (null, signo) for a signal, (null, 0) if unknown. */
 static void report(job_t *job, int status) {
   napi_env env = job->env;
   napi_handle_scope scope;
   napi_value cb, recv, argv[2];
   napi_open_handle_scope(env, &scope);
-  if (WIFEXITED(status)) {
+  if (status == -1) {
+    napi_get_null(env, &argv[0]);
+    napi_create_int32(env, 0, &argv[1]);
+  } else if (WIFEXITED(status)) {
     napi_create_int32(env, WEXITSTATUS(status), &argv[0]);
     napi_create_int32(env, 0, &argv[1]);
   } else {
@@ -240,10 +245,9 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
   do got = waitpid(job->pid, &wstatus, WNOHANG);
   while (got < 0 && errno == EINTR);
   if (got == 0) return; /* not ended after all: keep watching */
-  if (got < 0) wstatus = 0; /* ECHILD: someone else reaped it; report a plain end */
   uv_poll_stop(poll);
   napi_ref ref = job->on_exit;
-  report(job, wstatus);
+  report(job, got < 0 ? -1 : wstatus); /* ECHILD: someone else reaped it, status unknown */
   napi_delete_reference(job->env, ref);
   uv_close((uv_handle_t *)poll, on_closed);
 }
