@@ -16,7 +16,7 @@ interface Addon {
     shell: string,
     command: string,
     cwd: string | null,
-    env: Readonly<Record<string, string>>,
+    env: Readonly<Record<string, string | undefined>>,
     stdoutFd: number,
     stderrFd: number,
     onExit: (code: number | null, signo: number) => void,

@@ -6,8 +6,11 @@ export interface JobSpec {
   command: string;
   /** Where it runs; the pool's own working directory when absent. */
   cwd?: string;
-  /** Exactly the job's environment: nothing is added or kept from the pool's. */
-  env: Readonly<Record<string, string>>;
+  /**
+   * Exactly the job's environment: nothing is added or kept from the pool's. Undefined
+   * values are left out (as child_process does), so a NodeJS.ProcessEnv fits as it is.
+   */
+  env: Readonly<Record<string, string | undefined>>;
   /** Open descriptors that become the job's 1 and 2 (the caller still closes its copies). */
   stdoutFd: number;
   stderrFd: number;

@@ -51,7 +51,7 @@ function childrenCpuMs(): number {
 }
 
 /** n jobs through spawner, at most p at once; resolves with the per-job costs. */
-function runJobs(spawner: JobSpawner, n: number, p: number, fd: number, env: Record<string, string>): Promise<Sample> {
+function runJobs(spawner: JobSpawner, n: number, p: number, fd: number, env: NodeJS.ProcessEnv): Promise<Sample> {
   return new Promise((resolve, reject) => {
     let started = 0;
     let done = 0;
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   if ('addon' in loaded) spawners.unshift(nativeSpawner(loaded.addon));
   else process.stderr.write(`bench-spawn: posix_spawn not measured: ${'missing' in loaded ? loaded.missing : loaded.unusable}\n`);
   const fd = fs.openSync('/dev/null', 'w');
-  const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+  const env = { ...process.env };
   const samples = new Map<string, Sample[]>(spawners.map((s) => [s.kind, []]));
   for (const s of spawners) await runJobs(s, Math.min(N, 200), P, fd, env); // warm-up
   for (let round = 0; round < RUNS; round += 1) {

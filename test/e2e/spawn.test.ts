@@ -64,6 +64,9 @@ const CASES: Record<string, Case> = {
     const none = mustStart(make(), dir, { command: 'cat /proc/$$/environ | wc -c', env: {} });
     await none.exited;
     t.equal(none.stdout().trim(), '0', 'an empty environment stays empty');
+    const undef = mustStart(make(), dir, { command: 'cat /proc/$$/environ', env: { A: 'a', B: undefined } });
+    await undef.exited;
+    t.equal(undef.stdout(), 'A=a\0', 'an undefined value is left out');
   },
 
   'without a cwd the job runs in the caller\'s': async (t, make, dir) => {
