@@ -6,6 +6,10 @@
 NPM_STAMP := node_modules/.package-lock.json
 SOURCES := $(shell find protocol coord pool console test scripts -name '*.ts' 2>/dev/null)
 BUILT := dist/.built
+# pool/spawn's native addon; `npm ci` builds it (the install script), this rebuilds it after
+# a change. A failed build is one line and no failure: pools then use child_process.spawn.
+ADDON_STAMP := build/.addon-stamp
+ADDON_SOURCES := binding.gyp $(wildcard pool/spawn/native/*.c) scripts/build-addon.sh
 
 # Settings for `make run` (override: make run JOBS_POOL=5 JMS_PATH=/tmp/out)
 JOBS_POOL ?= 3
@@ -13,11 +17,15 @@ JMS_PATH ?= jms_output
 
 .PHONY: build run stop test testbed-up testbed-down bench clean
 
-build: $(BUILT)
+build: $(BUILT) $(ADDON_STAMP)
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
+
+# Order-only on npm ci: its install script has just built the addon.
+$(ADDON_STAMP): $(ADDON_SOURCES) | $(NPM_STAMP)
+	@sh scripts/build-addon.sh
 
 $(BUILT): $(NPM_STAMP) tsconfig.json $(SOURCES)
 	npx tsc -p tsconfig.json
@@ -43,4 +51,4 @@ bench: build
 	node dist/scripts/bench/main.js
 
 clean:
-	rm -rf dist .tap
+	rm -rf dist .tap build

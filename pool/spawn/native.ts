@@ -1,0 +1,83 @@
+// The posix_spawn spawner: finds, loads and checks pool/spawn's native addon
+// (jms_spawn.node, built from native/jms-spawn.c by scripts/build-addon.sh) and starts
+// jobs through it. A missing addon is normal (not built, or a bundled pool on a host
+// without it); one that is present but unusable is worth a line from the caller.
+
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { signalName, whyNotStarted } from './failure.js';
+import type { ExitInfo, JobSpawner } from './types.js';
+
+/** The addon's exports (see the header of native/jms-spawn.c). */
+interface Addon {
+  spawn(
+    shell: string,
+    command: string,
+    cwd: string | null,
+    env: Readonly<Record<string, string | undefined>>,
+    stdoutFd: number,
+    stderrFd: number,
+    onExit: (code: number | null, signo: number) => void,
+  ): number;
+  check(): string | null;
+}
+
+function isAddon(m: unknown): m is Addon {
+  return typeof m === 'object' && m !== null && 'spawn' in m && typeof m.spawn === 'function' && 'check' in m && typeof m.check === 'function';
+}
+
+export const ADDON_FILE = 'jms_spawn.node';
+
+/**
+ * Where the addon may be: beside this module (a bundle shipped with its .node file), then
+ * the build tree (this file is dist/pool/spawn/native.js once compiled). None when the
+ * module's own location is unknown (bundled as CommonJS, where import.meta is empty).
+ */
+export function addonCandidates(): string[] {
+  try {
+    const here = dirname(fileURLToPath(import.meta.url));
+    return [join(here, ADDON_FILE), join(here, '../../../build/Release', ADDON_FILE)];
+  } catch {
+    return [];
+  }
+}
+
+export type AddonLoad = { addon: Addon; file: string } | { missing: string } | { unusable: string };
+
+/** The first candidate that exists, loaded and self-checked. */
+export function loadAddon(candidates: readonly string[] = addonCandidates()): AddonLoad {
+  const file = candidates.find((f) => fs.existsSync(f));
+  if (file === undefined) return { missing: `${ADDON_FILE} is not built (looked in: ${candidates.join(', ') || 'nowhere'})` };
+  let mod: unknown;
+  try {
+    mod = createRequire(file)(file);
+  } catch (err) {
+    return { unusable: `${file} does not load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` };
+  }
+  if (!isAddon(mod)) return { unusable: `${file} is not the spawn addon (no spawn and check functions)` };
+  const problem = mod.check();
+  return problem === null ? { addon: mod, file } : { unusable: `${file} is unsupported here: ${problem}` };
+}
+
+function exitInfo(code: number | null, signo: number): ExitInfo {
+  if (code !== null || signo === 0) return { code, signal: null };
+  const signal = signalName(signo);
+  // A signal Node has no name for (a real-time one): reported as the shell would.
+  return signal === null ? { code: 128 + signo, signal: null } : { code: null, signal };
+}
+
+export function nativeSpawner(addon: Addon, shell = '/bin/sh'): JobSpawner {
+  return {
+    kind: 'posix_spawn',
+    spawn(spec, onExit) {
+      try {
+        const report = (code: number | null, signo: number): void => onExit(exitInfo(code, signo));
+        return { pid: addon.spawn(shell, spec.command, spec.cwd ?? null, spec.env, spec.stdoutFd, spec.stderrFd, report) };
+      } catch (err) {
+        return { error: whyNotStarted(shell, spec.cwd, err) };
+      }
+    },
+  };
+}
