@@ -1,15 +1,16 @@
-// Runs a pool's jobs: each as `/bin/sh -c <job>` leading its own process group, its
+// Runs a pool's jobs: each as `/bin/sh -c -- <job>` leading its own session and process
+// group (started through pool/spawn: posix_spawn or child_process.spawn), its
 // output going straight into the files of its directory, its end reported once. Every
 // step is in the ledger before the coordinator hears of it: `starting` before anything
 // exists, `started` once the process runs, `exited` when it has been reaped.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { HELD_CERTS } from '../protocol/messages.js';
 import { emptyTrace, type JobTrace, type LedgerRecord } from '../protocol/ledger.js';
 import type { OwnDir } from '../protocol/own-dir.js';
 import type { JobSignal, PoolEvent } from '../protocol/pool-messages.js';
 import { closeFds, discardDir, finishDir, jobDirName, prepareDir } from './job-dir.js';
+import { jobSpawner, type JobSpawner } from './spawn/index.js';
 
 export interface RunnerConfig {
   out: OwnDir;
@@ -40,6 +41,8 @@ export class Runner {
   private readonly running = new Map<number, number>();
   /** What happened to every job this pool took (for an attaching coordinator). */
   private readonly traces = new Map<number, JobTrace>();
+  /** posix_spawn when the addon is there, child_process.spawn otherwise (pool/spawn). */
+  private readonly spawner: JobSpawner = jobSpawner();
 
   constructor(private readonly config: RunnerConfig) {}
 
@@ -75,22 +78,17 @@ export class Runner {
     } catch (err) {
       return this.fail(trace, `cannot create its directory in ${this.config.out.path}: ${describe(err)}`);
     }
-    // '--': a job that starts with '-' is the job, not an option of sh.
-    const child = spawn('/bin/sh', ['-c', '--', spec.command], {
-      detached: true,
-      stdio: ['ignore', dir.stdoutFd, dir.stderrFd],
-      env: spec.env ?? JOB_ENV,
-      ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
-    });
+    let pid = -1;
+    const spawned = this.spawner.spawn(
+      { command: spec.command, env: spec.env ?? JOB_ENV, stdoutFd: dir.stdoutFd, stderrFd: dir.stderrFd, ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }) },
+      (e) => this.exited(trace, pid, e.code, e.signal),
+    );
     closeFds(dir);
-    const pid = child.pid;
-    if (pid === undefined) {
-      child.once('error', (err) => {
-        discardDir(this.config.out, dir);
-        this.fail(trace, `cannot start /bin/sh: ${describe(err)}`);
-      });
-      return;
+    if ('error' in spawned) {
+      discardDir(this.config.out, dir);
+      return this.fail(trace, spawned.error);
     }
+    pid = spawned.pid;
     const at = new Date();
     let finalDir: string;
     try {
@@ -101,7 +99,6 @@ export class Runner {
       process.stderr.write(`pool ${process.pid}: job ${jobId}: cannot rename its directory: ${describe(err)}\n`);
     }
     this.running.set(jobId, pid);
-    child.once('exit', (code, signal) => this.exited(trace, pid, code, signal));
     trace.started = { pid, dir: finalDir, at: at.getTime() };
     try {
       this.config.record({ r: 'started', job: jobId, pid, dir: finalDir, at: at.getTime() });
@@ -174,7 +171,7 @@ export class Runner {
     this.terminateAll();
   }
 
-  private exited(trace: JobTrace, pid: number, code: number | null, signal: NodeJS.Signals | null): void {
+  private exited(trace: JobTrace, pid: number, code: number | null, signal: string | null): void {
     this.running.delete(trace.jobId);
     // A job that ended also leaves its group's stragglers (children it forked) behind;
     // they must not outlive it silently holding a pool slot, so the group goes too.

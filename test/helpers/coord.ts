@@ -67,6 +67,8 @@ export interface Coord {
   /** The answer of a one-shot command, which must succeed. */
   ok(line: string): Promise<string>;
   exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Moves the coordinator's clock (JMS_CLOCK_FILE) forward by `ms`; it sees it within 50 ms. */
+  advance(ms: number): void;
 }
 
 export interface CoordOptions {
@@ -85,7 +87,9 @@ export async function startCoord(t: Test, opts: CoordOptions = {}): Promise<Coor
   if (opts.maxPools !== undefined) args.push('--max-pools', String(opts.maxPools));
   if (opts.graceMs !== undefined) args.push('--grace', String(opts.graceMs));
   if (opts.poolIdleMs !== undefined) args.push('--pool-idle', String(opts.poolIdleMs));
-  const child = spawn(process.execPath, args, { cwd: dir, env: testEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const clockFile = join(dir, 'clock');
+  fs.writeFileSync(clockFile, '0\n');
+  const child = spawn(process.execPath, args, { cwd: dir, env: testEnv({ JMS_CLOCK_FILE: clockFile }), stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout?.setEncoding('utf8').on('data', (s: string) => (log += s));
   child.stderr?.setEncoding('utf8').on('data', (s: string) => (log += s));
@@ -104,6 +108,11 @@ export async function startCoord(t: Test, opts: CoordOptions = {}): Promise<Coor
       return r.stdout.trimEnd();
     },
     exited: () => ended,
+    advance(ms) {
+      const now = Number(fs.readFileSync(clockFile, 'utf8').trim());
+      fs.writeFileSync(`${clockFile}.new`, `${now + ms}\n`);
+      fs.renameSync(`${clockFile}.new`, clockFile);
+    },
   };
   stopOnTeardown(t, child, ended);
   await waitFor('the coordinator to serve', () => log.includes('serving on') || child.exitCode !== null);
