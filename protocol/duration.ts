@@ -1,5 +1,5 @@
-// Durations as people type them: `90` (seconds), `90s`, `15m`, `2h`, `1h30m`, `1d`,
-// and back again for answers (`1h30m`).
+// Durations as people type them, for the console and the coordinator alike: `90` (seconds),
+// `90s`, `15m`, `2h`, `1h30m`, `1d`, and back again for answers (`1h30m`).
 
 const UNIT_SEC: Record<string, number> = { d: 86_400, h: 3600, m: 60, s: 1 };
 
