@@ -44,9 +44,9 @@ function readForm(text: string): Form | string {
   }
   const clock = CLOCK.exec(t);
   if (clock !== null) {
-    const [h, m, s] = [clock[1], clock[2], clock[3]].map(Number);
-    if (h === undefined || m === undefined || !timeOk(h, m, s ?? 0)) return `'${t}' is not a time of day (00:00 to 23:59); write ${BEGIN_HELP}.`;
-    return { kind: 'clock', h, m, s: s ?? 0 };
+    const [h = 0, m = 0, s = 0] = [clock[1], clock[2], clock[3]].map((x) => Number(x ?? 0));
+    if (!timeOk(h, m, s)) return `'${t}' is not a time of day (00:00 to 23:59); write ${BEGIN_HELP}.`;
+    return { kind: 'clock', h, m, s };
   }
   const date = DATE.exec(t);
   if (date === null) return bad;

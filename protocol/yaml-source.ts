@@ -72,11 +72,14 @@ export function loadYaml(text: string, fileName: string): { src: Source; root: F
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   const problems = [...doc.errors, ...doc.warnings];
   if (problems.length > 0) {
+    // An error at the end of the file is on its last line, not on the empty one after it.
+    const lastLine = Math.max(1, text.replace(/\n$/, '').split('\n').length);
     return {
       errors: problems.map((e) => {
         const at = e.linePos?.[0] ?? { line: 1, col: 1 };
         const what = (e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-        return `${fileName}:${at.line}: YAML syntax: ${what} (column ${at.col}).`;
+        const where = at.line > lastLine ? 'at the end of the file' : `column ${at.col}`;
+        return `${fileName}:${Math.min(at.line, lastLine)}: YAML syntax: ${what} (${where}).`;
       }),
     };
   }

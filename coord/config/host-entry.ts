@@ -47,8 +47,7 @@ export function readHost(src: Source, f: Field): HostSpec | null {
   const kind = kindOf(src, f, m, name);
   if (kind === null || name === null) return null;
   checkKeys(src, m, kind);
-  const base = readBase(src, f, m, kind, name);
-  const host = base === null ? null : withKind(src, m, kind, base);
+  const host = withKind(src, m, kind, readBase(src, f, m, kind, name));
   return src.errors.length > before ? null : host;
 }
 
@@ -79,7 +78,8 @@ function checkKeys(src: Source, m: Entries, kind: Kind): void {
   }
 }
 
-function readBase(src: Source, f: Field, m: Entries, kind: Kind, name: string): HostBase | null {
+/** The keys every kind shares; values with mistakes come back as their defaults (the mistakes are recorded). */
+function readBase(src: Source, f: Field, m: Entries, kind: Kind, name: string): HostBase {
   const tags = optional(m, 'tags', (v) => words(src, v, TAG, TAG_FORM), []);
   const slots = optional(m, 'slots', (v) => whole(src, v, 1, MAX_SLOTS), null);
   const cost = optional(m, 'cost', (v) => amount(src, v, MAX_COST), DEFAULT_COST[kind]);
@@ -90,8 +90,10 @@ function readBase(src: Source, f: Field, m: Entries, kind: Kind, name: string): 
   if (suspendOutside === true && so !== undefined && !m.has('windows')) {
     src.fail(so.line, so.path, 'needs windows: to say when jobs may run; add windows: or remove suspend_outside');
   }
-  if (tags === null || cost === null || suspendOutside === null) return null;
-  return { name, tags, slots, dir, cost, windows: runWindows, suspendOutside, line: f.line };
+  return {
+    name, tags: tags ?? [], slots, dir, cost: cost ?? DEFAULT_COST[kind], windows: runWindows,
+    suspendOutside: suspendOutside ?? false, line: f.line,
+  };
 }
 
 function remotePath(src: Source, f: Field): string | null {
