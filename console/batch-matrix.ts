@@ -44,11 +44,17 @@ export function expandJobs(src: Source, entries: readonly JobEntry[], jobsField:
   const expanded = new Map<JobEntry, { name: string; command: string }[]>();
   const owner = new Map<string, JobEntry>();
   for (const e of entries) {
+    if (byName.get(e.name) !== e) continue; // a second job of that name, reported already
     const jobs = expand(src, e);
     expanded.set(e, jobs);
+    let clash = false;
     for (const j of jobs) {
       const other = owner.get(j.name);
-      if (other !== undefined) src.fail(e.line, `${e.path}.matrix`, `gives the job name '${j.name}' that ${other.path} has too; make the values differ in letters, digits or '.', '_', '-', '+', ':', '@', '%'`);
+      // Written names have no '[', so only two combinations of one matrix can share a name.
+      if (other !== undefined && !clash) {
+        src.fail(e.line, `${e.path}.matrix`, `gives the job name '${j.name}' to two combinations of its values; make the values differ in letters, digits or '.', '_', '-', '+', ':', '@', '%'`);
+        clash = true;
+      }
       owner.set(j.name, e);
     }
   }
