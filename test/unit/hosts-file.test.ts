@@ -138,9 +138,11 @@ t.test('each kind of mistake, with its line and wording, all collected in line o
     "hosts.yaml:6: hosts[1].ssh: must be an ssh destination such as user@host or a Host of your ssh config, not '-oProxyCommand=evil'.",
     "hosts.yaml:7: hosts[1].slot: unknown key; did you mean 'slots'?",
     "hosts.yaml:8: hosts[1].tags[1]: must be a tag (letters, digits, '.', '_' and '-'), not 'open foam'.",
+    "hosts.yaml:9: hosts[2].name: 'h1' is already the name of hosts[1] (line 5); give each host its own name.",
     "hosts.yaml:11: hosts[3].name: must be a host name (letters, digits, '.', '_' and '-', starting with a letter or digit), not 'bad name'.",
     "hosts.yaml:13: hosts[4]: host 'h3' needs ssh: <destination> or slurm: {partition: …}; only 'local' is the coordinator's own machine.",
     'hosts.yaml:16: hosts[5].slurm: a host is reached either over ssh: or through slurm:, not both; for a cluster behind a login node write login: instead of ssh:.',
+    "hosts.yaml:17: hosts[6].name: 'local' is already the name of hosts[0] (line 2); give each host its own name.",
     "hosts.yaml:17: hosts[6].name: 'local' is the coordinator's own machine; give this ssh host another name.",
     `hosts.yaml:20: hosts[7].slurm.partiton: unknown key; did you mean 'partition'?`,
     'hosts.yaml:20: hosts[7].slurm.partition: is missing; write partition: <the Slurm partition to run pools in>.',
@@ -163,6 +165,10 @@ t.test('a second host of the same name', async (t) => {
   t.strictSame(errors('hosts:\n  - name: a\n    ssh: a\n  - name: a\n    ssh: b\n'), [
     "hosts.yaml:4: hosts[1].name: 'a' is already the name of hosts[0] (line 2); give each host its own name.",
   ]);
+  t.strictSame(errors('hosts:\n  - name: a\n    slots: 0\n  - name: a\n    ssh: b\n'), [
+    "hosts.yaml:2: hosts[0]: host 'a' needs ssh: <destination> or slurm: {partition: …}; only 'local' is the coordinator's own machine.",
+    "hosts.yaml:4: hosts[1].name: 'a' is already the name of hosts[0] (line 2); give each host its own name.",
+  ], 'also when the first of them has mistakes of its own');
 });
 
 t.test('the file as a whole: empty, not a map, no hosts, YAML syntax', async (t) => {
