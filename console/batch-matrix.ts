@@ -41,7 +41,20 @@ export function expandJobs(src: Source, entries: readonly JobEntry[], jobsField:
     return null;
   }
   if (src.errors.length > before) return null;
-  const expanded = new Map<JobEntry, { name: string; command: string }[]>();
+  const { expanded, owner } = expandAll(src, entries, byName);
+  const names: Names = { byName, expanded, owner, broken: new Set(broken.flatMap((b) => (b.name === null ? [] : [b.name]))) };
+  const after = new Map(entries.map((e) => [e, resolveAfter(src, e.after, names)]));
+  for (const b of broken) resolveAfter(src, b.after, names);
+  checkCycle(src, byName, (e) => [...new Set((after.get(e) ?? []).map((a) => owner.get(a)?.name ?? a))]);
+  if (src.errors.length > before) return null;
+  return entries.flatMap((e) => (expanded.get(e) ?? []).map((j) => spec(e, j, after.get(e) ?? [])));
+}
+
+type Expansion = { name: string; command: string };
+
+/** Each job's expansions, and which job each expanded name belongs to. */
+function expandAll(src: Source, entries: readonly JobEntry[], byName: ReadonlyMap<string, JobEntry>): { expanded: Map<JobEntry, Expansion[]>; owner: Map<string, JobEntry> } {
+  const expanded = new Map<JobEntry, Expansion[]>();
   const owner = new Map<string, JobEntry>();
   for (const e of entries) {
     if (byName.get(e.name) !== e) continue; // a second job of that name, reported already
@@ -49,31 +62,29 @@ export function expandJobs(src: Source, entries: readonly JobEntry[], jobsField:
     expanded.set(e, jobs);
     let clash = false;
     for (const j of jobs) {
-      const other = owner.get(j.name);
       // Written names have no '[', so only two combinations of one matrix can share a name.
-      if (other !== undefined && !clash) {
+      if (owner.has(j.name) && !clash) {
         src.fail(e.line, `${e.path}.matrix`, `gives the job name '${j.name}' to two combinations of its values; make the values differ in letters, digits or '.', '_', '-', '+', ':', '@', '%'`);
         clash = true;
       }
       owner.set(j.name, e);
     }
   }
-  const names: Names = { byName, expanded, owner, broken: new Set(broken.flatMap((b) => (b.name === null ? [] : [b.name]))) };
-  const after = new Map(entries.map((e) => [e, resolveAfter(src, e.after, names)]));
-  for (const b of broken) resolveAfter(src, b.after, names);
-  const cycle = findCycle([...byName.keys()], (n) => {
-    const e = byName.get(n);
-    return e === undefined ? [] : [...new Set((after.get(e) ?? []).map((a) => owner.get(a)?.name ?? a))];
-  });
-  const first = cycle === null ? undefined : byName.get(cycle[0] ?? '');
-  if (cycle !== null && first !== undefined) {
-    src.fail(first.afterField?.line ?? first.line, `${first.path}.after`, `the jobs wait for each other in a cycle: ${cycleText(cycle)}; remove one of these after: entries`);
-  }
-  if (src.errors.length > before) return null;
-  return entries.flatMap((e) => (expanded.get(e) ?? []).map((j) => spec(e, j, after.get(e) ?? [])));
+  return { expanded, owner };
 }
 
-function spec(e: JobEntry, j: { name: string; command: string }, after: string[]): BatchJobSpec {
+/** Reports the first cycle among the jobs (by their written names), at the `after` of its first job. */
+function checkCycle(src: Source, byName: ReadonlyMap<string, JobEntry>, waitsFor: (e: JobEntry) => string[]): void {
+  const cycle = findCycle([...byName.keys()], (n) => {
+    const e = byName.get(n);
+    return e === undefined ? [] : waitsFor(e);
+  });
+  const first = cycle === null ? undefined : byName.get(cycle[0] ?? '');
+  if (cycle === null || first === undefined) return;
+  src.fail(first.afterField?.line ?? first.line, `${first.path}.after`, `the jobs wait for each other in a cycle: ${cycleText(cycle)}; remove one of these after: entries`);
+}
+
+function spec(e: JobEntry, j: Expansion, after: string[]): BatchJobSpec {
   return {
     name: j.name, command: j.command, needs: e.needs, after, files: e.files, timeoutSec: e.timeoutSec,
     retries: e.retries, priority: e.priority, begin: e.begin, onExit: e.onExit,
@@ -99,11 +110,11 @@ function combinations(e: JobEntry): number {
 }
 
 /** Every combination of the matrix, first key slowest, as a job name and its command. */
-function expand(src: Source, e: JobEntry): { name: string; command: string }[] {
+function expand(src: Source, e: JobEntry): Expansion[] {
   if (e.matrix === null) return [{ name: e.name, command: e.command }];
   let combos: [string, string][][] = [[]];
   for (const p of e.matrix) combos = combos.flatMap((c) => p.values.map((v): [string, string][] => [...c, [p.key, v]]));
-  const out: { name: string; command: string }[] = [];
+  const out: Expansion[] = [];
   let reported = false;
   for (const combo of combos) {
     const values = new Map(combo);
