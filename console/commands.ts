@@ -4,7 +4,7 @@
 
 import { MAX_COMMAND_BYTES, type Request } from '../protocol/messages.js';
 import type { DistributiveOmit } from './connection.js';
-import { DURATION_HELP, parseDuration } from './duration.js';
+import { DURATION_HELP, parseDuration } from '../protocol/duration.js';
 
 export type RequestBody = DistributiveOmit<Request, 'id'>;
 

@@ -4,7 +4,7 @@
 
 import { Chalk, type ChalkInstance } from 'chalk';
 import { outcomeOf, type JobBrief, type JobResult, type JobView, type Reply, type RequestKind } from '../protocol/messages.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../protocol/duration.js';
 
 export function makePaint(isTty: boolean): ChalkInstance {
   const off = !isTty || (process.env['NO_COLOR'] ?? '') !== '';

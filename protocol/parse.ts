@@ -1,6 +1,7 @@
 // The only place untrusted JSON becomes a message type: one parse function per
 // direction, each returning the message or `{ invalid: <one sentence> }`.
 
+import { MAX_DURATION_SEC } from './duration.js';
 import { ERROR_CODES } from './errors.js';
 import { attempt, FieldError, Fields } from './fields.js';
 import {
@@ -51,8 +52,7 @@ const REQUEST_KINDS = [
 
 /** Most job ids one `wait` may name. */
 export const MAX_WAIT_IDS = 10_000;
-/** Longest timeout or pause: 100 days. */
-export const MAX_DURATION_SEC = 100 * 24 * 3600;
+export { MAX_DURATION_SEC } from './duration.js';
 
 export function readEnv(value: unknown): Record<string, string> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FieldError("'env' must be an object of strings");

@@ -1,4 +1,4 @@
-// Unit tests for the console's pure parts: console/duration.ts (durations as people type
+// Unit tests for the console's pure parts: protocol/duration.ts (durations as people type
 // them), console/commands.ts (how the rest of a command line becomes a request, and the
 // "did you mean" suggestion), console/render.ts (the text of answers) and console/json.ts
 // (the --json documents). No processes, no FIFOs.
@@ -6,7 +6,7 @@
 import t, { type Test } from 'tap';
 import { MAX_COMMAND_BYTES, type JobResult, type JobView, type Reply } from '../../protocol/messages.js';
 import { ALL_NAMES, COMMANDS, findCommand, suggest, type Parsed } from '../../console/commands.js';
-import { formatDuration, parseDuration } from '../../console/duration.js';
+import { formatDuration, parseDuration } from '../../protocol/duration.js';
 import { ending, infoLines, localTime, makePaint, outcomeLine, renderSingle } from '../../console/render.js';
 import { itemJson, jobDoc, singleJson } from '../../console/json.js';
 

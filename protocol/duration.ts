@@ -1,5 +1,8 @@
-// Durations as people type them: `90` (seconds), `90s`, `15m`, `2h`, `1h30m`, `1d`,
-// and back again for answers (`1h30m`).
+// Durations as people type them, for the console and the coordinator alike: `90` (seconds),
+// `90s`, `15m`, `2h`, `1h30m`, `1d`, and back again for answers (`1h30m`).
+
+/** Longest timeout or pause: 100 days. */
+export const MAX_DURATION_SEC = 100 * 24 * 3600;
 
 const UNIT_SEC: Record<string, number> = { d: 86_400, h: 3600, m: 60, s: 1 };
 
