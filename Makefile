@@ -29,6 +29,7 @@ $(ADDON_STAMP): $(ADDON_SOURCES) | $(NPM_STAMP)
 
 $(BUILT): $(NPM_STAMP) tsconfig.json $(SOURCES)
 	npx tsc -p tsconfig.json
+	npx esbuild dist/pool/main.js --bundle --platform=node --format=esm --target=node20 --log-level=warning --outfile=dist/pool.bundle.mjs
 	chmod +x dist/coord/main.js dist/console/main.js scripts/jms_script.sh
 	@touch $@
 

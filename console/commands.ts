@@ -67,25 +67,78 @@ function consoleCwd(): string | undefined {
   }
 }
 
+/** What submit's options set, before the job. */
+interface SubmitOptions {
+  timeoutSec?: number;
+  needs: string[];
+  setEnv: Record<string, string>;
+}
+
+const NEED = /^!?[A-Za-z0-9_.-]{1,64}$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SUBMIT_OPTIONS = '--timeout, --needs, --env and --export';
+const OPTION_VALUE: Record<string, string> = {
+  '--timeout': `--timeout needs ${DURATION_HELP}, e.g. 'submit --timeout 2h make'.`,
+  '--needs': "--needs needs tags separated by commas, e.g. 'submit --needs gpu,openfoam make'.",
+  '--env': "--env needs NAME=value, e.g. 'submit --env MODE=fast make'.",
+  '--export': "--export needs the name of a variable of this console, e.g. 'submit --export PATH make'.",
+};
+
+/** Applies one option and its value; an error sentence, or null. */
+function submitOption(name: string, value: string, o: SubmitOptions): string | null {
+  switch (name) {
+    case '--timeout': {
+      const sec = parseDuration(value);
+      if (sec === null) return `--timeout takes ${DURATION_HELP}, not '${shortArg(value)}'.`;
+      o.timeoutSec = sec;
+      return null;
+    }
+    case '--needs': {
+      const tags = value.split(',').filter((x) => x !== '');
+      const bad = tags.find((x) => !NEED.test(x));
+      if (tags.length === 0 || bad !== undefined) return `--needs takes tags separated by commas (letters, digits, _ . -; '!tag' for a tag a host must not have), not '${shortArg(bad ?? value)}'.`;
+      o.needs.push(...tags);
+      return null;
+    }
+    case '--env': {
+      const eq = value.indexOf('=');
+      if (eq <= 0 || !ENV_NAME.test(value.slice(0, eq))) return `--env takes NAME=value, not '${shortArg(value)}'.`;
+      o.setEnv[value.slice(0, eq)] = value.slice(eq + 1);
+      return null;
+    }
+    case '--export': {
+      const v = process.env[value];
+      if (!ENV_NAME.test(value)) return `--export takes the name of a variable of this console, not '${shortArg(value)}'.`;
+      if (v === undefined) return `--export ${value}: this console has no variable ${value}; set it, or use --env ${value}=<value>.`;
+      o.setEnv[value] = v;
+      return null;
+    }
+    default:
+      return null;
+  }
+}
+
 /**
- * submit [--timeout <duration>] [--] <job>: options only before the job; the job starts
- * at the first word that is not one, or after `--`, and is kept verbatim from there.
+ * submit [--timeout <duration>] [--needs <tags>] [--env K=V] [--export NAME] [--] <job>:
+ * options only before the job; the job starts at the first word that is not one, or
+ * after `--`, and is kept verbatim from there.
  */
 function parseSubmit(rest: string): Parsed {
   let text = rest.trim();
-  let timeoutSec: number | undefined;
+  const o: SubmitOptions = { needs: [], setEnv: {} };
   let options = '';
   for (;;) {
-    const opt = /^--timeout(?:=|\s+)(\S+)(?:\s+|$)/.exec(text);
+    const opt = /^(--timeout|--needs|--env|--export)(?:=|\s+)(\S+)(?:\s+|$)/.exec(text);
     if (opt !== null) {
-      const sec = parseDuration(opt[1] ?? '');
-      if (sec === null) return { error: `--timeout takes ${DURATION_HELP}, not '${shortArg(opt[1] ?? '')}'.` };
-      timeoutSec = sec;
-      options += `--timeout ${opt[1] ?? ''} `;
-      text = text.slice(opt[0].length);
+      const [whole, name = '', value = ''] = opt;
+      const error = submitOption(name, value, o);
+      if (error !== null) return { error };
+      options += `${name} ${value} `;
+      text = text.slice(whole.length);
       continue;
     }
-    if (/^--timeout(=?$|=\s)/.test(text)) return { error: `--timeout needs ${DURATION_HELP}, e.g. 'submit --timeout 2h make'.` };
+    const bare = /^(--timeout|--needs|--env|--export)(=?$|=\s)/.exec(text);
+    if (bare !== null) return { error: OPTION_VALUE[bare[1] ?? '--timeout'] ?? '' };
     const dashes = /^--(?:\s+|$)/.exec(text);
     if (dashes !== null) {
       text = text.slice(dashes[0].length);
@@ -93,7 +146,7 @@ function parseSubmit(rest: string): Parsed {
     }
     const unknown = /^--\S*/.exec(text);
     if (unknown !== null) {
-      return { error: `submit has no option '${shortArg(unknown[0])}' (it has --timeout); to run a job that starts with '--', write 'submit ${options}-- ${shortArg(text)}'.` };
+      return { error: `submit has no option '${shortArg(unknown[0])}' (it has ${SUBMIT_OPTIONS}); to run a job that starts with '--', write 'submit ${options}-- ${shortArg(text)}'.` };
     }
     break;
   }
@@ -105,7 +158,9 @@ function parseSubmit(rest: string): Parsed {
   const body: RequestBody = { kind: 'submit', command, env: consoleEnv() };
   const cwd = consoleCwd();
   if (cwd !== undefined) body.cwd = cwd;
-  if (timeoutSec !== undefined) body.timeoutSec = timeoutSec;
+  if (o.timeoutSec !== undefined) body.timeoutSec = o.timeoutSec;
+  if (o.needs.length > 0) body.needs = [...new Set(o.needs)];
+  if (Object.keys(o.setEnv).length > 0) body.setEnv = o.setEnv;
   return body;
 }
 
@@ -183,7 +238,7 @@ function withJobId(name: 'status' | 'info' | 'suspend' | 'resume' | 'kill') {
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
-    name: 'submit', usage: 'submit [--timeout <duration>] [--] <job>',
+    name: 'submit', usage: 'submit [--timeout <duration>] [--needs <tags>] [--env K=V] [--export NAME] [--] <job>',
     summary: "run a job (a /bin/sh command line) in the console's directory and environment",
     example: 'submit --timeout 2h make -C sim > build.log', takesJobId: false, parse: parseSubmit,
   },

@@ -17,12 +17,12 @@ import { parseHello } from '../protocol/parse.js';
 import type { OwnDir } from '../protocol/own-dir.js';
 import { parseCoordArgs, UsageError } from './config/options.js';
 import { clockFromEnv, type Clock } from './core/clock.js';
-import { Coordinator, type CoordConfig } from './engine/coordinator.js';
+import { Coordinator, type CoordConfig, type HostSetup } from './engine/coordinator.js';
 import type { Context } from './api/dispatch.js';
 import { fileId, Sessions } from './api/sessions.js';
 import { Journal } from './persist/journal.js';
 import { findJobDir, isLiveLeader, readExitRecord, Replayer } from './persist/recovery.js';
-import { LocalLauncher } from './pools/local.js';
+import { hostSetups } from './hosts/setup.js';
 import { acquireLock } from './setup/lock.js';
 import { claimFifo, prepareOutDir, prepareOwnSubdir, SetupError } from './setup/setup.js';
 import { log } from './util/log.js';
@@ -53,10 +53,11 @@ async function main(): Promise<void> {
 
   const user = os.userInfo().username;
   const clock = clockFromEnv();
-  const launcher = new LocalLauncher(out, prepareOwnSubdir(stateDir, 'pools'));
+  const hosts = hostSetups({ hostsFile: args.hosts, maxPools: args.maxPools, jobsPool: args.jobsPool, leaseMs: args.leaseMs }, out, prepareOwnSubdir(stateDir, 'pools'));
   const coord = await openState(args.journal ? stateDir : null, {
     outDir, jobsPool: args.jobsPool, maxPools: args.maxPools, graceMs: args.graceMs, poolIdleMs: args.poolIdleMs, user,
-  }, clock, launcher);
+  }, clock, hosts);
+  coord.connectHosts();
   const listener = await openReader(jmsIn, { keepOpen: true });
   // Held open (reading and dropping anything written to it) so that another coordinator
   // asked to use the same jms_out sees it is taken.
@@ -100,16 +101,16 @@ async function main(): Promise<void> {
 }
 
 /** Opens the journal, replays it and takes back the jobs of an earlier coordinator. */
-async function openState(stateDir: OwnDir | null, config: CoordConfig, clock: Clock, launcher: LocalLauncher): Promise<Coordinator> {
+async function openState(stateDir: OwnDir | null, config: CoordConfig, clock: Clock, hosts: HostSetup[]): Promise<Coordinator> {
   if (stateDir === null) {
     log('--no-journal: no durable records; jobs on record are lost with this coordinator');
-    return new Coordinator(config, clock, launcher, null);
+    return new Coordinator(config, clock, hosts, null);
   }
   const replayer = new Replayer();
   const { journal, replay: read } = Journal.open(stateDir, clock, (record) => replayer.add(record));
   process.on('exit', () => journal.flushSync());
   const replayed = replayer.result();
-  const coord = new Coordinator(config, clock, launcher, journal);
+  const coord = new Coordinator(config, clock, hosts, journal);
   const counts = await coord.recovery.restore(replayed, {
     exitRecord: readExitRecord,
     alive: isLiveLeader,

@@ -33,7 +33,12 @@ export interface RunSpec {
   jobId: number;
   command: string;
   cwd?: string;
+  /** The console's environment; absent: the pool's own (this host's). */
   env?: Record<string, string>;
+  /** Set over that environment. */
+  setEnv?: Record<string, string>;
+  /** A missing `cwd` means the job directory, not a failure (a host other than the console's). */
+  orJobDir?: boolean;
 }
 
 export class Runner {
@@ -79,8 +84,11 @@ export class Runner {
       return this.fail(trace, `cannot create its directory in ${this.config.out.path}: ${describe(err)}`);
     }
     let pid = -1;
+    const inJobDir = spec.cwd !== undefined && !isDir(spec.cwd);
+    const cwd = inJobDir ? this.config.out.at(dir.tmpName) : spec.cwd;
+    const env = { ...(spec.env ?? JOB_ENV), ...spec.setEnv };
     const spawned = this.spawner.spawn(
-      { command: spec.command, env: spec.env ?? JOB_ENV, stdoutFd: dir.stdoutFd, stderrFd: dir.stderrFd, ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }) },
+      { command: spec.command, env, stdoutFd: dir.stdoutFd, stderrFd: dir.stderrFd, ...(cwd === undefined ? {} : { cwd }) },
       (e) => this.exited(trace, pid, e.code, e.signal),
     );
     closeFds(dir);
@@ -107,11 +115,11 @@ export class Runner {
       killGroup(pid, 'SIGKILL');
       process.stderr.write(`pool ${process.pid}: job ${jobId}: cannot record its start (${describe(err)}); killed it\n`);
     }
-    this.config.emit({ kind: 'started', jobId, pid, dir: finalDir, at: at.getTime() });
+    this.config.emit({ kind: 'started', jobId, pid, dir: finalDir, at: at.getTime(), ...(inJobDir ? { cwd: finalDir } : {}) });
   }
 
   private whyNot(spec: RunSpec): string | null {
-    if (spec.cwd !== undefined && !isDir(spec.cwd)) return `its working directory ${spec.cwd} is gone or not a directory`;
+    if (spec.cwd !== undefined && spec.orJobDir !== true && !isDir(spec.cwd)) return `its working directory ${spec.cwd} is gone or not a directory`;
     return diskFull(this.config.out.path);
   }
 

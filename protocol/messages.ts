@@ -101,6 +101,11 @@ export interface JobView {
   origin: Origin | null;
   /** Held by pause-all: until when (null: until resume-all). Absent when not held. */
   pause: { until: number | null } | null;
+  /** The host it runs (or ran) on; null before it started. */
+  host: string | null;
+  needs: string[];
+  /** What a queued job waits for (with a hosts file); null otherwise. */
+  waiting: string | null;
 }
 
 /** What a list answer says of each job: enough for its line and its colour. */
@@ -130,6 +135,10 @@ export type Request =
      * its key (`envKey`, protocol/env-key.ts).
      */
     cwd?: string; env?: Record<string, string>; envKey?: string; timeoutSec?: number;
+    /** Tags a host must have (`!tag`: must not have). */
+    needs?: string[];
+    /** Variables set for the job on any host (--env K=V, --export NAME), over that host's environment. */
+    setEnv?: Record<string, string>;
   }
   | { kind: 'status'; id: number; jobId: number }
   | { kind: 'info'; id: number; jobId: number }

@@ -65,6 +65,16 @@ export function readEnv(value: unknown): Record<string, string> {
   return env;
 }
 
+/** A tag, or `!tag` for one a host must not have. */
+export const NEED = /^!?[A-Za-z0-9_.-]{1,64}$/;
+
+function readNeeds(v: unknown): string[] {
+  if (!Array.isArray(v) || v.length > 64 || !v.every((n): n is string => typeof n === 'string' && NEED.test(n))) {
+    throw new FieldError("'needs' must be a list of up to 64 tags (letters, digits, _ . -), each optionally after '!'");
+  }
+  return [...new Set(v)];
+}
+
 function readSubmit(f: Fields, id: number): Extract<Request, { kind: 'submit' }> {
   const command = f.str('command', MAX_COMMAND_BYTES);
   if (command.trim() === '') throw new FieldError('submit needs a job to run');
@@ -78,6 +88,8 @@ function readSubmit(f: Fields, id: number): Extract<Request, { kind: 'submit' }>
   if (f.has('env')) req.env = readEnv(f.raw('env'));
   if (f.has('envKey')) req.envKey = f.str('envKey', 64);
   if (f.has('timeoutSec')) req.timeoutSec = f.int('timeoutSec', 1, MAX_DURATION_SEC);
+  if (f.has('needs')) req.needs = readNeeds(f.raw('needs'));
+  if (f.has('setEnv')) req.setEnv = readEnv(f.raw('setEnv'));
   return req;
 }
 
@@ -163,6 +175,9 @@ function readJob(f: Fields): JobView {
     cwd: f.strOrNull('cwd'),
     origin: f.has('origin') ? readOrigin(f.obj('origin')) : null,
     pause: f.has('pause') ? { until: f.obj('pause').intOrNull('until') } : null,
+    host: f.strOrNull('host'),
+    needs: f.has('needs') ? readNeeds(f.raw('needs')) : [],
+    waiting: f.strOrNull('waiting'),
   };
 }
 

@@ -36,8 +36,12 @@ export type PoolCommand =
   | ({ kind: 'config' } & PoolConfig)
   /** An environment later `run` frames name by key (sent once per pool). */
   | { kind: 'env'; key: string; env: Record<string, string> }
-  /** `cwd` and the environment `envKey` are the submitting console's; absent: the pool's own. */
-  | { kind: 'run'; jobId: number; command: string; cwd?: string; envKey?: string }
+  /**
+   * `cwd` and the environment `envKey` are the submitting console's; absent: the pool's
+   * own. `setEnv` goes over either. `orJobDir`: a `cwd` missing on this host means the
+   * job runs in its job directory instead of failing (another host than the console's).
+   */
+  | { kind: 'run'; jobId: number; command: string; cwd?: string; envKey?: string; setEnv?: Record<string, string>; orJobDir?: boolean }
   | { kind: 'signal'; jobId: number; signal: JobSignal }
   /** Take no more jobs: say bye once the running ones have ended. */
   | { kind: 'retire' }
@@ -49,7 +53,8 @@ export type PoolCommand =
 
 export type PoolEvent =
   | { kind: 'ready'; pid: number; key: string }
-  | { kind: 'started'; jobId: number; pid: number; dir: string; at: number }
+  /** `cwd`: where it runs (its job directory when the one asked for is not on this host). */
+  | { kind: 'started'; jobId: number; pid: number; dir: string; at: number; cwd?: string }
   | { kind: 'start-failed'; jobId: number; reason: string }
   | { kind: 'signalled'; jobId: number; signal: JobSignal; error: string | null }
   | { kind: 'exited'; jobId: number; code: number | null; signal: string | null; at: number }
@@ -57,4 +62,9 @@ export type PoolEvent =
   | { kind: 'bye'; served: number }
   /** The first frame on an attach: everything the pool knows, once it saw its old coordinator go. */
   | { kind: 'state'; key: string; pid: number; jobs: JobTrace[] }
-  | { kind: 'pong'; seq: number };
+  | { kind: 'pong'; seq: number }
+  /**
+   * From the attach tool (pool/tools.ts) when no pool answers its socket: what its ledger
+   * holds (`ledger`: whether there is one) and whether the pool still lives.
+   */
+  | { kind: 'absent'; key: string; pid: number | null; orphaned: boolean; ledger: boolean; jobs: JobTrace[]; alive: boolean };

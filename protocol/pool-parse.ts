@@ -35,6 +35,8 @@ export function parsePoolCommand(value: unknown): Parsed<PoolCommand> {
         const run: Extract<PoolCommand, { kind: 'run' }> = { kind, jobId: f.int('jobId', 1), command: f.str('command', MAX_COMMAND_BYTES) };
         if (f.has('cwd')) run.cwd = f.str('cwd', PATH_MAX);
         if (f.has('envKey')) run.envKey = f.str('envKey', 64);
+        if (f.has('setEnv')) run.setEnv = readEnv(f.raw('setEnv'));
+        if (f.has('orJobDir') && f.oneOf('orJobDir', [true, false] as const)) run.orJobDir = true;
         return run;
       }
       case 'env':
@@ -77,12 +79,15 @@ function readTraces(value: unknown): JobTrace[] {
 export function parsePoolEvent(value: unknown): Parsed<PoolEvent> {
   return attempt((): PoolEvent => {
     const f = new Fields(value, 'a pool event');
-    const kind = f.oneOf('kind', ['ready', 'started', 'start-failed', 'signalled', 'exited', 'bye', 'state', 'pong'] as const);
+    const kind = f.oneOf('kind', ['ready', 'started', 'start-failed', 'signalled', 'exited', 'bye', 'state', 'pong', 'absent'] as const);
     switch (kind) {
       case 'ready':
         return { kind, pid: f.int('pid', 1), key: f.str('key', 64) };
-      case 'started':
-        return { kind, jobId: f.int('jobId', 1), pid: f.int('pid', 1), dir: f.str('dir'), at: f.int('at') };
+      case 'started': {
+        const ev: Extract<PoolEvent, { kind: 'started' }> = { kind, jobId: f.int('jobId', 1), pid: f.int('pid', 1), dir: f.str('dir'), at: f.int('at') };
+        if (f.has('cwd')) ev.cwd = f.str('cwd', PATH_MAX);
+        return ev;
+      }
       case 'start-failed':
         return { kind, jobId: f.int('jobId', 1), reason: f.str('reason') };
       case 'signalled':
@@ -97,6 +102,11 @@ export function parsePoolEvent(value: unknown): Parsed<PoolEvent> {
         return { kind, key: f.str('key', 64), pid: f.int('pid', 1), jobs: readTraces(f.raw('jobs')) };
       case 'pong':
         return { kind, seq: f.int('seq') };
+      case 'absent':
+        return {
+          kind, key: f.str('key', 64), pid: f.intOrNull('pid', 1), orphaned: f.oneOf('orphaned', [true, false] as const),
+          ledger: f.oneOf('ledger', [true, false] as const), jobs: readTraces(f.raw('jobs')), alive: f.oneOf('alive', [true, false] as const),
+        };
     }
   });
 }

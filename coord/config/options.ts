@@ -2,6 +2,7 @@
 // one-line usage error.
 
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { DURATION_HELP, parseDuration } from '../../protocol/duration.js';
 
 export interface CoordArgs {
   path: string;
@@ -12,11 +13,22 @@ export interface CoordArgs {
   graceMs: number;
   poolIdleMs: number;
   journal: boolean;
+  /** The hosts file (--hosts); null: this machine only. */
+  hosts: string | null;
+  /** How long jobs on other hosts keep running without a coordinator (ms). */
+  leaseMs: number;
 }
 
 export const DEFAULT_MAX_POOLS = 16;
 export const DEFAULT_GRACE_MS = 5000;
 export const DEFAULT_POOL_IDLE_MS = 1000;
+export const DEFAULT_LEASE_SEC = 300;
+
+function leaseDuration(value: string): number {
+  const sec = parseDuration(value);
+  if (sec === null) throw new InvalidArgumentError(`--lease takes ${DURATION_HELP}, such as 5m.`);
+  return sec;
+}
 
 function wholeNumber(what: string, min: number) {
   return (value: string): number => {
@@ -41,6 +53,8 @@ export function parseCoordArgs(argv: readonly string[], version: string): CoordA
     .option('--max-pools <n>', 'most pools alive at once; more jobs wait as Queued', wholeNumber('max-pools', 1), DEFAULT_MAX_POOLS)
     .option('--grace <ms>', 'how long a job has after SIGTERM before SIGKILL', wholeNumber('grace', 0), DEFAULT_GRACE_MS)
     .option('--pool-idle <ms>', 'how long a pool with quota left stays when it has no jobs', wholeNumber('pool-idle', 0), DEFAULT_POOL_IDLE_MS)
+    .option('--hosts <file>', 'a hosts file (YAML): other machines to run pools on, over ssh or Slurm')
+    .option('--lease <duration>', 'how long jobs on other hosts go on without a coordinator before their pool ends them', leaseDuration, DEFAULT_LEASE_SEC)
     .option('--no-journal', 'keep no durable records (jobs are lost with the coordinator); for measurements only')
     .allowExcessArguments(false)
     .exitOverride()
@@ -56,10 +70,11 @@ export function parseCoordArgs(argv: readonly string[], version: string): CoordA
   }
   const o = program.opts<{
     path: string; jobsPool: number; jmsOut: string; jmsIn: string; maxPools: number; grace: number; poolIdle: number;
-    journal: boolean;
+    journal: boolean; hosts?: string; lease: number;
   }>();
   return {
     path: o.path, jobsPool: o.jobsPool, jmsOut: o.jmsOut, jmsIn: o.jmsIn,
     maxPools: o.maxPools, graceMs: o.grace, poolIdleMs: o.poolIdle, journal: o.journal,
+    hosts: o.hosts ?? null, leaseMs: o.lease * 1000,
   };
 }

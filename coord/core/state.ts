@@ -16,6 +16,8 @@ export interface PoolRef {
 }
 
 export interface Started extends PoolRef {
+  /** Where it ran when that was not the directory it was submitted from (its job directory). */
+  ranIn?: string;
   pid: number;
   dir: string;
   startedAt: number;
@@ -40,6 +42,10 @@ export interface JobOptions {
   envId?: string;
   timeoutSec?: number;
   origin?: Origin;
+  /** Tags a host must have (`!tag`: must not have). */
+  needs?: string[];
+  /** Variables set for it on any host (--env, --export). */
+  setEnv?: Record<string, string>;
 }
 
 export interface Job extends JobOptions {
@@ -51,7 +57,7 @@ export interface Job extends JobOptions {
 
 export type JobEvent =
   | ({ type: 'dispatched' } & PoolRef)
-  | { type: 'started'; pid: number; dir: string; at: number }
+  | { type: 'started'; pid: number; dir: string; at: number; ranIn?: string }
   | { type: 'start-failed'; reason: string; at: number }
   | { type: 'suspended'; at: number; by?: 'pause' }
   | { type: 'resumed'; at?: number }
@@ -80,6 +86,7 @@ export function poolRef(from: PoolRef): PoolRef {
 function startedOf(state: JobState): Started | null {
   if (state.tag !== 'running' && state.tag !== 'suspended') return null;
   const started: Started = { ...poolRef(state), pid: state.pid, dir: state.dir, startedAt: state.startedAt };
+  if (state.ranIn !== undefined) started.ranIn = state.ranIn;
   if (state.pausedMs !== undefined) started.pausedMs = state.pausedMs;
   if (state.timedOutAt !== undefined) started.timedOutAt = state.timedOutAt;
   return started;
@@ -109,7 +116,7 @@ export function step(state: JobState, event: JobEvent, job?: JobOptions): JobSta
     }
     case 'started': {
       if (state.tag !== 'starting') return illegal;
-      return { tag: 'running', ...poolRef(state), pid: event.pid, dir: event.dir, startedAt: event.at };
+      return { tag: 'running', ...poolRef(state), pid: event.pid, dir: event.dir, startedAt: event.at, ...(event.ranIn === undefined ? {} : { ranIn: event.ranIn }) };
     }
     case 'start-failed':
       if (state.tag !== 'starting') return illegal;
@@ -192,9 +199,12 @@ export function toView(job: Job, now: number, cwdDefault: string | null = null):
     endedAt: s.tag === 'finished' ? s.endedAt : null,
     result: s.tag === 'finished' ? s.result : null,
     timeoutSec: job.timeoutSec ?? null,
-    cwd: job.cwd ?? cwdDefault,
+    cwd: started?.ranIn ?? job.cwd ?? cwdDefault,
     origin: job.origin ?? null,
     pause: null,
+    host: started?.host ?? (s.tag === 'starting' ? s.host ?? null : null) ?? (started !== null ? 'local' : null),
+    needs: job.needs ?? [],
+    waiting: null,
   };
 }
 

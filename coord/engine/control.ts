@@ -1,12 +1,12 @@
-// Control over started jobs beyond suspend/resume: kill with escalation, per-job
-// timeouts (running time only), and the workstation pause (pause-all, with a clock the
-// coordinator keeps). The coordinator owns the job table; this owns the timers and the
-// pause, and acts through the narrow `ControlHost` it is given.
+// Control over started jobs beyond suspend/resume: kill with escalation and per-job
+// timeouts (running time only), on the coordinator's clock, and the workstation pause
+// (engine/pauses.ts). The coordinator owns the job table; this owns the timers, and acts
+// through the narrow `ControlHost` it is given.
 
-import { IllegalStateError } from '../../protocol/errors.js';
 import type { JobSignal } from '../../protocol/pool-messages.js';
-import type { Clock, Timer } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { JobTimers } from './job-timers.js';
+import { Pauses } from './pauses.js';
 import { log } from '../util/log.js';
 import type { JournalRecord } from '../persist/records.js';
 import { ranMs, type Job, type JobEvent, type JobState } from '../core/state.js';
@@ -29,8 +29,8 @@ export class JobControl {
   private readonly killTimers: JobTimers;
   /** Jobs killed while their pool was starting them: killed once they start. */
   private readonly killOnStart = new Set<number>();
-  /** pause-all in force: nothing starts, running jobs are held. */
-  private pause: { until: number | null; timer: Timer | null } | null = null;
+  /** pause-all, for everything or one host. */
+  readonly pauses: Pauses;
 
   constructor(
     private readonly clock: Clock,
@@ -38,10 +38,7 @@ export class JobControl {
   ) {
     this.timeouts = new JobTimers(clock);
     this.killTimers = new JobTimers(clock);
-  }
-
-  get paused(): boolean {
-    return this.pause !== null;
+    this.pauses = new Pauses(clock, host);
   }
 
   /** A job that is still starting is killed as soon as it has started. */
@@ -52,7 +49,7 @@ export class JobControl {
   /** A job has started: kill it if that was asked, hold it if everything is paused. */
   started(job: Job): void {
     if (this.killOnStart.delete(job.id)) void this.terminate(job);
-    else if (this.pause !== null) void this.holdForPause(job);
+    else this.pauses.started(job);
   }
 
   /** Timers follow a job's state: its timeout runs only while it runs; an end clears all. */
@@ -69,7 +66,7 @@ export class JobControl {
 
   /** Shutdown: no more timeouts or automatic resume (the pools end every job). */
   stop(): void {
-    this.pause?.timer?.cancel();
+    this.pauses.stop();
     this.timeouts.clearAll();
   }
 
@@ -105,66 +102,5 @@ export class JobControl {
         if (error !== null) log(`JobID ${job.id}: could not terminate it at its timeout: ${error}`);
       });
     });
-  }
-
-  /** pause-all: holds every running job (SIGSTOP) and starts nothing until resume-all or `until`. */
-  async pauseAll(forSec: number | null): Promise<{ jobs: number; until: number | null }> {
-    const until = forSec === null ? null : this.clock.now() + forSec * 1000;
-    this.hold(until);
-    this.host.record({ r: 'pause', on: true, until, at: this.clock.now() });
-    const running = [...this.host.underWay()].filter((job) => job.state.tag === 'running');
-    const held = await Promise.all(running.map((job) => this.holdForPause(job)));
-    return { jobs: held.filter((ok) => ok).length, until };
-  }
-
-  /** Puts the pause in force (also at a restart, from the journal), with its clock. */
-  hold(until: number | null): void {
-    this.pause?.timer?.cancel();
-    const timer = until === null ? null : this.clock.after(until - this.clock.now(), () => {
-      log('pause-all: its time is up; resuming');
-      this.resumeAll().catch((err: unknown) => log(`pause-all: could not resume: ${err instanceof Error ? err.message : String(err)}`));
-    });
-    this.pause = { until, timer };
-  }
-
-  private async holdForPause(job: Job): Promise<boolean> {
-    if (job.state.tag !== 'running') return false;
-    const error = await this.host.signalGroup(job, 'SIGSTOP');
-    if (error !== null) {
-      log(`pause-all: could not hold JobID ${job.id}: ${error}`);
-      return false;
-    }
-    if (job.state.tag !== 'running') return false;
-    this.host.apply(job, { type: 'suspended', at: this.clock.now(), by: 'pause' });
-    return true;
-  }
-
-  /** resume-all: continues the jobs pause-all held and lets jobs start again. */
-  async resumeAll(): Promise<number> {
-    const { host } = this;
-    if (this.pause === null) throw new IllegalStateError("Nothing is paused; 'pause-all' pauses every running job.");
-    this.pause.timer?.cancel();
-    this.pause = null;
-    host.record({ r: 'pause', on: false, until: null, at: this.clock.now() });
-    const held = [...host.underWay()].filter((job) => job.state.tag === 'suspended' && job.state.by === 'pause');
-    const resumed = await Promise.all(held.map(async (job) => {
-      const error = await host.signalGroup(job, 'SIGCONT');
-      if (error !== null) log(`resume-all: could not continue JobID ${job.id}: ${error}`);
-      if (error !== null || job.state.tag !== 'suspended') return false;
-      host.apply(job, { type: 'resumed', at: this.clock.now() });
-      return true;
-    }));
-    host.schedule();
-    return resumed.filter((ok) => ok).length;
-  }
-
-  /** When pause-all holds a job: until when (null: until resume-all); null when it does not. */
-  pauseOf(job: Job): { until: number | null } | null {
-    return job.state.tag === 'suspended' && job.state.by === 'pause' ? { until: this.pause?.until ?? null } : null;
-  }
-
-  /** The pause as a journal record, for compaction. */
-  pauseRecord(): JournalRecord | null {
-    return this.pause === null ? null : { r: 'pause', on: true, until: this.pause.until, at: this.clock.now() };
   }
 }

@@ -1,26 +1,28 @@
 // The coordinator's state and the I/O shell around the pure core: the job table, the
-// queue, and what happens on each pool event. Request handlers call in here; nothing
-// in here knows about consoles. Pools are the fleet's (pools/fleet.ts); a job's run
-// frame goes out only once its dispatch is on disk, so after a crash a job the journal
-// calls queued was never sent anywhere, and one it calls starting is settled by what
-// its pool recorded (engine/recovery.ts).
+// hosts, and what happens on each pool event. Request handlers call in here; nothing in
+// here knows about consoles. The queue and where its jobs go are the dispatcher's
+// (engine/dispatcher.ts); each host's pools are its fleet's (pools/fleet.ts); what a
+// crash or a lost link left behind is the recovery's (engine/recovery.ts).
 
-import { IllegalStateError, PoolError, ShuttingDownError, StorageError, UnknownJobError } from '../../protocol/errors.js';
+import { BadRequestError, IllegalStateError, PoolError, ShuttingDownError, StorageError, UnknownJobError } from '../../protocol/errors.js';
 import { envKey } from '../../protocol/env-key.js';
-import { failpoint } from '../../protocol/failpoints.js';
 import type { Origin, Reply } from '../../protocol/messages.js';
 import type { JobSignal, PoolEvent } from '../../protocol/pool-messages.js';
+import type { HostSpec } from '../config/host-spec.js';
 import type { Clock } from '../core/clock.js';
-import { decide } from '../core/scheduler.js';
+import { fits } from '../core/scheduler.js';
 import { inProgress, isIllegal, step, type Job, type JobEvent, type JobState } from '../core/state.js';
 import { cannotSignal } from '../core/wording.js';
+import { Host } from '../hosts/host.js';
+import { noHostFits, waitingFor } from '../hosts/wording.js';
 import type { AppendMode, Journal } from '../persist/journal.js';
 import { optionsOf, recordsFor, type JournalRecord } from '../persist/records.js';
-import { Fleet } from '../pools/fleet.js';
+import { Fleet, PoolIds } from '../pools/fleet.js';
 import type { Launcher } from '../pools/launcher.js';
 import type { Pool } from '../pools/pool.js';
 import { log } from '../util/log.js';
 import { JobControl } from './control.js';
+import { Dispatcher } from './dispatcher.js';
 import { Interner } from './intern.js';
 import { EndWaiters } from './job-timers.js';
 import { Recovery } from './recovery.js';
@@ -42,6 +44,17 @@ export interface SubmitOptions {
   envKey?: string;
   timeoutSec?: number;
   origin?: Origin;
+  /** Tags a host must have (`!tag`: must not have). */
+  needs?: string[];
+  setEnv?: Record<string, string>;
+}
+
+/** A host as main.ts sets it up: its entry, how it is reached, and its limits. */
+export interface HostSetup {
+  spec: HostSpec;
+  launcher: Launcher;
+  slots: number;
+  maxPools: number;
 }
 
 export interface Summary {
@@ -53,8 +66,11 @@ type StartOutcome = { pid: number } | { error: string } | { queued: number };
 
 export class Coordinator {
   readonly jobs = new Map<number, Job>();
-  readonly fleet: Fleet;
-  private readonly queue: number[] = [];
+  readonly hosts = new Map<string, Host>();
+  readonly ids = new PoolIds();
+  readonly dispatcher: Dispatcher;
+  /** A hosts file is in use: queued jobs say what they wait for. */
+  readonly multiHost: boolean;
   nextJobId = 1;
   private readonly startWaiters = new Map<number, (outcome: StartOutcome) => void>();
   private stopping: Promise<Summary> | null = null;
@@ -72,14 +88,34 @@ export class Coordinator {
   constructor(
     readonly config: CoordConfig,
     readonly clock: Clock,
-    launcher: Launcher,
+    setups: readonly HostSetup[],
     private readonly journal: Journal | null = null,
   ) {
-    this.fleet = new Fleet(launcher, config, clock, {
-      event: (pool, event) => this.onEvent(pool, event),
-      gone: (pool, how) => this.onGone(pool, how),
-      durable: () => this.durable(),
-      log,
+    this.multiHost = setups.length > 1;
+    for (const setup of setups) {
+      const fleet = new Fleet(setup.launcher, config, clock, this.ids, {
+        event: (pool, event) => this.onEvent(pool, event),
+        gone: (pool, how) => this.onGone(pool, how),
+        durable: () => this.durable(),
+        log,
+      });
+      const host = new Host(setup.spec, setup.launcher, fleet, setup.slots, setup.maxPools, clock, {
+        changed: () => this.schedule(),
+        log,
+      });
+      this.hosts.set(host.name, host);
+    }
+    this.dispatcher = new Dispatcher(this.hosts, {
+      job: (id) => this.job(id),
+      apply: (job, event, mode) => this.apply(job, event, mode),
+      envOf: (job) => this.envOf(job),
+      frozen: () => this.stopping !== null || this.control.pauses.all || this.drained !== null || (this.journal?.degraded ?? null) !== null,
+      hostPaused: (host) => this.control.pauses.holds(host),
+      poolStarted: (pool) => void this.record({ r: 'pool', pid: Math.max(pool.pid, 0), state: 'started', at: this.clock.now(), key: pool.key, host: pool.host }),
+      requeued: (job) => this.settleStart(job.id, { queued: this.queuePosition(job.id) }),
+      pendingPools: (host) => this.recovery.pendingPools(host),
+      now: () => this.clock.now(),
+      jobsPool: config.jobsPool,
     });
     this.control = new JobControl(clock, {
       graceMs: () => this.config.graceMs,
@@ -89,7 +125,7 @@ export class Coordinator {
       record: (rec) => void this.record(rec),
       schedule: () => this.schedule(),
     });
-    this.recovery = new Recovery(this, launcher);
+    this.recovery = new Recovery(this);
     if (journal !== null) journal.onRecovered = () => {
       log('the journal can be written again; submits are accepted');
       this.schedule();
@@ -114,7 +150,26 @@ export class Coordinator {
   }
 
   queuePosition(jobId: number): number {
-    return this.queue.indexOf(jobId) + 1;
+    return this.dispatcher.position(jobId);
+  }
+
+  /** The coordinator's own machine. */
+  get local(): Host {
+    const host = this.hosts.get('local');
+    if (host === undefined) throw new Error('no local host');
+    return host;
+  }
+
+  /** Readies every host (ssh hosts: checked and given the pool program, in the background). */
+  connectHosts(): void {
+    for (const host of this.hosts.values()) host.connect();
+  }
+
+  /** What a queued job waits for (with a hosts file), or null. */
+  waitingOf(job: Job): string | null {
+    if (!this.multiHost || job.state.tag !== 'queued') return null;
+    const fitting = this.dispatcher.blocked.get(job.id);
+    return fitting === undefined ? null : waitingFor(fitting.map((name) => this.hosts.get(name)).filter((h): h is Host => h !== undefined), this.clock.now());
   }
 
   async submit(id: number, command: string, options: SubmitOptions = {}): Promise<Reply> {
@@ -126,6 +181,12 @@ export class Coordinator {
     if (options.timeoutSec !== undefined) job.timeoutSec = options.timeoutSec;
     if (options.origin !== undefined) job.origin = this.interner.origin(options.origin);
     if (options.envKey !== undefined) job.envId = options.envKey;
+    if (options.needs !== undefined && options.needs.length > 0) {
+      const hosts = [...this.hosts.values()];
+      if (!hosts.some((h) => fits(options.needs ?? [], h.tags))) throw new BadRequestError(noHostFits(options.needs, hosts));
+      job.needs = options.needs;
+    }
+    if (options.setEnv !== undefined) job.setEnv = options.setEnv;
     // Recorded before it is queued: a job that runs is always a job on record.
     try {
       await this.record({ r: 'new', id: job.id, cmd: command, at: job.submittedAt, ...optionsOf(job) }, 'rollback');
@@ -155,11 +216,13 @@ export class Coordinator {
     this.startWaiters.delete(jobId);
   }
 
-  /** Into the queue in submission order (a job queued again goes back to its place). */
   enqueue(jobId: number): void {
-    let at = this.queue.length;
-    while (at > 0 && (this.queue[at - 1] ?? 0) > jobId) at -= 1;
-    this.queue.splice(at, 0, jobId);
+    this.dispatcher.enqueue(jobId);
+  }
+
+  /** The pool that runs (or ran) a started job, if it is still there. */
+  private poolOf(s: { poolId: number; host?: string }): Pool | undefined {
+    return this.hosts.get(s.host ?? 'local')?.fleet.pools.get(s.poolId);
   }
 
   /** The environment a job was submitted with, if it was. */
@@ -189,8 +252,8 @@ export class Coordinator {
   private async signalGroup(job: Job, signal: JobSignal): Promise<string | null> {
     const s = job.state;
     if (s.tag !== 'running' && s.tag !== 'suspended') return 'it is not running';
-    const pool = this.fleet.pools.get(s.poolId);
-    if (pool === undefined || !pool.jobs.has(job.id)) return 'its pool is not reachable now';
+    const pool = this.poolOf(s);
+    if (pool === undefined || !pool.jobs.has(job.id)) return `its pool on ${s.host ?? 'local'} is not reachable now`;
     return pool.signal(job.id, signal);
   }
 
@@ -223,8 +286,7 @@ export class Coordinator {
       case 'finished':
         throw new IllegalStateError(`JobID ${jobId} has already finished; there is nothing to kill.`);
       case 'queued': {
-        const at = this.queue.indexOf(jobId);
-        if (at >= 0) this.queue.splice(at, 1);
+        this.dispatcher.remove(jobId);
         void this.apply(job, { type: 'cancelled', reason: 'killed before it started (removed from the queue)', at: this.clock.now() });
         return 'dequeued';
       }
@@ -240,41 +302,55 @@ export class Coordinator {
     }
   }
 
-  async pauseAll(forSec: number | null): Promise<{ jobs: number; until: number | null }> {
+  async pauseAll(forSec: number | null, host: string | null = null): Promise<{ jobs: number; until: number | null }> {
     if (this.stopping !== null) throw new ShuttingDownError();
+    if (host !== null) this.hostNamed(host);
     this.refuseChanges('Nothing was paused');
-    return this.control.pauseAll(forSec);
+    return this.control.pauses.pause(forSec, host);
   }
 
-  resumeAll(): Promise<number> {
-    if (this.stopping !== null) return Promise.reject(new ShuttingDownError());
+  /** A host of the hosts file, or a clear refusal naming them. */
+  hostNamed(name: string): Host {
+    const host = this.hosts.get(name);
+    if (host === undefined) throw new BadRequestError(`There is no host '${name}'; the hosts are ${[...this.hosts.keys()].join(', ')} ('show-hosts' lists them).`);
+    return host;
+  }
+
+  async resumeAll(host: string | null = null): Promise<number> {
+    if (this.stopping !== null) throw new ShuttingDownError();
+    if (host !== null) this.hostNamed(host);
     this.refuseChanges('Nothing was resumed');
-    return this.control.resumeAll();
+    return this.control.pauses.resume(host);
   }
 
   pauseOf(job: Job): { until: number | null } | null {
-    return this.control.pauseOf(job);
+    return this.control.pauses.pauseOf(job);
   }
 
-  /** Puts a journaled pause back in force (at a restart). */
-  restorePause(until: number | null): void {
-    this.control.hold(until);
+  /** Puts the journaled pauses back in force (at a restart). */
+  restorePauses(pauses: ReadonlyMap<string | null, number | null>): void {
+    for (const [scope, until] of pauses) this.control.pauses.hold(scope, until);
+  }
+
+  /** Every live pool, on every host. */
+  *pools(): Generator<Pool> {
+    for (const host of this.hosts.values()) yield* host.fleet.pools.values();
   }
 
   /** Jobs started and not ended: those of the live pools. */
   private *underWay(): Generator<Job> {
-    for (const pool of this.fleet.pools.values()) for (const id of pool.jobs) yield this.job(id);
+    for (const pool of this.pools()) for (const id of pool.jobs) yield this.job(id);
   }
 
   private underWayCount(): number {
     let n = 0;
-    for (const pool of this.fleet.pools.values()) n += pool.jobs.size;
+    for (const pool of this.pools()) n += pool.jobs.size;
     return n + this.recovery.pendingJobs();
   }
 
   /** The queue, in the order its jobs will start. */
   queued(): Job[] {
-    return this.queue.map((id) => this.job(id));
+    return this.dispatcher.queue.map((id) => this.job(id));
   }
 
   /** Resolves once each of the jobs has ended; `all`: every job not ended now. */
@@ -322,10 +398,12 @@ export class Coordinator {
   private async stop(summary: Summary): Promise<Summary> {
     this.control.stop();
     const now = this.clock.now();
-    for (const jobId of this.queue.splice(0)) {
+    for (const jobId of this.dispatcher.queue.splice(0)) {
       void this.apply(this.job(jobId), { type: 'cancelled', reason: 'the coordinator shut down before it started', at: now });
     }
-    await this.fleet.terminateAll();
+    for (const host of this.hosts.values()) host.stop();
+    await Promise.all([...this.hosts.values()].map((h) => h.fleet.terminateAll()));
+    await Promise.all([...this.hosts.values()].map((h) => h.launcher.close()));
     await this.journal?.drain().catch(() => undefined);
     log(`shut down: served ${summary.served} jobs, ${summary.inProgress} were still in progress`);
     return summary;
@@ -333,72 +411,7 @@ export class Coordinator {
 
   /** Lets queued jobs start where there is room, unless something holds them. */
   schedule(): void {
-    const { fleet } = this;
-    const effects = decide({
-      queue: this.queue,
-      room: fleet.current?.room ?? 0,
-      spare: fleet.spare?.room === this.config.jobsPool,
-      livePools: fleet.size + this.recovery.pendingPools(),
-      maxPools: this.config.maxPools,
-      jobsPerPool: this.config.jobsPool,
-      frozen: this.stopping !== null || this.control.paused || this.drained !== null || (this.journal?.degraded ?? null) !== null,
-    });
-    let dispatched = 0;
-    for (const effect of effects) {
-      switch (effect.type) {
-        case 'start-pool':
-          fleet.current = this.startPool();
-          break;
-        case 'use-spare':
-          fleet.current = fleet.spare;
-          fleet.spare = null;
-          break;
-        case 'start-spare':
-          fleet.spare = this.startPool();
-          fleet.retireWhenIdle(fleet.spare);
-          break;
-        case 'dispatch': {
-          const pool = fleet.current;
-          if (pool === null) break;
-          this.dispatch(this.job(effect.jobId), pool);
-          dispatched += 1;
-          break;
-        }
-      }
-    }
-    this.queue.splice(0, dispatched);
-  }
-
-  private startPool(): Pool {
-    const pool = this.fleet.start();
-    void this.record({ r: 'pool', pid: Math.max(pool.pid, 0), state: 'started', at: this.clock.now(), key: pool.key, host: pool.host });
-    log(`pool ${pool.id} started (pid ${pool.pid})`);
-    return pool;
-  }
-
-  /** The run frame goes out once the dispatch is on disk; if it cannot be, the job queues again. */
-  private dispatch(job: Job, pool: Pool): void {
-    pool.take(job.id);
-    const written = this.apply(job, { type: 'dispatched', poolId: pool.id, poolPid: pool.pid, poolKey: pool.key, host: pool.host }, 'rollback');
-    failpoint('after-dispatch');
-    written.then(() => {
-      if (job.state.tag !== 'starting' || job.state.poolId !== pool.id) return;
-      failpoint('before-run-sent');
-      const env = this.envOf(job);
-      pool.run(job.id, job.command, {
-        ...(job.cwd === undefined ? {} : { cwd: job.cwd }),
-        ...(job.envId === undefined || env === undefined ? {} : { envKey: job.envId, env }),
-      });
-      failpoint('after-run-sent');
-    }, () => {
-      // Not on disk, so never sent: the job is queued again, as the journal has it.
-      if (job.state.tag !== 'starting') return;
-      job.state = { tag: 'queued' };
-      pool.untake(job.id);
-      this.enqueue(job.id);
-      this.settleStart(job.id, { queued: this.queuePosition(job.id) });
-      if (pool.jobs.size === 0) this.fleet.retireWhenIdle(pool);
-    });
+    this.dispatcher.schedule();
   }
 
   private onEvent(pool: Pool, event: PoolEvent): void {
@@ -414,7 +427,7 @@ export class Coordinator {
         this.recovery.stateOf(pool, event.jobs);
         return;
       case 'started': {
-        void this.applyById(event.jobId, { type: 'started', pid: event.pid, dir: event.dir, at: event.at });
+        void this.applyById(event.jobId, { type: 'started', pid: event.pid, dir: event.dir, at: event.at, ...(event.cwd === undefined ? {} : { ranIn: event.cwd }) });
         this.settleStart(event.jobId, { pid: event.pid });
         const job = this.jobs.get(event.jobId);
         if (job !== undefined) this.control.started(job);
@@ -430,7 +443,7 @@ export class Coordinator {
         pool.jobs.delete(event.jobId);
         break;
     }
-    if (pool.jobs.size === 0) this.fleet.retireWhenIdle(pool);
+    if (pool.jobs.size === 0) this.hosts.get(pool.host)?.fleet.retireWhenIdle(pool);
   }
 
   private onGone(pool: Pool, how: string): void {
@@ -494,9 +507,8 @@ export class Coordinator {
   private snapshot(): JournalRecord[] {
     const out: JournalRecord[] = [];
     for (const [key, env] of this.envs) out.push({ r: 'env', key, env });
-    for (const pool of this.fleet.pools.values()) out.push({ r: 'pool', pid: Math.max(pool.pid, 0), state: 'started', at: this.clock.now(), key: pool.key, host: pool.host });
-    const pause = this.control.pauseRecord();
-    if (pause !== null) out.push(pause);
+    for (const pool of this.pools()) out.push({ r: 'pool', pid: Math.max(pool.pid, 0), state: 'started', at: this.clock.now(), key: pool.key, host: pool.host });
+    out.push(...this.control.pauses.records());
     for (const job of this.jobs.values()) out.push(...recordsFor(job));
     return out;
   }

@@ -1,24 +1,32 @@
-// Taking jobs back from pools: at start-up from the pools an earlier coordinator left
-// (re-attached if they live, their ledgers read if they died), and at any time from a
-// pool that dies under this coordinator. A pool still alive but not answering yet (it
-// may not have read its last frames) is waited for: its jobs keep their recorded state
-// until it answers or dies, so nothing is decided on half the facts.
+// Taking jobs back from pools: at start-up from the pools an earlier coordinator left,
+// on every host (re-attached if they live, their ledgers read if they died), and at any
+// time from a pool whose link ends under this coordinator (it died, or its host's link
+// went down). A pool still alive but not answering yet (it may not have read its last
+// frames) is waited for, and so is a host that cannot be reached, for as long as the
+// lease of its pools: meanwhile its jobs keep their recorded state, so nothing is
+// decided on half the facts. Past the lease, jobs of a host that never answered are
+// lost, with the reason.
 
 import type { JobTrace } from '../../protocol/ledger.js';
 import { reconcile, reconcileLegacy, type LegacyProbe, type PoolFacts, type Replayed, type Verdict } from '../persist/recovery.js';
-import type { Launcher } from '../pools/launcher.js';
+import type { Host } from '../hosts/host.js';
 import type { Pool } from '../pools/pool.js';
 import { log } from '../util/log.js';
 import type { Coordinator } from './coordinator.js';
 import type { Job } from '../core/state.js';
 
 const RETRY_MS = 200;
+const UNREACHABLE_RETRY_MS = 2000;
 
 export type Counts = Record<'requeued' | 'adopted' | 'settled' | 'waiting', number>;
 
 interface Waiting {
+  host: Host;
+  key: string;
   poolId: number;
   jobs: number[];
+  /** Why its pool is being looked for (a pool that died under this coordinator). */
+  gone: string | null;
 }
 
 export class Recovery {
@@ -26,13 +34,13 @@ export class Recovery {
   private readonly waiting = new Map<string, Waiting>();
   readonly counts: Counts = { requeued: 0, adopted: 0, settled: 0, waiting: 0 };
 
-  constructor(
-    private readonly coord: Coordinator,
-    private readonly launcher: Launcher,
-  ) {}
+  constructor(private readonly coord: Coordinator) {}
 
-  pendingPools(): number {
-    return this.waiting.size;
+  /** Pools being looked for (on `host`, or anywhere): they count against its pools. */
+  pendingPools(host?: string): number {
+    let n = 0;
+    for (const w of this.waiting.values()) if (host === undefined || w.host.name === host) n += 1;
+    return n;
   }
 
   pendingJobs(): number {
@@ -41,7 +49,7 @@ export class Recovery {
     return n;
   }
 
-  /** Takes over an earlier coordinator's jobs; pools that must be waited for are left waiting. */
+  /** Takes over an earlier coordinator's jobs; the local host's pools are tried before this returns. */
   async restore(replayed: Replayed, legacy: LegacyProbe): Promise<Counts> {
     const { coord } = this;
     coord.nextJobId = replayed.nextJobId;
@@ -58,53 +66,103 @@ export class Recovery {
         continue;
       }
       maxPoolId = Math.max(maxPoolId, s.poolId);
-      if (s.poolKey === undefined) {
-        this.apply(job, reconcileLegacy(job, legacy, coord.clock.now()), null);
+      const host = coord.hosts.get(s.host ?? 'local');
+      if (s.poolKey === undefined || host === undefined) {
+        const verdict = host === undefined
+          ? { kind: 'settle' as const, events: [{ type: 'lost' as const, reason: `its host ${s.host ?? ''} is no longer in the hosts file`, at: coord.clock.now() }], kill: null }
+          : reconcileLegacy(job, legacy, coord.clock.now());
+        this.apply(job, verdict, null, coord.local);
         continue;
       }
-      const w = byPool.get(s.poolKey) ?? { poolId: s.poolId, jobs: [] };
+      const w = byPool.get(s.poolKey) ?? { host, key: s.poolKey, poolId: s.poolId, jobs: [], gone: null };
       w.jobs.push(job.id);
       byPool.set(s.poolKey, w);
     }
-    coord.fleet.reserveIds(maxPoolId);
+    coord.ids.reserve(maxPoolId);
     const pids = new Map([...replayed.pools.values()].map((p) => [p.key, p.pid]));
-    for (const key of [...replayed.pools.keys(), ...(await this.launcher.ledgers())]) {
-      if (!byPool.has(key)) byPool.set(key, { poolId: 0, jobs: [] });
+    for (const p of replayed.pools.values()) {
+      const host = coord.hosts.get(p.host);
+      if (host !== undefined && !byPool.has(p.key)) byPool.set(p.key, { host, key: p.key, poolId: 0, jobs: [], gone: null });
+    }
+    for (const key of (await coord.local.launcher.ledgers()) ?? []) {
+      if (!byPool.has(key)) byPool.set(key, { host: coord.local, key, poolId: 0, jobs: [], gone: null });
     }
     const firsts: Promise<void>[] = [];
-    for (const [key, w] of byPool) {
-      if (w.poolId === 0) w.poolId = ++maxPoolId;
-      coord.fleet.reserveIds(w.poolId);
-      this.waiting.set(key, w);
-      firsts.push(new Promise((resolve) => void this.recoverPool(key, pids.get(key) ?? null, resolve)));
+    for (const w of byPool.values()) {
+      if (w.poolId === 0) w.poolId = coord.ids.take();
+      coord.ids.reserve(w.poolId);
+      this.waiting.set(w.key, w);
+      const first = new Promise<void>((resolve) => void this.recoverPool(w, pids.get(w.key) ?? null, resolve));
+      // Other hosts may be slow or gone: they are looked for in the background.
+      if (w.host === coord.local) firsts.push(first);
     }
-    // Each pool is tried once before serving: dead ones are settled, live ones attached.
     await Promise.all(firsts);
+    for (const host of coord.hosts.values()) if (host !== coord.local) void this.sweep(host);
     this.counts.waiting = this.pendingJobs();
-    if (replayed.pause !== null) coord.restorePause(replayed.pause.until);
+    coord.restorePauses(replayed.pauses);
     coord.schedule();
     return this.counts;
   }
 
+  /** Ledgers on another host that no record names (left by pools that ended): read, then removed. */
+  private async sweep(host: Host): Promise<void> {
+    for (const key of (await host.launcher.ledgers()) ?? []) {
+      if (this.waiting.has(key)) continue;
+      const w: Waiting = { host, key, poolId: this.coord.ids.take(), jobs: [], gone: null };
+      this.waiting.set(key, w);
+      void this.recoverPool(w, null);
+    }
+  }
+
   /**
    * Attaches to the pool, or reads its ledger once it is dead; while it lives but does
-   * not answer, tries again. `tried` is called after the first try.
+   * not answer, or its host cannot be reached, tries again. `tried` after the first try.
    */
-  private async recoverPool(key: string, pidHint: number | null, tried: () => void = () => undefined): Promise<void> {
-    const w = this.waiting.get(key);
-    if (w === undefined) return tried();
+  private async recoverPool(w: Waiting, pidHint: number | null, tried: () => void = () => undefined): Promise<void> {
+    const { coord } = this;
     for (;;) {
-      const pool = await this.coord.fleet.attach(key, w.poolId);
-      if (pool !== null) return tried(); // its `state` comes as an event: stateOf()
-      const view = await this.launcher.readLedger(key);
-      const pid = view?.pid ?? pidHint;
-      if (pid === null || !this.launcher.poolAlive(key, pid)) {
-        this.settle(key, w.jobs, view === null ? null : { live: false, traces: view.jobs }, null);
+      if (this.waiting.get(w.key) !== w) return tried();
+      const found = await w.host.fleet.probe(w.key, w.poolId, pidHint);
+      if (found.kind === 'attached') {
+        w.host.up();
+        return tried(); // its `state` comes as an event: stateOf()
+      }
+      if (found.kind === 'dead') {
+        if (w.host !== coord.local) w.host.up();
+        this.settle(w, found.ledger === null ? null : { live: false, traces: found.ledger.jobs });
         return tried();
       }
       tried();
-      await new Promise<void>((resolve) => this.coord.clock.after(RETRY_MS, resolve));
+      if (found.kind === 'alive') {
+        await this.pause(RETRY_MS);
+        continue;
+      }
+      w.host.down(found.why);
+      const lease = w.host.launcher.leaseMs;
+      const since = w.host.downSince ?? coord.clock.now();
+      if (lease !== null && coord.clock.now() - since > lease + UNREACHABLE_RETRY_MS) {
+        this.lostWithHost(w, since, lease);
+        return;
+      }
+      await this.pause(UNREACHABLE_RETRY_MS);
     }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => this.coord.clock.after(ms, resolve));
+  }
+
+  /** A host unreachable for longer than the lease: its pool has ended those jobs, if it still runs at all. */
+  private lostWithHost(w: Waiting, since: number, lease: number): void {
+    this.waiting.delete(w.key);
+    const at = new Date(since).toISOString();
+    const reason = `its host ${w.host.name} has been unreachable since ${at}, longer than the ${Math.round(lease / 1000)} s lease of its pools`;
+    for (const id of w.jobs) {
+      const job = this.coord.jobs.get(id);
+      if (job !== undefined && job.state.tag !== 'finished') this.apply(job, { kind: 'settle', events: [{ type: 'lost', reason, at: this.coord.clock.now() }], kill: null }, null, w.host);
+    }
+    log(`host ${w.host.name}: ${w.jobs.length} job(s) lost: ${reason}`);
+    this.coord.schedule();
   }
 
   /** An attached pool told what it knows: its jobs are adopted, settled or queued again. */
@@ -115,38 +173,44 @@ export class Recovery {
     const facts: PoolFacts = { live: true, traces: new Map(traces.map((t) => [t.jobId, t])) };
     for (const id of w.jobs) {
       const job = this.coord.jobs.get(id);
-      if (job !== undefined) this.apply(job, reconcile(job, facts, this.coord.clock.now()), pool);
+      if (job !== undefined) this.apply(job, reconcile(job, facts, this.coord.clock.now()), pool, w.host);
     }
-    log(`re-attached pool ${pool.key} (pid ${pool.pid}) with ${pool.jobs.size} job(s) still running`);
+    log(`re-attached pool ${pool.key} on ${w.host.name} (pid ${pool.pid}) with ${pool.jobs.size} job(s) still running`);
     this.coord.schedule();
   }
 
-  /** A pool's link ended: the jobs it had are settled from its ledger. */
+  /** A pool's link ended: its jobs are looked for again (on its host, if it is alive) or settled from its ledger. */
   poolGone(pool: Pool, how: string): void {
-    const left = [...pool.jobs];
-    if (this.waiting.has(pool.key)) {
-      // It went before it answered: read what it left.
-      void this.recoverPool(pool.key, pool.pid);
+    const host = this.coord.hosts.get(pool.host);
+    if (host === undefined) return;
+    const existing = this.waiting.get(pool.key);
+    if (existing !== undefined) {
+      // It went before it answered: look again.
+      void this.recoverPool(existing, pool.pid);
       return;
     }
-    void this.launcher.readLedger(pool.key).then((view) => {
-      const facts = view === null ? null : { live: false, traces: view.jobs };
-      this.settle(pool.key, left, facts, `its pool (pid ${pool.pid}) ${how}`);
-    });
+    if (pool.jobs.size === 0) {
+      if (!pool.done || how !== 'exited with code 0') void this.coord.durable().then(() => host.launcher.forget(pool.key), () => undefined);
+      return;
+    }
+    if (host !== this.coord.local) host.lostLink(`the link to its pool ${pool.id} ${how}`);
+    const w: Waiting = { host, key: pool.key, poolId: pool.id, jobs: [...pool.jobs], gone: `its pool (pid ${pool.pid}) ${how}` };
+    this.waiting.set(pool.key, w);
+    void this.recoverPool(w, pool.pid);
   }
 
-  private settle(key: string, ids: readonly number[], facts: PoolFacts | null, poolGone: string | null): void {
-    this.waiting.delete(key);
-    for (const id of ids) {
+  private settle(w: Waiting, facts: PoolFacts | null): void {
+    this.waiting.delete(w.key);
+    for (const id of w.jobs) {
       const job = this.coord.jobs.get(id);
-      if (job !== undefined) this.apply(job, reconcile(job, facts, this.coord.clock.now(), poolGone), null);
+      if (job !== undefined) this.apply(job, reconcile(job, facts, this.coord.clock.now(), w.gone), null, w.host);
     }
     // The ledger goes once every end it told is on this coordinator's disk.
-    void this.coord.durable().then(() => this.launcher.forget(key), () => undefined);
+    void this.coord.durable().then(() => w.host.launcher.forget(w.key), () => undefined);
     this.coord.schedule();
   }
 
-  private apply(job: Job, verdict: Verdict, pool: Pool | null): void {
+  private apply(job: Job, verdict: Verdict, pool: Pool | null, host: Host): void {
     switch (verdict.kind) {
       case 'none':
         return;
@@ -157,7 +221,7 @@ export class Recovery {
       case 'settle':
         this.counts.settled += 1;
         // A job left running with no pool to watch it is ended, not left unaccounted.
-        if (verdict.kill !== null) void this.launcher.killGroups([verdict.kill]);
+        if (verdict.kill !== null) void host.launcher.killGroups([verdict.kill]);
         this.coord.settleLeft(job, verdict.events);
         return;
       case 'adopt':

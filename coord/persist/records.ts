@@ -2,7 +2,7 @@
 // `step` the live coordinator runs. `new` creates a job; `ev` is one JobEvent for it.
 // A compacted journal is the shortest event history that rebuilds each job's state.
 
-import { Fields, attempt } from '../../protocol/fields.js';
+import { FieldError, Fields, attempt } from '../../protocol/fields.js';
 import { readEnv } from '../../protocol/parse.js';
 import type { JobResult, Origin } from '../../protocol/messages.js';
 import { poolRef, type Job, type JobEvent, type JobOptions, type Started } from '../core/state.js';
@@ -12,7 +12,7 @@ export type JournalRecord =
   /** An environment jobs refer to by `envId` (written once per journal file). */
   | { r: 'env'; key: string; env: Record<string, string> }
   /** pause-all (on, until a time or null) or its end (off). */
-  | { r: 'pause'; on: boolean; until: number | null; at: number }
+  | { r: 'pause'; on: boolean; until: number | null; at: number; host?: string }
   | { r: 'ev'; id: number; ev: JobEvent }
   /** A pool process started or ended (history for people; replay needs only job records). */
   | { r: 'pool'; pid: number; state: 'started' | 'ended'; at: number; how?: string; key?: string; host?: string }
@@ -32,7 +32,7 @@ function readEvent(f: Fields): JobEvent {
       return ev;
     }
     case 'started':
-      return { type, pid: f.int('pid', 1), dir: f.str('dir'), at: f.int('at') };
+      return f.has('ranIn') ? { type, pid: f.int('pid', 1), dir: f.str('dir'), at: f.int('at'), ranIn: f.str('ranIn') } : { type, pid: f.int('pid', 1), dir: f.str('dir'), at: f.int('at') };
     case 'start-failed':
     case 'lost':
     case 'requeued':
@@ -58,7 +58,11 @@ export function parseRecord(value: unknown): JournalRecord | { invalid: string }
     if (r === 'env') {
       return { r, key: f.str('key'), env: readEnv(f.raw('env')) };
     }
-    if (r === 'pause') return { r, on: f.oneOf('on', [true, false] as const), until: f.intOrNull('until'), at: f.int('at') };
+    if (r === 'pause') {
+      const rec: JournalRecord & { r: 'pause' } = { r, on: f.oneOf('on', [true, false] as const), until: f.intOrNull('until'), at: f.int('at') };
+      if (f.has('host')) rec.host = f.str('host', 255);
+      return rec;
+    }
     if (r === 'pool') {
       const rec: JournalRecord & { r: 'pool' } = { r, pid: f.int('pid'), state: f.oneOf('state', ['started', 'ended'] as const), at: f.int('at') };
       if (f.has('how')) rec.how = f.str('how');
@@ -75,12 +79,19 @@ function readNew(f: Fields): JournalRecord {
   if (f.has('cwd')) rec.cwd = f.str('cwd');
   if (f.has('envId')) rec.envId = f.str('envId');
   if (f.has('timeoutSec')) rec.timeoutSec = f.int('timeoutSec', 1);
+  if (f.has('needs')) rec.needs = readWords(f.raw('needs'));
+  if (f.has('setEnv')) rec.setEnv = readEnv(f.raw('setEnv'));
   if (f.has('origin')) {
     const o = f.obj('origin');
     const origin: Origin = { user: o.str('user'), host: o.str('host'), consolePid: o.int('consolePid') };
     rec.origin = origin;
   }
   return rec;
+}
+
+function readWords(v: unknown): string[] {
+  if (!Array.isArray(v) || !v.every((w): w is string => typeof w === 'string')) throw new FieldError("'needs' must be a list of tags");
+  return v;
 }
 
 /** The options part of a job, as a `new` record carries them. */
@@ -90,6 +101,8 @@ export function optionsOf(job: JobOptions): JobOptions {
   if (job.envId !== undefined) o.envId = job.envId;
   if (job.timeoutSec !== undefined) o.timeoutSec = job.timeoutSec;
   if (job.origin !== undefined) o.origin = job.origin;
+  if (job.needs !== undefined) o.needs = job.needs;
+  if (job.setEnv !== undefined) o.setEnv = job.setEnv;
   return o;
 }
 
@@ -117,7 +130,7 @@ export function recordsFor(job: Job): JournalRecord[] {
   const s = job.state;
   const start = (started: Started): void => {
     ev({ type: 'dispatched', ...poolRef(started) });
-    ev({ type: 'started', pid: started.pid, dir: started.dir, at: started.startedAt });
+    ev({ type: 'started', pid: started.pid, dir: started.dir, at: started.startedAt, ...(started.ranIn === undefined ? {} : { ranIn: started.ranIn }) });
     // Time held suspended so far, as one suspend/resume pair.
     if ((started.pausedMs ?? 0) > 0) {
       ev({ type: 'suspended', at: started.startedAt });

@@ -24,8 +24,8 @@ export interface Replayed {
   jobs: Map<number, Job>;
   /** Environments jobs refer to, by key. */
   envs: Map<string, Record<string, string>>;
-  /** pause-all in force when the journal ended. */
-  pause: { until: number | null } | null;
+  /** pause-all in force when the journal ended: for every host (null) or one, until when. */
+  pauses: Map<string | null, number | null>;
   /** Pools started and not recorded as ended, by key. */
   pools: Map<string, PoolOnRecord>;
   nextJobId: number;
@@ -39,7 +39,7 @@ export class Replayer {
   private readonly envs = new Map<string, Record<string, string>>();
   private readonly pools = new Map<string, PoolOnRecord>();
   private readonly interner = new Interner();
-  private pause: { until: number | null } | null = null;
+  private readonly pauses = new Map<string | null, number | null>();
   private maxId = 0;
   private rejected = 0;
   private ordered = true;
@@ -62,7 +62,8 @@ export class Replayer {
         this.envs.set(rec.key, rec.env);
         return;
       case 'pause':
-        this.pause = rec.on ? { until: rec.until } : null;
+        if (rec.on) this.pauses.set(rec.host ?? null, rec.until);
+        else this.pauses.delete(rec.host ?? null);
         return;
       case 'new':
         return this.addNew(rec);
@@ -93,7 +94,7 @@ export class Replayer {
   result(): Replayed {
     // Journals list jobs in id order; only a hand-edited one needs sorting.
     const jobs = this.ordered ? this.jobs : new Map([...this.jobs].sort(([a], [b]) => a - b));
-    return { jobs, envs: this.envs, pause: this.pause, pools: this.pools, nextJobId: this.maxId + 1, rejected: this.rejected };
+    return { jobs, envs: this.envs, pauses: this.pauses, pools: this.pools, nextJobId: this.maxId + 1, rejected: this.rejected };
   }
 }
 

@@ -5,8 +5,8 @@
 
 import { randomBytes } from 'node:crypto';
 import type { PoolEvent } from '../../protocol/pool-messages.js';
-import type { Clock } from '../core/clock.js';
-import type { Launcher } from './launcher.js';
+import type { Clock, Timer } from '../core/clock.js';
+import type { Launcher, Probe } from './launcher.js';
 import { Pool, type PoolOwner } from './pool.js';
 
 export interface FleetConfig {
@@ -25,9 +25,19 @@ export interface FleetEvents {
   log(line: string): void;
 }
 
-/** Unique across coordinator restarts: names ledgers and attach sockets. */
-function newEpoch(): string {
-  return `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+/** Pool ids, unique in this coordinator, and keys, unique across restarts (they name ledgers). */
+export class PoolIds {
+  private next = 1;
+  readonly epoch = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+
+  take(): number {
+    return this.next++;
+  }
+
+  /** Ids continue after those an earlier coordinator used (its jobs name them). */
+  reserve(upTo: number): void {
+    this.next = Math.max(this.next, upTo + 1);
+  }
 }
 
 export class Fleet implements PoolOwner {
@@ -36,29 +46,27 @@ export class Fleet implements PoolOwner {
   current: Pool | null = null;
   /** Started ahead of need; takes over when the current pool is full. */
   spare: Pool | null = null;
-  private nextId = 1;
-  private readonly epoch = newEpoch();
   /** terminateAll() waits on this. */
   private emptied: (() => void) | null = null;
   /** No more idle retirement: shutting down. */
   stopping = false;
+  private beat: Timer | null = null;
 
   constructor(
     readonly launcher: Launcher,
     private readonly config: FleetConfig,
     private readonly clock: Clock,
+    private readonly ids: PoolIds,
     private readonly on: FleetEvents,
   ) {}
 
-  /** Pool ids continue after those an earlier coordinator used (its jobs name them). */
-  reserveIds(upTo: number): void {
-    this.nextId = Math.max(this.nextId, upTo + 1);
-  }
-
   start(): Pool {
     const { launcher } = this;
-    const pool = new Pool({ id: this.nextId++, key: `${this.epoch}-${this.nextId - 1}`, host: launcher.host, capacity: this.config.jobsPool }, this);
+    const id = this.ids.take();
+    const pool = new Pool({ id, key: `${this.ids.epoch}-${id}`, host: launcher.host, capacity: this.config.jobsPool }, this);
+    pool.heard(this.clock.now());
     this.pools.set(pool.id, pool);
+    this.heartbeat();
     pool.bind(launcher.start({
       capacity: this.config.jobsPool, ...launcher.paths, user: this.config.user, graceMs: this.config.graceMs,
       key: pool.key, leaseMs: launcher.leaseMs, heartbeatMs: launcher.heartbeatMs,
@@ -66,15 +74,44 @@ export class Fleet implements PoolOwner {
     return pool;
   }
 
-  /** Re-attaches to an orphaned pool of an earlier coordinator; null if nobody answers. */
-  async attach(key: string, id: number): Promise<Pool | null> {
+  /**
+   * Looks for the orphaned pool `key`; when it answers, it joins the fleet (taking no new
+   * jobs) and its `state` comes as its first event.
+   */
+  async probe(key: string, id: number, pid: number | null): Promise<Probe> {
     const pool = new Pool({ id, key, host: this.launcher.host, capacity: 0 }, this);
     pool.retired = true;
-    const link = await this.launcher.attach(key, pool.listener());
-    if (link === null) return null;
-    pool.bind(link);
+    const found = await this.launcher.probe(key, pid, pool.listener());
+    if (found.kind !== 'attached') return found;
+    pool.bind(found.link);
+    pool.heard(this.clock.now());
     this.pools.set(pool.id, pool);
-    return pool;
+    this.heartbeat();
+    return found;
+  }
+
+  /**
+   * Pings every pool of a host that wants pings; a pool silent for three of them has a
+   * dead link: it is cut, and the engine looks for the pool again.
+   */
+  private heartbeat(): void {
+    const every = this.launcher.heartbeatMs;
+    if (every === null || this.beat !== null) return;
+    let seq = 0;
+    const tick = (): void => {
+      this.beat = null;
+      if (this.pools.size === 0) return;
+      const now = this.clock.now();
+      seq += 1;
+      for (const pool of this.pools.values()) {
+        if (now - pool.lastHeard > 3 * every) {
+          this.on.log(`pool ${pool.id} on ${pool.host} (pid ${pool.pid}) has been silent for ${now - pool.lastHeard} ms: its link is cut`);
+          pool.kill();
+        } else pool.send({ kind: 'ping', seq });
+      }
+      this.beat = this.clock.after(every, tick);
+    };
+    this.beat = this.clock.after(every, tick);
   }
 
   /** Pools that take or run jobs (a spare that has taken none is not counted by show-pools). */
@@ -97,6 +134,11 @@ export class Fleet implements PoolOwner {
     });
   }
 
+  /** Pools that take jobs now or that run some (a spare that has taken none is not shown by show-pools). */
+  *working(): Generator<Pool> {
+    for (const pool of this.pools.values()) if (pool.alive && pool.assigned > 0) yield pool;
+  }
+
   /** The pool takes no more jobs from now. */
   private leave(pool: Pool): void {
     if (this.current === pool) this.current = null;
@@ -104,6 +146,7 @@ export class Fleet implements PoolOwner {
   }
 
   onEvent(pool: Pool, event: PoolEvent): void {
+    pool.heard(this.clock.now());
     if (event.kind === 'bye') {
       this.leave(pool);
       // Its ends must be on disk before it may forget them.

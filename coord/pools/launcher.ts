@@ -1,9 +1,9 @@
 // How pools come to be on a host, and how the coordinator reaches what they leave:
-// the interface every host kind implements (local processes here; ssh and Slurm on
-// other machines). A launcher starts pools, re-attaches to orphaned ones after a
-// coordinator restart, reads the ledgers of pools that died, and ends the process
-// groups of jobs whose pool is gone. Nothing outside a launcher touches a pid or a path
-// of its host.
+// the interface every host kind implements (local processes, ssh, Slurm). A launcher
+// readies its host (ssh: the pool program installed there), starts pools, finds an
+// orphaned pool again after a crash or a lost link (re-attached, or what it left if it
+// died), and ends the process groups of jobs whose pool is gone. Nothing outside a
+// launcher touches a pid or a path of its host.
 
 import type { LedgerView } from '../../protocol/ledger.js';
 import type { PoolConfig } from '../../protocol/pool-messages.js';
@@ -16,23 +16,38 @@ export interface HostPaths {
   ledgerDir: string;
 }
 
+/** What looking for pool `key` found. */
+export type Probe =
+  /** It answered: its `state` is the first event on the link. */
+  | { kind: 'attached'; link: PoolLink }
+  /** Nobody answers and its process is gone: what its ledger holds (null: it left none). */
+  | { kind: 'dead'; ledger: LedgerView | null }
+  /** Its process lives but does not answer yet (it may not have read its last frames). */
+  | { kind: 'alive' }
+  /** The host cannot be reached now. */
+  | { kind: 'unreachable'; why: string };
+
+/** The host cannot take pools now; the message says why. */
+export class HostError extends Error {}
+
 export interface Launcher {
   readonly host: string;
   readonly paths: HostPaths;
   /** Pools on this host keep their jobs this long without a coordinator (null: until they end). */
   readonly leaseMs: number | null;
   readonly heartbeatMs: number | null;
+  /** Makes the host ready for pools (for ssh: Node.js there, the pool program installed); throws HostError. */
+  prepare(): Promise<void>;
   /** Starts a pool process and sends it `config`; frames go to `listener`. */
   start(config: PoolConfig, listener: LinkListener): PoolLink;
-  /** Connects to the orphaned pool `key`; null when nobody answers there. */
-  attach(key: string, listener: LinkListener): Promise<PoolLink | null>;
-  /** The pool `key` (whose process was `pid`) is still alive on this host. */
-  poolAlive(key: string, pid: number): boolean;
-  /** Keys of the ledgers left on this host. */
-  ledgers(): Promise<string[]>;
-  readLedger(key: string): Promise<LedgerView | null>;
+  /** Looks for the pool `key` (whose process was `pid`, if known). */
+  probe(key: string, pid: number | null, listener: LinkListener): Promise<Probe>;
+  /** Keys of the ledgers left on this host (null: the host cannot be reached). */
+  ledgers(): Promise<string[] | null>;
   /** Removes a ledger (and a stale attach socket) once its ends are on record. */
   forget(key: string): Promise<void>;
   /** SIGKILL (and SIGCONT) to the process groups of jobs left without a pool. */
   killGroups(pids: readonly number[]): Promise<void>;
+  /** At shutdown, once its pools are gone: nothing of the coordinator's stays on the host. */
+  close(): Promise<void>;
 }

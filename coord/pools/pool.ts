@@ -36,6 +36,8 @@ export class Pool {
   done = false;
   /** Timer that retires the pool if it stays idle. */
   idleTimer: Timer | null = null;
+  /** When a frame last came from it (the fleet's heartbeat). */
+  lastHeard = 0;
   private link: PoolLink | null = null;
   private readonly signalWaiters: SignalWaiter[] = [];
   /** Environments this pool already has (sent once, then named by key). */
@@ -46,6 +48,10 @@ export class Pool {
     private readonly owner: PoolOwner,
   ) {
     this.pid = -1;
+  }
+
+  heard(at: number): void {
+    this.lastHeard = at;
   }
 
   get id(): number {
@@ -84,9 +90,11 @@ export class Pool {
     this.send({ kind: 'retire' });
   }
 
-  run(jobId: number, command: string, opts: { cwd?: string; envKey?: string; env?: Record<string, string> }): void {
+  run(jobId: number, command: string, opts: { cwd?: string; envKey?: string; env?: Record<string, string>; setEnv?: Record<string, string>; orJobDir?: boolean }): void {
     const run: PoolCommand = { kind: 'run', jobId, command };
     if (opts.cwd !== undefined) run.cwd = opts.cwd;
+    if (opts.setEnv !== undefined) run.setEnv = opts.setEnv;
+    if (opts.orJobDir === true) run.orJobDir = true;
     if (opts.envKey !== undefined && opts.env !== undefined) {
       if (!this.envKeys.has(opts.envKey)) {
         this.envKeys.add(opts.envKey);

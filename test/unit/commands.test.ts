@@ -78,6 +78,9 @@ function view(over: Partial<JobView> = {}): JobView {
     cwd: '/home/alice/sim',
     origin: { user: 'alice', host: 'lab3', consolePid: 4242 },
     pause: null,
+    host: 'local',
+    needs: [],
+    waiting: null,
     ...over,
   };
 }

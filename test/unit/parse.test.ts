@@ -199,12 +199,12 @@ t.test('parseWelcome', async (t) => {
 
 /** The job-view fields beyond the classic ones, as a queued job has them. */
 const NOT_STARTED = {
-  poolPid: null, dir: null, startedAt: null, endedAt: null, timeoutSec: null, cwd: null, origin: null, pause: null,
+  poolPid: null, dir: null, startedAt: null, endedAt: null, timeoutSec: null, cwd: null, origin: null, pause: null, host: null, needs: [], waiting: null,
 };
 const runningJob = {
   jobId: 3, status: 'active', command: 'sleep 10', pid: 4321, runningForSec: 12, submittedAt: 1700000000000, result: null,
   ...NOT_STARTED, poolPid: 4000, dir: '/out/jms_u_3_4321_20261121_120000', startedAt: 1700000000500, timeoutSec: 60,
-  cwd: '/home/u', origin: { user: 'u', host: 'h', consolePid: 77 }, pause: { until: 1700000009000 },
+  cwd: '/home/u', origin: { user: 'u', host: 'h', consolePid: 77 }, pause: { until: 1700000009000 }, host: 'local', needs: ['gpu'], waiting: null,
 };
 const queuedJob = {
   jobId: 4, status: 'queued', command: 'true', pid: null, runningForSec: null, submittedAt: 1700000000001, result: null,

@@ -200,9 +200,9 @@ function job(state: JobState): Job {
 
 t.test('toView', async (t) => {
   const base = {
-    jobId: 1, command: 'sleep 100', submittedAt: 9_000, poolPid: null, endedAt: null, timeoutSec: null, cwd: null, origin: null, pause: null,
+    jobId: 1, command: 'sleep 100', submittedAt: 9_000, poolPid: null, endedAt: null, timeoutSec: null, cwd: null, origin: null, pause: null, host: null, needs: [], waiting: null,
   };
-  const ran = { dir: STARTED.dir, startedAt: STARTED.startedAt };
+  const ran = { dir: STARTED.dir, startedAt: STARTED.startedAt, host: 'local' };
   const never = { dir: null, startedAt: null };
   t.strictSame(toView(job(STATES.queued), 50_000),
     { ...base, ...never, status: 'queued', pid: null, runningForSec: null, result: null }, 'queued');

@@ -10,7 +10,7 @@ import { toView, type Job } from '../../core/state.js';
 const COORD_CWD = process.cwd();
 
 export function view(coord: Coordinator, job: Job, now = coord.clock.now()): JobView {
-  return { ...toView(job, now, COORD_CWD), pause: coord.pauseOf(job) };
+  return { ...toView(job, now, COORD_CWD), pause: coord.pauseOf(job), waiting: coord.waitingOf(job) };
 }
 
 export function status(coord: Coordinator, req: Extract<Request, { kind: 'status' | 'info' }>): Answer {

@@ -20,5 +20,7 @@ export async function submit(coord: Coordinator, req: Extract<Request, { kind: '
     options.envKey = req.envKey;
   }
   if (req.timeoutSec !== undefined) options.timeoutSec = req.timeoutSec;
+  if (req.needs !== undefined) options.needs = req.needs;
+  if (req.setEnv !== undefined) options.setEnv = req.setEnv;
   return { reply: await coord.submit(req.id, req.command, options) };
 }

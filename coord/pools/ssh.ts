@@ -1,0 +1,205 @@
+// A host reached over ssh: nothing to install there by hand. The first time it is
+// needed, the coordinator checks for its pool program (one bundled file, named by its
+// content hash under the host's cache directory) and copies it over the same ssh if it
+// is missing; then each pool is `ssh -T host node <cache>/pool-<hash>.mjs --key <key>`,
+// frames on the ssh channel. One ssh connection per host is shared (ControlMaster), and
+// pings both ways notice a silent network. Everything else on the host (re-attaching an
+// orphaned pool, its ledger, killing a group) goes through the pool program's tools.
+
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { PoolConfig, PoolEvent } from '../../protocol/pool-messages.js';
+import type { HostPaths, Launcher, Probe } from './launcher.js';
+import { HostError } from './launcher.js';
+import { spawnLink, type LinkListener, type PoolLink } from './link.js';
+import type { PoolBundle } from './bundle.js';
+
+export interface SshSpec {
+  name: string;
+  ssh: string;
+  sshOptions: readonly string[];
+  node: string;
+  cache: string;
+  dir: string;
+}
+
+/** How often the coordinator pings a remote pool; three missed pings are a lost link. */
+export const HEARTBEAT_MS = 1000;
+
+/** A word for the remote shell: single-quoted, with `~/` left to expand to the host's home. */
+export function shellPath(p: string): string {
+  const quote = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
+  return p.startsWith('~/') ? `"$HOME"/${quote(p.slice(2))}` : quote(p);
+}
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export class SshLauncher implements Launcher {
+  readonly host: string;
+  readonly paths: HostPaths;
+  readonly heartbeatMs = HEARTBEAT_MS;
+  private ready: Promise<void> | null = null;
+  private readonly program: string;
+
+  constructor(
+    private readonly spec: SshSpec,
+    private readonly bundle: PoolBundle,
+    /** A private directory for the shared connections' sockets. */
+    private readonly controlDir: string,
+    readonly leaseMs: number,
+    private readonly log: (line: string) => void,
+  ) {
+    this.host = spec.name;
+    this.paths = { outDir: spec.dir, outDirId: null, ledgerDir: `${spec.dir}/.jms/pools` };
+    this.program = `${spec.cache}/pool-${bundle.hash}.mjs`;
+  }
+
+  /** ssh's options: the user's first (ssh takes the first value given), then ours. */
+  private options(): string[] {
+    return [
+      ...this.spec.sshOptions,
+      '-o', 'BatchMode=yes', '-o', 'ServerAliveInterval=2', '-o', 'ServerAliveCountMax=3',
+      '-o', 'ControlMaster=auto', '-o', `ControlPath=${join(this.controlDir, '%C')}`, '-o', 'ControlPersist=60',
+    ];
+  }
+
+  private args(): string[] {
+    return ['-T', ...this.options(), this.spec.ssh];
+  }
+
+  private run(command: string, input = ''): Promise<Ran> {
+    return new Promise((resolve) => {
+      const child = spawn('ssh', [...this.args(), command], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+      child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+      child.on('error', (err) => resolve({ code: null, stdout, stderr: err.message }));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(input);
+    });
+  }
+
+  private node(): string {
+    return shellPath(this.spec.node).replace(/^'([A-Za-z0-9_./-]+)'$/, '$1');
+  }
+
+  private tool(args: string): string {
+    return `${this.node()} ${shellPath(this.program)} ${args}`;
+  }
+
+  prepare(): Promise<void> {
+    this.ready ??= this.install().catch((err: unknown) => {
+      this.ready = null;
+      throw err;
+    });
+    return this.ready;
+  }
+
+  /** Checks Node.js and the pool program on the host; copies the program over if missing. */
+  private async install(): Promise<void> {
+    const f = shellPath(this.program);
+    const check = await this.run(
+      `if [ -f ${f} ] && [ "$(sha256sum < ${f} | cut -c1-64)" = ${this.bundle.sha256} ]; then echo have; else echo need; fi; ${this.node()} --version`,
+    );
+    if (check.code !== 0) throw new HostError(unreachable(this.host, check));
+    const [have, version = ''] = check.stdout.trim().split('\n');
+    const major = Number(/^v(\d+)\./.exec(version.trim())?.[1] ?? 0);
+    if (major < 20) {
+      throw new HostError(`${this.host} has no Node.js 20 or later as '${this.spec.node}' (${version.trim() || 'not found'}); install it there or set node: in the hosts file`);
+    }
+    if (have === 'have') return;
+    const dir = shellPath(this.spec.cache);
+    const put = await this.run(`umask 077 && mkdir -p ${dir} && cat > ${f}.tmp.$$ && mv -f ${f}.tmp.$$ ${f}`, this.bundle.text);
+    if (put.code !== 0) throw new HostError(`cannot install the pool program on ${this.host}: ${lastLine(put.stderr)}`);
+    this.log(`installed the pool program on ${this.host} as ${this.program}`);
+  }
+
+  start(config: PoolConfig, listener: LinkListener): PoolLink {
+    const link = spawnLink(['ssh', ...this.args(), this.tool(`--key ${config.key}`)], process.env, listener);
+    link.send({ kind: 'config', ...config });
+    return link;
+  }
+
+  async probe(key: string, pid: number | null, listener: LinkListener): Promise<Probe> {
+    try {
+      await this.prepare();
+    } catch (err) {
+      return { kind: 'unreachable', why: err instanceof Error ? err.message : String(err) };
+    }
+    return new Promise((resolve) => {
+      let first = true;
+      let stderr = '';
+      const link = spawnLink(['ssh', ...this.args(), this.tool(`--attach ${shellPath(this.paths.ledgerDir)} ${key} ${pid ?? 0}`)], process.env, {
+        event: (event: PoolEvent) => {
+          if (!first) return listener.event(event);
+          first = false;
+          if (event.kind !== 'absent') {
+            resolve({ kind: 'attached', link });
+            listener.event(event);
+            return;
+          }
+          const ledger = event.ledger ? { key: event.key, pid: event.pid, orphaned: event.orphaned, jobs: new Map(event.jobs.map((j) => [j.jobId, j])), rejected: 0 } : null;
+          resolve(event.alive ? { kind: 'alive' } : { kind: 'dead', ledger });
+        },
+        closed: (how) => {
+          if (first) resolve({ kind: 'unreachable', why: `ssh to ${this.host} ${how}: ${lastLine(stderr)}` });
+          else listener.closed(how);
+        },
+        log: (line) => {
+          stderr = line;
+          if (!first) listener.log(line);
+        },
+      });
+    });
+  }
+
+  async ledgers(): Promise<string[] | null> {
+    try {
+      await this.prepare();
+    } catch {
+      return null;
+    }
+    const r = await this.run(this.tool(`--ledgers ${shellPath(this.paths.ledgerDir)}`));
+    if (r.code !== 0) return null;
+    try {
+      const keys: unknown = JSON.parse(r.stdout);
+      return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === 'string') : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async forget(key: string): Promise<void> {
+    const r = await this.run(this.tool(`--forget ${shellPath(this.paths.ledgerDir)} ${key}`));
+    if (r.code !== 0) this.log(`cannot remove the ledger ${key} on ${this.host}: ${lastLine(r.stderr)}`);
+  }
+
+  async killGroups(pids: readonly number[]): Promise<void> {
+    if (pids.length === 0) return;
+    const r = await this.run(this.tool(`--kill-groups ${pids.join(' ')}`));
+    if (r.code !== 0) this.log(`cannot end process groups ${pids.join(', ')} on ${this.host}: ${lastLine(r.stderr)}`);
+  }
+
+  /** Ends the shared connection (at shutdown), so nothing of ours stays on the host. */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const child = spawn('ssh', [...this.options(), '-O', 'exit', this.spec.ssh], { stdio: 'ignore' });
+      child.on('close', () => resolve());
+      child.on('error', () => resolve());
+    });
+  }
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').pop() ?? '';
+}
+
+function unreachable(host: string, r: Ran): string {
+  return `cannot reach ${host} over ssh (${r.code === 255 || r.code === null ? 'ssh failed' : `exit ${r.code}`}: ${lastLine(r.stderr) || 'no message'})`;
+}
