@@ -69,8 +69,9 @@ export class Host {
     if (this.reach === 'up' && this.spec.kind === 'local') return;
     this.retry?.cancel();
     this.retry = null;
-    if (this.reach !== 'down') this.reach = 'connecting';
-    this.launcher.prepare().then(() => this.up(), (err: unknown) => this.down(err instanceof HostError ? err.message : String(err)));
+    const again = this.reach === 'down';
+    if (!again) this.reach = 'connecting';
+    this.launcher.prepare(again).then(() => this.up(), (err: unknown) => this.down(err instanceof HostError ? err.message : String(err)));
   }
 
   up(): void {

@@ -3,8 +3,7 @@
 // A bad hosts file is a SetupError listing every mistake, each on its line.
 
 import fs from 'node:fs';
-import os from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { OwnDir } from '../../protocol/own-dir.js';
 import { defaultLocalHost, parseHostsFile, type HostSpec } from '../config/hosts-file.js';
 import type { HostSetup } from '../engine/coordinator.js';
@@ -36,26 +35,17 @@ export function readHostsFile(file: string): HostSpec[] {
   return parsed.hosts;
 }
 
-/** A private directory for ssh's shared-connection sockets (their paths must stay short). */
-function controlDir(): string {
-  const dir = fs.mkdtempSync(join(os.tmpdir(), 'jms-ssh-'));
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 export function hostSetups(opts: HostOptions, out: OwnDir, ledgers: OwnDir): HostSetup[] {
   const specs = opts.hostsFile === null ? [defaultLocalHost()] : readHostsFile(resolve(opts.hostsFile));
-  let control: string | null = null;
   return specs.map((spec): HostSetup => {
     switch (spec.kind) {
       case 'local':
         return { spec, launcher: new LocalLauncher(out, ledgers), slots: spec.slots ?? opts.maxPools * opts.jobsPool, maxPools: opts.maxPools };
       case 'ssh': {
-        control ??= controlDir();
         const slots = spec.slots ?? 1;
         const launcher = new SshLauncher(
           { name: spec.name, ssh: spec.ssh, sshOptions: spec.sshOptions, node: spec.node, cache: spec.cache, dir: spec.dir ?? DEFAULT_REMOTE_DIR },
-          poolBundle(), control, opts.leaseMs, log,
+          poolBundle(), opts.leaseMs, log,
         );
         return { spec, launcher, slots, maxPools: slots };
       }

@@ -104,10 +104,12 @@ export class Fleet implements PoolOwner {
       const now = this.clock.now();
       seq += 1;
       for (const pool of this.pools.values()) {
-        if (now - pool.lastHeard > 3 * every) {
+        if (now - pool.lastHeard <= 3 * every) pool.send({ kind: 'ping', seq });
+        else if (!pool.cut) {
           this.on.log(`pool ${pool.id} on ${pool.host} (pid ${pool.pid}) has been silent for ${now - pool.lastHeard} ms: its link is cut`);
+          pool.cut = true;
           pool.kill();
-        } else pool.send({ kind: 'ping', seq });
+        }
       }
       this.beat = this.clock.after(every, tick);
     };

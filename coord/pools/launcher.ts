@@ -36,8 +36,11 @@ export interface Launcher {
   /** Pools on this host keep their jobs this long without a coordinator (null: until they end). */
   readonly leaseMs: number | null;
   readonly heartbeatMs: number | null;
-  /** Makes the host ready for pools (for ssh: Node.js there, the pool program installed); throws HostError. */
-  prepare(): Promise<void>;
+  /**
+   * Makes the host ready for pools (for ssh: Node.js there, the pool program installed);
+   * throws HostError. `again`: check anew, even if it was ready before (after a failure).
+   */
+  prepare(again?: boolean): Promise<void>;
   /** Starts a pool process and sends it `config`; frames go to `listener`. */
   start(config: PoolConfig, listener: LinkListener): PoolLink;
   /** Looks for the pool `key` (whose process was `pid`, if known). */

@@ -38,6 +38,8 @@ export class Pool {
   idleTimer: Timer | null = null;
   /** When a frame last came from it (the fleet's heartbeat). */
   lastHeard = 0;
+  /** Its link was cut for silence. */
+  cut = false;
   private link: PoolLink | null = null;
   private readonly signalWaiters: SignalWaiter[] = [];
   /** Environments this pool already has (sent once, then named by key). */

@@ -2,12 +2,12 @@
 // needed, the coordinator checks for its pool program (one bundled file, named by its
 // content hash under the host's cache directory) and copies it over the same ssh if it
 // is missing; then each pool is `ssh -T host node <cache>/pool-<hash>.mjs --key <key>`,
-// frames on the ssh channel. One ssh connection per host is shared (ControlMaster), and
-// pings both ways notice a silent network. Everything else on the host (re-attaching an
+// frames on the ssh channel, one connection each: a shared one (ControlMaster) would
+// hold every pool's pipes in its master, so a pool whose link is cut would not be seen
+// to end until the master noticed. Pings both ways notice a silent network. Everything else on the host (re-attaching an
 // orphaned pool, its ledger, killing a group) goes through the pool program's tools.
 
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import type { PoolConfig, PoolEvent } from '../../protocol/pool-messages.js';
 import type { HostPaths, Launcher, Probe } from './launcher.js';
 import { HostError } from './launcher.js';
@@ -48,8 +48,6 @@ export class SshLauncher implements Launcher {
   constructor(
     private readonly spec: SshSpec,
     private readonly bundle: PoolBundle,
-    /** A private directory for the shared connections' sockets. */
-    private readonly controlDir: string,
     readonly leaseMs: number,
     private readonly log: (line: string) => void,
   ) {
@@ -62,8 +60,7 @@ export class SshLauncher implements Launcher {
   private options(): string[] {
     return [
       ...this.spec.sshOptions,
-      '-o', 'BatchMode=yes', '-o', 'ServerAliveInterval=2', '-o', 'ServerAliveCountMax=3',
-      '-o', 'ControlMaster=auto', '-o', `ControlPath=${join(this.controlDir, '%C')}`, '-o', 'ControlPersist=60',
+      '-o', 'BatchMode=yes', '-o', 'ServerAliveInterval=2', '-o', 'ServerAliveCountMax=3', '-o', 'ControlMaster=no',
     ];
   }
 
@@ -93,7 +90,8 @@ export class SshLauncher implements Launcher {
     return `${this.node()} ${shellPath(this.program)} ${args}`;
   }
 
-  prepare(): Promise<void> {
+  prepare(again = false): Promise<void> {
+    if (again) this.ready = null;
     this.ready ??= this.install().catch((err: unknown) => {
       this.ready = null;
       throw err;
@@ -186,13 +184,8 @@ export class SshLauncher implements Launcher {
     if (r.code !== 0) this.log(`cannot end process groups ${pids.join(', ')} on ${this.host}: ${lastLine(r.stderr)}`);
   }
 
-  /** Ends the shared connection (at shutdown), so nothing of ours stays on the host. */
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const child = spawn('ssh', [...this.options(), '-O', 'exit', this.spec.ssh], { stdio: 'ignore' });
-      child.on('close', () => resolve());
-      child.on('error', () => resolve());
-    });
+    // Each pool had its own connection, gone with it.
   }
 }
 
