@@ -77,9 +77,12 @@ export function singleJson(reply: Reply): string {
         return { served: reply.served, inProgress: reply.inProgress };
       case 'error':
         return { error: { code: reply.code, message: reply.message } };
+      case 'host-switched':
+        return { host: reply.host, state: reply.state, running: reply.running };
       case 'job':
       case 'detail':
       case 'pool':
+      case 'host':
       case 'end':
         return {};
     }

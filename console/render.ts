@@ -137,6 +137,13 @@ export function renderItem(kind: RequestKind, n: number, reply: Reply, paint: Ch
   return `${n}. JobID ${reply.job.jobId}`;
 }
 
+/** host-off / host-on. */
+function switchedLine(r: Extract<Reply, { kind: 'host-switched' }>): string {
+  if (r.state !== 'off' && r.state !== 'draining') return `Switched on ${r.host}: jobs start there again`;
+  return r.running === 0 ? `Switched off ${r.host}: no job starts there until host-on ${r.host}`
+    : `Switched off ${r.host}: no job starts there until host-on ${r.host}; ${jobsWord(r.running)} finish there`;
+}
+
 function jobsWord(n: number): string {
   return n === 1 ? '1 running job' : `${n} running jobs`;
 }
@@ -164,9 +171,12 @@ export function renderSingle(reply: Reply, paint: ChalkInstance): string {
       return `Resumed ${reply.jobs === 1 ? '1 job' : `${reply.jobs} jobs`}; jobs start again`;
     case 'served':
       return `Served ${reply.served} jobs, ${reply.inProgress} were still in progress`;
+    case 'host-switched':
+      return switchedLine(reply);
     case 'job':
     case 'detail':
     case 'pool':
+    case 'host':
     case 'end':
     case 'error':
       return '';

@@ -122,6 +122,32 @@ export interface PoolView {
   pid: number;
   /** The pool's jobs that are running or suspended now. */
   jobs: number;
+  /** The host it runs on ('local' for the coordinator's machine). */
+  host: string;
+}
+
+export type HostState = 'up' | 'connecting' | 'down' | 'off' | 'draining';
+export const HOST_STATES: readonly HostState[] = ['up', 'connecting', 'down', 'off', 'draining'];
+export type HostKind = 'local' | 'ssh' | 'slurm';
+
+/** A host of the hosts file, as `show-hosts` tells it. */
+export interface HostInfo {
+  name: string;
+  kind: HostKind;
+  state: HostState;
+  /** Why it is down (the last failure), if it is. */
+  why: string | null;
+  tags: string[];
+  slots: number;
+  /** Jobs dispatched there that have not ended. */
+  used: number;
+  /** Live pools there. */
+  pools: number;
+  cost: number;
+  /** Held by pause-all (--host): until when (null: until resume-all); absent (null) when not held. */
+  pause: { until: number | null } | null;
+  /** Inside its run windows now (always true without windows). */
+  windowOpen: boolean;
 }
 
 // --- requests (console -> coordinator, on the console's private FIFO) --------------
@@ -151,8 +177,11 @@ export type Request =
   | { kind: 'resume'; id: number; jobId: number }
   | { kind: 'kill'; id: number; jobId: number }
   | { kind: 'wait'; id: number; jobIds: number[] | 'all' }
-  | { kind: 'pause-all'; id: number; forSec: number | null }
-  | { kind: 'resume-all'; id: number }
+  | { kind: 'pause-all'; id: number; forSec: number | null; host?: string }
+  | { kind: 'resume-all'; id: number; host?: string }
+  | { kind: 'show-hosts'; id: number }
+  | { kind: 'host-off'; id: number; host: string }
+  | { kind: 'host-on'; id: number; host: string }
   | { kind: 'shutdown'; id: number; drain?: boolean };
 
 export type RequestKind = Request['kind'];
@@ -164,6 +193,7 @@ export const BATCH_REQUESTS: ReadonlySet<RequestKind> = new Set<RequestKind>([
   'show-pools',
   'show-finished',
   'show-queued',
+  'show-hosts',
   'wait',
 ]);
 
@@ -182,8 +212,14 @@ export type Reply =
   | { kind: 'job'; id: number; job: JobBrief }
   | { kind: 'detail'; id: number; job: JobView }
   | { kind: 'pool'; id: number; pool: PoolView }
+  | { kind: 'host'; id: number; host: HostInfo }
+  | { kind: 'host-switched'; id: number; host: string; state: HostState; running: number }
   | { kind: 'end'; id: number; count: number }
   | { kind: 'error'; id: number; code: ErrorCode; message: string };
 
 /** A batch answer, before it is framed. */
-export type BatchItem = { kind: 'job'; job: JobBrief } | { kind: 'detail'; job: JobView } | { kind: 'pool'; pool: PoolView };
+export type BatchItem =
+  | { kind: 'job'; job: JobBrief }
+  | { kind: 'detail'; job: JobView }
+  | { kind: 'pool'; pool: PoolView }
+  | { kind: 'host'; host: HostInfo };

@@ -13,6 +13,8 @@ import {
   type Origin,
   OUTCOMES,
   type PoolView,
+  HOST_STATES,
+  type HostInfo,
   type Reply,
   type Request,
   type Welcome,
@@ -47,8 +49,17 @@ export function parseWelcome(value: unknown): Parsed<Welcome> {
 
 const REQUEST_KINDS = [
   'submit', 'status', 'info', 'status-all', 'show-active', 'show-pools', 'show-finished', 'show-queued',
-  'suspend', 'resume', 'kill', 'wait', 'pause-all', 'resume-all', 'shutdown',
+  'suspend', 'resume', 'kill', 'wait', 'pause-all', 'resume-all', 'shutdown', 'show-hosts', 'host-off', 'host-on',
 ] as const;
+
+/** A host's name in the hosts file. */
+const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+
+function readHostName(f: Fields): string {
+  const name = f.str('host', 255);
+  if (!HOST_NAME.test(name)) throw new FieldError("'host' must be a host name of the hosts file");
+  return name;
+}
 
 /** Most job ids one `wait` may name. */
 export const MAX_WAIT_IDS = 10_000;
@@ -127,12 +138,17 @@ export function parseRequest(value: unknown): Parsed<Request> {
         return { kind, id, jobIds: readWaitIds(f) };
       case 'pause-all': {
         const forSec = f.has('forSec') ? f.int('forSec', 1, MAX_DURATION_SEC) : null;
-        return { kind, id, forSec };
+        return f.has('host') ? { kind, id, forSec, host: readHostName(f) } : { kind, id, forSec };
       }
+      case 'resume-all':
+        return f.has('host') ? { kind, id, host: readHostName(f) } : { kind, id };
+      case 'host-off':
+      case 'host-on':
+        return { kind, id, host: readHostName(f) };
       case 'show-active':
       case 'show-pools':
       case 'show-queued':
-      case 'resume-all':
+      case 'show-hosts':
         return { kind, id };
     }
   });
@@ -191,12 +207,22 @@ function readBrief(f: Fields): JobBrief {
 }
 
 function readPool(f: Fields): PoolView {
-  return { pid: f.int('pid', 1), jobs: f.int('jobs') };
+  return { pid: f.int('pid', 1), jobs: f.int('jobs'), host: f.has('host') ? f.str('host', 255) : 'local' };
+}
+
+function readHost(f: Fields): HostInfo {
+  const tags = f.raw('tags');
+  if (!Array.isArray(tags) || !tags.every((x): x is string => typeof x === 'string')) throw new FieldError("'tags' must be a list of words");
+  return {
+    name: f.str('name', 255), kind: f.oneOf('kind', ['local', 'ssh', 'slurm'] as const), state: f.oneOf('state', HOST_STATES),
+    why: f.strOrNull('why'), tags, slots: f.int('slots'), used: f.int('used'), pools: f.int('pools'), cost: f.int('cost', 0, 1_000_000),
+    pause: f.has('pause') ? { until: f.obj('pause').intOrNull('until') } : null, windowOpen: f.oneOf('windowOpen', [true, false] as const),
+  };
 }
 
 const REPLY_KINDS = [
   'submitted', 'queued', 'status', 'info', 'signalled', 'dequeued', 'paused', 'resumed-all', 'served',
-  'job', 'detail', 'pool', 'end', 'error',
+  'job', 'detail', 'pool', 'end', 'error', 'host', 'host-switched',
 ] as const;
 
 export function parseReply(value: unknown): Parsed<Reply> {
@@ -227,6 +253,10 @@ export function parseReply(value: unknown): Parsed<Reply> {
         return { kind, id, served: f.int('served'), inProgress: f.int('inProgress') };
       case 'pool':
         return { kind, id, pool: readPool(f.obj('pool')) };
+      case 'host':
+        return { kind, id, host: readHost(f.obj('host')) };
+      case 'host-switched':
+        return { kind, id, host: f.str('host', 255), state: f.oneOf('state', HOST_STATES), running: f.int('running') };
       case 'end':
         return { kind, id, count: f.int('count') };
       case 'error':

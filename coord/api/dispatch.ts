@@ -7,6 +7,7 @@ import type { BatchItem, Reply, Request } from '../../protocol/messages.js';
 import type { Coordinator } from '../engine/coordinator.js';
 import { showActive, showFinished, showPools, showQueued, statusAll } from './handlers/lists.js';
 import { pauseAll, resumeAll } from './handlers/pause.js';
+import { showHosts, switchHost } from './handlers/hosts.js';
 import { shutdown } from './handlers/shutdown.js';
 import { kill, signal } from './handlers/signal.js';
 import { status } from './handlers/status.js';
@@ -57,11 +58,16 @@ function route(ctx: Context, req: Request, consolePid: number): Promise<Answer> 
       return resumeAll(coord, req);
     case 'shutdown':
       return shutdown(ctx, req);
+    case 'show-hosts':
+      return showHosts(coord);
+    case 'host-off':
+    case 'host-on':
+      return switchHost(coord, req);
   }
 }
 
 /** Requests that change state: answered only once the change is on disk. */
-const MUTATING = new Set<Request['kind']>(['submit', 'suspend', 'resume', 'kill', 'pause-all', 'resume-all']);
+const MUTATING = new Set<Request['kind']>(['submit', 'suspend', 'resume', 'kill', 'pause-all', 'resume-all', 'host-off', 'host-on']);
 
 /** Answers one request of the console whose pid is `consolePid`. */
 export async function dispatch(ctx: Context, req: Request, consolePid: number): Promise<Answer> {

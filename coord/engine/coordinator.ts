@@ -309,6 +309,31 @@ export class Coordinator {
     return this.control.pauses.pause(forSec, host);
   }
 
+  /** The pause that holds a host, if any (its own, or pause-all of everything). */
+  hostPause(name: string): { until: number | null } | null {
+    return this.control.pauses.ofHost(name) ?? this.control.pauses.ofHost(null);
+  }
+
+  /** host-off: no new jobs there (running ones finish); host-on: back in use. Kept in the journal. */
+  switchHost(name: string, off: boolean): Host {
+    const host = this.hostNamed(name);
+    this.refuseChanges(`${name} was not switched ${off ? 'off' : 'on'}`);
+    host.switchedOff = off;
+    void this.record({ r: 'host', name, off, at: this.clock.now() });
+    if (off) for (const pool of host.fleet.pools.values()) if (pool.jobs.size === 0) pool.retire();
+    if (off && host.fleet.current !== null) host.fleet.current.retire();
+    this.schedule();
+    return host;
+  }
+
+  /** host-off as the journal left it (at a restart). */
+  restoreHostsOff(names: ReadonlySet<string>): void {
+    for (const name of names) {
+      const host = this.hosts.get(name);
+      if (host !== undefined) host.switchedOff = true;
+    }
+  }
+
   /** A host of the hosts file, or a clear refusal naming them. */
   hostNamed(name: string): Host {
     const host = this.hosts.get(name);
@@ -509,6 +534,7 @@ export class Coordinator {
     for (const [key, env] of this.envs) out.push({ r: 'env', key, env });
     for (const pool of this.pools()) out.push({ r: 'pool', pid: Math.max(pool.pid, 0), state: 'started', at: this.clock.now(), key: pool.key, host: pool.host });
     out.push(...this.control.pauses.records());
+    for (const host of this.hosts.values()) if (host.switchedOff) out.push({ r: 'host', name: host.name, off: true, at: this.clock.now() });
     for (const job of this.jobs.values()) out.push(...recordsFor(job));
     return out;
   }

@@ -116,8 +116,8 @@ export class Pauses {
     return { until: p?.until ?? null };
   }
 
-  /** The pause of a host, if it has its own. */
-  ofHost(host: string): { until: number | null } | null {
+  /** The pause of a host (null: of everything), if there is one. */
+  ofHost(host: Scope): { until: number | null } | null {
     const p = this.scopes.get(host);
     return p === undefined ? null : { until: p.until };
   }

@@ -100,6 +100,7 @@ export class Recovery {
     for (const host of coord.hosts.values()) if (host !== coord.local) void this.sweep(host);
     this.counts.waiting = this.pendingJobs();
     coord.restorePauses(replayed.pauses);
+    coord.restoreHostsOff(replayed.hostsOff);
     coord.schedule();
     return this.counts;
   }

@@ -16,6 +16,8 @@ export type JournalRecord =
   | { r: 'ev'; id: number; ev: JobEvent }
   /** A pool process started or ended (history for people; replay needs only job records). */
   | { r: 'pool'; pid: number; state: 'started' | 'ended'; at: number; how?: string; key?: string; host?: string }
+  /** host-off (off) or host-on of a host of the hosts file. */
+  | { r: 'host'; name: string; off: boolean; at: number }
   /** A note in the history (the journal could be written again after a full disk). */
   | { r: 'mark'; at: number; note: string };
 
@@ -52,7 +54,8 @@ function readEvent(f: Fields): JobEvent {
 export function parseRecord(value: unknown): JournalRecord | { invalid: string } {
   return attempt((): JournalRecord => {
     const f = new Fields(value, 'a journal record');
-    const r = f.oneOf('r', ['new', 'ev', 'pool', 'env', 'pause', 'mark'] as const);
+    const r = f.oneOf('r', ['new', 'ev', 'pool', 'env', 'pause', 'mark', 'host'] as const);
+    if (r === 'host') return { r, name: f.str('name', 255), off: f.oneOf('off', [true, false] as const), at: f.int('at') };
     if (r === 'new') return readNew(f);
     if (r === 'mark') return { r, at: f.int('at'), note: f.str('note') };
     if (r === 'env') {

@@ -26,6 +26,8 @@ export interface Replayed {
   envs: Map<string, Record<string, string>>;
   /** pause-all in force when the journal ended: for every host (null) or one, until when. */
   pauses: Map<string | null, number | null>;
+  /** Hosts switched off (host-off). */
+  hostsOff: Set<string>;
   /** Pools started and not recorded as ended, by key. */
   pools: Map<string, PoolOnRecord>;
   nextJobId: number;
@@ -40,6 +42,7 @@ export class Replayer {
   private readonly pools = new Map<string, PoolOnRecord>();
   private readonly interner = new Interner();
   private readonly pauses = new Map<string | null, number | null>();
+  private readonly hostsOff = new Set<string>();
   private maxId = 0;
   private rejected = 0;
   private ordered = true;
@@ -52,6 +55,10 @@ export class Replayer {
     }
     switch (rec.r) {
       case 'mark':
+        return;
+      case 'host':
+        if (rec.off) this.hostsOff.add(rec.name);
+        else this.hostsOff.delete(rec.name);
         return;
       case 'pool':
         if (rec.key === undefined) return; // history of an older version: nothing to rebuild
@@ -94,7 +101,7 @@ export class Replayer {
   result(): Replayed {
     // Journals list jobs in id order; only a hand-edited one needs sorting.
     const jobs = this.ordered ? this.jobs : new Map([...this.jobs].sort(([a], [b]) => a - b));
-    return { jobs, envs: this.envs, pauses: this.pauses, pools: this.pools, nextJobId: this.maxId + 1, rejected: this.rejected };
+    return { jobs, envs: this.envs, pauses: this.pauses, hostsOff: this.hostsOff, pools: this.pools, nextJobId: this.maxId + 1, rejected: this.rejected };
   }
 }
 

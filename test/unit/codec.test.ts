@@ -283,6 +283,6 @@ t.test('encodeItem writes exactly what encode would, for every shape of job brie
     t.strictSame(JSON.parse(line), { kind: 'job', id: 17, job }, `job ${job.jobId}: round trip`);
     t.ok(line.endsWith('}\n') && line.indexOf('\n') === line.length - 1, 'one line');
   }
-  const pool = { kind: 'pool', pool: { pid: 99, jobs: 2 } } as const;
+  const pool = { kind: 'pool', pool: { pid: 99, jobs: 2, host: 'local' } } as const;
   t.strictSame(JSON.parse(encodeItem(pool, 3)), { ...pool, id: 3 }, 'pool items go through encode');
 });

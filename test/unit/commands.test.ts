@@ -712,7 +712,7 @@ t.test('json: singleJson', async (t) => {
 });
 
 t.test('json: itemJson', async (t) => {
-  t.equal(itemJson({ kind: 'pool', id: 1, pool: { pid: 2345, jobs: 3 } }), '{"pid":2345,"jobs":3}', 'pool');
+  t.equal(itemJson({ kind: 'pool', id: 1, pool: { pid: 2345, jobs: 3, host: 'local' } }), '{"pid":2345,"jobs":3}', 'pool');
   t.strictSame(JSON.parse(itemJson({
     kind: 'job', id: 1, job: { jobId: 4, status: 'finished', runningForSec: null, outcome: 'killed' },
   })), { jobId: 4, status: 'finished', runningForSec: null, outcome: 'killed' }, 'job: the list line');

@@ -44,7 +44,7 @@ export function showPools(coord: Coordinator): Answer {
   const items: BatchItem[] = [];
   for (const pool of coord.pools()) {
     // A spare pool that has not taken a job yet is a warm process, not yet a pool.
-    if (pool.alive && pool.assigned > 0) items.push({ kind: 'pool', pool: { pid: pool.pid, jobs: pool.jobs.size } });
+    if (pool.alive && pool.assigned > 0) items.push({ kind: 'pool', pool: { pid: pool.pid, jobs: pool.jobs.size, host: pool.host } });
   }
   return { items };
 }
