@@ -241,7 +241,7 @@ t.test('parseReply: every kind, valid', async (t) => {
     { kind: 'paused', id: 5, jobs: 2, until: null },
     { kind: 'paused', id: 5, jobs: 0, until: 1700000000000 },
     { kind: 'resumed-all', id: 5, jobs: 2 },
-    { kind: 'pool', id: 8, pool: { pid: 555, jobs: 0 } },
+    { kind: 'pool', id: 8, pool: { pid: 555, jobs: 0, host: 'h1' } },
     { kind: 'end', id: 9, count: 0 },
     { kind: 'error', id: 10, code: 'E_UNKNOWN_JOB', message: "There is no job with JobID 9; 'status-all' lists the known jobs." },
   ];
