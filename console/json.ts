@@ -83,6 +83,7 @@ export function singleJson(reply: Reply): string {
       case 'detail':
       case 'pool':
       case 'host':
+      case 'chunk':
       case 'end':
         return {};
     }

@@ -177,6 +177,7 @@ export function renderSingle(reply: Reply, paint: ChalkInstance): string {
     case 'detail':
     case 'pool':
     case 'host':
+    case 'chunk':
     case 'end':
     case 'error':
       return '';

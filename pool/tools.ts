@@ -7,10 +7,13 @@
 //   --ledgers <ledgerDir>             one line of JSON: the keys of the ledgers there
 //   --forget <ledgerDir> <key>        removes a ledger and its socket
 //   --kill-groups <pid>…              SIGKILL to each pid's group, if it still leads one
+//   --read <file> <lines>             writes the file's bytes (its last <lines> lines; -1:
+//                                     all), then what is appended until stdin ends
 //   --check                           one line of JSON: this Node's version
 
 import net from 'node:net';
 import { encode } from '../protocol/codec.js';
+import { followFile } from '../protocol/file-follow.js';
 import { SOCKET_SUFFIX } from '../protocol/ledger.js';
 import { forgetLedger, killGroups, ledgerKeys, poolAlive, readLedger } from '../protocol/ledger-files.js';
 import { openOwnDir } from '../protocol/own-dir.js';
@@ -36,6 +39,23 @@ function attach(ledgerDir: string, key: string, pidHint: number): void {
   });
 }
 
+async function read(path: string, lines: number): Promise<void> {
+  const inputEnds = new Promise<void>((resolve) => {
+    process.stdin.once('end', resolve);
+    process.stdin.once('error', () => resolve());
+    process.stdin.resume();
+  });
+  try {
+    for await (const chunk of followFile(expandHome(path), lines < 0 ? null : lines, inputEnds)) {
+      if (!process.stdout.write(chunk)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+    }
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  }
+  process.stdin.destroy();
+}
+
 /** Runs a tool mode if argv asks for one; false when this is a pool. */
 export function runTool(argv: readonly string[]): boolean {
   const [mode, ...args] = argv;
@@ -51,6 +71,9 @@ export function runTool(argv: readonly string[]): boolean {
       return true;
     case '--kill-groups':
       killGroups(args.map(Number).filter((n) => Number.isSafeInteger(n) && n > 1));
+      return true;
+    case '--read':
+      void read(args[0] ?? '', Number(args[1] ?? -1));
       return true;
     case '--check':
       process.stdout.write(`${JSON.stringify({ node: process.version, pid: process.pid })}\n`);

@@ -180,6 +180,11 @@ export type Request =
   | { kind: 'pause-all'; id: number; forSec: number | null; host?: string }
   | { kind: 'resume-all'; id: number; host?: string }
   | { kind: 'show-hosts'; id: number }
+  /**
+   * A job's output, read where it was made (served by the coordinator, through the job's
+   * host): all of it, or its last `lines` lines; `follow`: then what it writes until it ends.
+   */
+  | { kind: 'read-log'; id: number; jobId: number; stream: 'stdout' | 'stderr'; lines: number | null; follow: boolean }
   | { kind: 'host-off'; id: number; host: string }
   | { kind: 'host-on'; id: number; host: string }
   | { kind: 'shutdown'; id: number; drain?: boolean };
@@ -194,6 +199,7 @@ export const BATCH_REQUESTS: ReadonlySet<RequestKind> = new Set<RequestKind>([
   'show-finished',
   'show-queued',
   'show-hosts',
+  'read-log',
   'wait',
 ]);
 
@@ -213,6 +219,8 @@ export type Reply =
   | { kind: 'detail'; id: number; job: JobView }
   | { kind: 'pool'; id: number; pool: PoolView }
   | { kind: 'host'; id: number; host: HostInfo }
+  /** Bytes of a job's output (base64), an item of a `read-log` answer. */
+  | { kind: 'chunk'; id: number; data: string }
   | { kind: 'host-switched'; id: number; host: string; state: HostState; running: number }
   | { kind: 'end'; id: number; count: number }
   | { kind: 'error'; id: number; code: ErrorCode; message: string };
@@ -222,4 +230,5 @@ export type BatchItem =
   | { kind: 'job'; job: JobBrief }
   | { kind: 'detail'; job: JobView }
   | { kind: 'pool'; pool: PoolView }
-  | { kind: 'host'; host: HostInfo };
+  | { kind: 'host'; host: HostInfo }
+  | { kind: 'chunk'; data: string };

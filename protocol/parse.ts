@@ -6,6 +6,7 @@ import { ERROR_CODES } from './errors.js';
 import { attempt, FieldError, Fields } from './fields.js';
 import {
   MAX_COMMAND_BYTES,
+  MAX_FRAME_BYTES,
   type Hello,
   type JobBrief,
   type JobResult,
@@ -49,7 +50,7 @@ export function parseWelcome(value: unknown): Parsed<Welcome> {
 
 const REQUEST_KINDS = [
   'submit', 'status', 'info', 'status-all', 'show-active', 'show-pools', 'show-finished', 'show-queued',
-  'suspend', 'resume', 'kill', 'wait', 'pause-all', 'resume-all', 'shutdown', 'show-hosts', 'host-off', 'host-on',
+  'suspend', 'resume', 'kill', 'wait', 'pause-all', 'resume-all', 'shutdown', 'show-hosts', 'host-off', 'host-on', 'read-log',
 ] as const;
 
 /** A host's name in the hosts file. */
@@ -145,6 +146,11 @@ export function parseRequest(value: unknown): Parsed<Request> {
       case 'host-off':
       case 'host-on':
         return { kind, id, host: readHostName(f) };
+      case 'read-log':
+        return {
+          kind, id, jobId: f.int('jobId', 1), stream: f.oneOf('stream', ['stdout', 'stderr'] as const),
+          lines: f.intOrNull('lines'), follow: f.has('follow') && f.oneOf('follow', [true, false] as const),
+        };
       case 'show-active':
       case 'show-pools':
       case 'show-queued':
@@ -222,7 +228,7 @@ function readHost(f: Fields): HostInfo {
 
 const REPLY_KINDS = [
   'submitted', 'queued', 'status', 'info', 'signalled', 'dequeued', 'paused', 'resumed-all', 'served',
-  'job', 'detail', 'pool', 'end', 'error', 'host', 'host-switched',
+  'job', 'detail', 'pool', 'end', 'error', 'host', 'host-switched', 'chunk',
 ] as const;
 
 export function parseReply(value: unknown): Parsed<Reply> {
@@ -255,6 +261,11 @@ export function parseReply(value: unknown): Parsed<Reply> {
         return { kind, id, pool: readPool(f.obj('pool')) };
       case 'host':
         return { kind, id, host: readHost(f.obj('host')) };
+      case 'chunk': {
+        const data = f.str('data', MAX_FRAME_BYTES);
+        if (!/^[A-Za-z0-9+/]*={0,2}$/.test(data)) throw new FieldError("'data' must be base64");
+        return { kind, id, data };
+      }
       case 'host-switched':
         return { kind, id, host: f.str('host', 255), state: f.oneOf('state', HOST_STATES), running: f.int('running') };
       case 'end':

@@ -8,6 +8,7 @@ import type { Coordinator } from '../engine/coordinator.js';
 import { showActive, showFinished, showPools, showQueued, statusAll } from './handlers/lists.js';
 import { pauseAll, resumeAll } from './handlers/pause.js';
 import { showHosts, switchHost } from './handlers/hosts.js';
+import { readLog } from './handlers/read-log.js';
 import { shutdown } from './handlers/shutdown.js';
 import { kill, signal } from './handlers/signal.js';
 import { status } from './handlers/status.js';
@@ -19,7 +20,7 @@ export type Answer =
   /** `after` runs once the reply has been written out (shutdown exits there). */
   | { reply: Reply; after?: () => void }
   /** Produced lazily as the answer is written, so a long one is never held whole. */
-  | { items: Iterable<BatchItem> };
+  | { items: Iterable<BatchItem> | AsyncIterable<BatchItem> };
 
 export interface Context {
   coord: Coordinator;
@@ -63,6 +64,8 @@ function route(ctx: Context, req: Request, consolePid: number): Promise<Answer> 
     case 'host-off':
     case 'host-on':
       return switchHost(coord, req);
+    case 'read-log':
+      return readLog(coord, req);
   }
 }
 

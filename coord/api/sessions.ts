@@ -147,7 +147,8 @@ class Session {
    * Writes a batch as it is produced, a chunk at a time, pausing while the console has
    * not read what was sent: a long answer is never held whole in memory.
    */
-  private async stream(id: number, items: Iterable<BatchItem>): Promise<void> {
+  private async stream(id: number, items: Iterable<BatchItem> | AsyncIterable<BatchItem>): Promise<void> {
+    if (Symbol.asyncIterator in items) return this.streamLive(id, items);
     let count = 0;
     let chunk = '';
     for (const item of items) {
@@ -159,6 +160,20 @@ class Session {
       chunk = '';
     }
     await this.writeWhenRoom(chunk + encode({ kind: 'end', id, count } satisfies Reply));
+  }
+
+  /**
+   * A batch whose items come as they happen (a job's output as it writes it): each goes
+   * out at once; leaving the loop (the console gone) closes the source.
+   */
+  private async streamLive(id: number, items: AsyncIterable<BatchItem>): Promise<void> {
+    let count = 0;
+    for await (const item of items) {
+      if (this.closed) return;
+      count += 1;
+      if (!(await this.writeWhenRoom(encodeItem(item, id)))) return;
+    }
+    await this.writeWhenRoom(encode({ kind: 'end', id, count } satisfies Reply));
   }
 
   /** Writes once the console has read all but STREAM_HIGH_WATER; false if it is gone. */

@@ -378,6 +378,11 @@ export class Coordinator {
     return this.dispatcher.queue.map((id) => this.job(id));
   }
 
+  /** Settles when the job ends. */
+  endOf(jobId: number): Promise<void> {
+    return this.ends.endOf(jobId);
+  }
+
   /** Resolves once each of the jobs has ended; `all`: every job not ended now. */
   async waitFor(ids: number[] | 'all'): Promise<Job[]> {
     const jobs = ids === 'all' ? [...this.jobs.values()].filter((j) => inProgress(j.state)) : ids.map((id) => this.job(id));

@@ -51,6 +51,11 @@ export interface Launcher {
   forget(key: string): Promise<void>;
   /** SIGKILL (and SIGCONT) to the process groups of jobs left without a pool. */
   killGroups(pids: readonly number[]): Promise<void>;
+  /**
+   * A file of a job on this host (its output), from where its last `lines` lines begin
+   * (null: all of it), and until `until` settles what is appended (then a last read).
+   */
+  readFile(path: string, lines: number | null, until: Promise<void>): AsyncIterable<Buffer>;
   /** At shutdown, once its pools are gone: nothing of the coordinator's stays on the host. */
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { SOCKET_SUFFIX } from '../../protocol/ledger.js';
+import { followFile } from '../../protocol/file-follow.js';
 import { forgetLedger, killGroups, ledgerKeys, poolAlive, readLedger } from '../../protocol/ledger-files.js';
 import { HELD_CERTS } from '../../protocol/messages.js';
 import type { OwnDir } from '../../protocol/own-dir.js';
@@ -67,6 +68,10 @@ export class LocalLauncher implements Launcher {
 
   async killGroups(pids: readonly number[]): Promise<void> {
     killGroups(pids);
+  }
+
+  readFile(path: string, lines: number | null, until: Promise<void>): AsyncIterable<Buffer> {
+    return followFile(path, lines, until);
   }
 
   async close(): Promise<void> {

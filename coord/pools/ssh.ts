@@ -184,6 +184,25 @@ export class SshLauncher implements Launcher {
     if (r.code !== 0) this.log(`cannot end process groups ${pids.join(', ')} on ${this.host}: ${lastLine(r.stderr)}`);
   }
 
+  /** Runs the pool program's `--read` tool there; its stdout is the file's bytes. */
+  async *readFile(path: string, lines: number | null, until: Promise<void>): AsyncIterable<Buffer> {
+    await this.prepare();
+    const child = spawn('ssh', [...this.args(), this.tool(`--read ${shellPath(path)} ${lines ?? -1}`)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.stdin.on('error', () => undefined);
+    // Its end of input tells it to read a last time and stop.
+    void until.then(() => child.stdin.end(), () => child.stdin.end());
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      for await (const chunk of child.stdout) if (Buffer.isBuffer(chunk)) yield chunk;
+      const code = await exited;
+      if (code !== 0) throw new Error(`cannot read ${path} on ${this.host}: ${lastLine(stderr) || `ssh exited with code ${code ?? 'null'}`}`);
+    } finally {
+      child.kill();
+    }
+  }
+
   async close(): Promise<void> {
     // Each pool had its own connection, gone with it.
   }
