@@ -288,11 +288,16 @@ export class Coordinator implements PoolListener {
     return this.queue.map((id) => this.job(id));
   }
 
-  /** Resolves once each of the jobs has ended; `all`: every job not ended now. */
-  async waitFor(ids: number[] | 'all'): Promise<Job[]> {
+  /** Resolves once each of the jobs has ended; `all`: every job not ended now. An abort forgets the waiter. */
+  async waitFor(ids: number[] | 'all', signal?: AbortSignal): Promise<Job[]> {
     const jobs = ids === 'all' ? [...this.jobs.values()].filter((j) => inProgress(j.state)) : ids.map((id) => this.job(id));
-    await Promise.all(jobs.filter((j) => inProgress(j.state)).map((j) => this.ends.endOf(j.id)));
+    await this.ends.allEnded(jobs.filter((j) => inProgress(j.state)).map((j) => j.id), signal);
     return jobs;
+  }
+
+  /** Consoles waiting for `jobId` to end. */
+  waitersOf(jobId: number): number {
+    return this.ends.count(jobId);
   }
 
   /**

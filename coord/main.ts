@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // jms_coord -l <path> -n <jobs_pool> [-w <jms_out>] [-r <jms_in>] [--max-pools N] [--grace MS]
 //
-// Starts first and keeps running: creates its FIFOs (0600), takes console handshakes
+// Starts first and keeps running: creates its FIFOs (0600; by default in the per-user
+// directory of protocol/paths.ts, which consoles find by themselves), takes console handshakes
 // on jms_in, runs jobs in pool processes it starts on demand, and removes its FIFOs
 // on every way out. SIGINT, SIGTERM and SIGHUP take the same path as `shutdown`.
 //
@@ -9,10 +10,10 @@
 // coordinator already reads jms_in), 70 internal error.
 
 import os from 'node:os';
-import { resolve } from 'node:path';
 import { EMPTY_FRAME, LineDecoder } from '../protocol/codec.js';
 import { openReader, removeFifo } from '../protocol/fifo.js';
 import { JMS_VERSION, PIPE_BUF } from '../protocol/messages.js';
+import { ensurePrivateDir, PathError, resolveFifos } from '../protocol/paths.js';
 import { parseHello } from '../protocol/parse.js';
 import { Coordinator, type CoordConfig } from './coordinator.js';
 import type { Context } from './dispatch.js';
@@ -32,9 +33,9 @@ const EXIT_INTERNAL = 70;
 async function main(): Promise<void> {
   const args = parseCoordArgs(process.argv.slice(2), JMS_VERSION);
   if (args === 'exit') return;
-  const jmsIn = resolve(args.jmsIn);
-  const jmsOut = resolve(args.jmsOut);
-  if (jmsIn === jmsOut) throw new UsageError('jms_in (-r) and jms_out (-w) must be different paths.');
+  const { jmsIn, jmsOut, dir: fifoDir } = resolveFifos({ jmsIn: args.jmsIn, jmsOut: args.jmsOut });
+  if (jmsIn === jmsOut) throw new UsageError(`jms_in (-r) and jms_out (-w) are the same path, ${jmsIn}; name two FIFOs, e.g. '-r ${jmsIn}_in -w ${jmsOut}_out'.`);
+  if (fifoDir !== null) ensurePrivateDir(fifoDir);
   const outDir = prepareOutDir(args.path);
   const stateDir = prepareStateDir(outDir);
   const releaseLock = acquireLock(stateDir, outDir);
@@ -119,11 +120,11 @@ function openState(stateDir: string | null, config: CoordConfig): Coordinator {
 
 main().catch((err: unknown) => {
   if (err instanceof UsageError) {
-    process.stderr.write(`jms_coord: ${err.message}\nUsage: jms_coord -l <path> -n <jobs_pool> [-w <jms_out>] [-r <jms_in>] (--help for more)\n`);
+    process.stderr.write(`jms_coord: error: ${err.message}\n`);
     process.exit(EXIT_USAGE);
   }
-  if (err instanceof SetupError) {
-    process.stderr.write(`jms_coord: ${err.message}\n`);
+  if (err instanceof SetupError || err instanceof PathError) {
+    process.stderr.write(`jms_coord: error: ${err.message}\n`);
     process.exit(EXIT_SETUP);
   }
   process.stderr.write(`jms_coord: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'E_SHUTTING_DOWN'
   | 'E_POOL'
   | 'E_STORAGE'
+  | 'E_CANCELLED'
   | 'E_INTERNAL';
 
 export const ERROR_CODES: readonly ErrorCode[] = [
@@ -19,6 +20,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'E_SHUTTING_DOWN',
   'E_POOL',
   'E_STORAGE',
+  'E_CANCELLED',
   'E_INTERNAL',
 ];
 
@@ -58,6 +60,14 @@ export class PoolError extends JmsError {
 
 export class StorageError extends JmsError {
   readonly code = 'E_STORAGE';
+}
+
+/** The console that sent a request cancelled it (^C). */
+export class RequestCancelledError extends JmsError {
+  readonly code = 'E_CANCELLED';
+  constructor() {
+    super('the request was cancelled by its console; nothing else changed.');
+  }
 }
 
 /** The console could not reach or lost its coordinator. */

@@ -30,7 +30,11 @@ export interface Hello {
 }
 
 export type Welcome =
-  | { kind: 'welcome'; version: number; coordPid: number; jobsPool: number }
+  | {
+    kind: 'welcome'; version: number; coordPid: number; jobsPool: number;
+    /** The coordinator's settings, which a console shows (`show-coordinator`). */
+    maxPools: number; outDir: string;
+  }
   | { kind: 'refused'; version: number; message: string };
 
 // --- what the coordinator tells about jobs and pools -------------------------------
@@ -117,6 +121,8 @@ export interface PoolView {
   pid: number;
   /** The pool's jobs that are running or suspended now. */
   jobs: number;
+  /** show-pools --long only: jobs it has taken of the most it takes, and whether it is the spare. */
+  long?: { taken: number; capacity: number; spare: boolean };
 }
 
 // --- requests (console -> coordinator, on the console's private FIFO) --------------
@@ -135,7 +141,7 @@ export type Request =
   | { kind: 'info'; id: number; jobId: number }
   | { kind: 'status-all'; id: number; sinceSec: number | null }
   | { kind: 'show-active'; id: number }
-  | { kind: 'show-pools'; id: number }
+  | { kind: 'show-pools'; id: number; long?: boolean }
   | { kind: 'show-finished'; id: number; long?: boolean }
   | { kind: 'show-queued'; id: number }
   | { kind: 'suspend'; id: number; jobId: number }
@@ -144,7 +150,13 @@ export type Request =
   | { kind: 'wait'; id: number; jobIds: number[] | 'all' }
   | { kind: 'pause-all'; id: number; forSec: number | null }
   | { kind: 'resume-all'; id: number }
-  | { kind: 'shutdown'; id: number; drain?: boolean };
+  | { kind: 'shutdown'; id: number; drain?: boolean }
+  /**
+   * Forget request `requestId` of this console (^C): a `wait` stops waiting, a batch
+   * stops streaming, and that request is answered with error E_CANCELLED. A cancel has
+   * no answer of its own; naming a request already answered does nothing.
+   */
+  | { kind: 'cancel'; id: number; requestId: number };
 
 export type RequestKind = Request['kind'];
 

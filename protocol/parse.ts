@@ -41,13 +41,16 @@ export function parseWelcome(value: unknown): Parsed<Welcome> {
     const f = new Fields(value, 'a handshake answer');
     const kind = f.oneOf('kind', ['welcome', 'refused'] as const);
     if (kind === 'refused') return { kind, version: f.int('version'), message: f.str('message') };
-    return { kind, version: f.int('version'), coordPid: f.int('coordPid', 1), jobsPool: f.int('jobsPool', 1) };
+    return {
+      kind, version: f.int('version'), coordPid: f.int('coordPid', 1), jobsPool: f.int('jobsPool', 1),
+      maxPools: f.int('maxPools', 1), outDir: f.str('outDir', PATH_MAX),
+    };
   });
 }
 
 const REQUEST_KINDS = [
   'submit', 'status', 'info', 'status-all', 'show-active', 'show-pools', 'show-finished', 'show-queued',
-  'suspend', 'resume', 'kill', 'wait', 'pause-all', 'resume-all', 'shutdown',
+  'suspend', 'resume', 'kill', 'wait', 'pause-all', 'resume-all', 'shutdown', 'cancel',
 ] as const;
 
 /** Most job ids one `wait` may name. */
@@ -109,6 +112,7 @@ export function parseRequest(value: unknown): Parsed<Request> {
       case 'status-all':
         return { kind, id, sinceSec: f.intOrNull('sinceSec') };
       case 'show-finished':
+      case 'show-pools':
         return f.has('long') && f.oneOf('long', [true, false] as const) ? { kind, id, long: true } : { kind, id };
       case 'shutdown':
         return f.has('drain') && f.oneOf('drain', [true, false] as const) ? { kind, id, drain: true } : { kind, id };
@@ -118,8 +122,9 @@ export function parseRequest(value: unknown): Parsed<Request> {
         const forSec = f.has('forSec') ? f.int('forSec', 1, MAX_DURATION_SEC) : null;
         return { kind, id, forSec };
       }
+      case 'cancel':
+        return { kind, id, requestId: f.int('requestId') };
       case 'show-active':
-      case 'show-pools':
       case 'show-queued':
       case 'resume-all':
         return { kind, id };
@@ -177,7 +182,12 @@ function readBrief(f: Fields): JobBrief {
 }
 
 function readPool(f: Fields): PoolView {
-  return { pid: f.int('pid', 1), jobs: f.int('jobs') };
+  const pool: PoolView = { pid: f.int('pid', 1), jobs: f.int('jobs') };
+  if (f.has('long')) {
+    const l = f.obj('long');
+    pool.long = { taken: l.int('taken'), capacity: l.int('capacity', 1), spare: l.oneOf('spare', [true, false] as const) };
+  }
+  return pool;
 }
 
 const REPLY_KINDS = [
