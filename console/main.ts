@@ -138,7 +138,8 @@ async function main(): Promise<number> {
   const paint = makePaint(process.stdout.isTTY && args.mode === 'text');
   const conn = await Connection.open(resolveFifos({ jmsIn: args.jmsIn, jmsOut: args.jmsOut }));
   const interactive = args.command.length === 0 && process.stdin.isTTY;
-  const columns = (): number => (process.stdout.isTTY ? process.stdout.columns : 80);
+  // A terminal that reports no size (0 columns) gets the classic 80.
+  const columns = (): number => (process.stdout.isTTY && process.stdout.columns > 0 ? process.stdout.columns : 80);
   const shell = new Shell(conn, stdio, paint, { interactive, mode: args.mode, columns });
   shell.leaveWhenGone();
   // The banner first, so that -o's replayed commands and answers follow it.

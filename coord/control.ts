@@ -135,7 +135,7 @@ export class JobControl {
   /** resume-all: continues the jobs pause-all held and lets jobs start again. */
   async resumeAll(): Promise<number> {
     const { host } = this;
-    if (this.pause === null) throw new IllegalStateError("Nothing is paused; 'pause-all' pauses every running job.");
+    if (this.pause === null) throw new IllegalStateError("nothing is paused; 'pause-all' pauses every running job.");
     if (this.pause.timer !== null) clearTimeout(this.pause.timer);
     this.pause = null;
     host.record({ r: 'pause', on: false, until: null, at: Date.now() });

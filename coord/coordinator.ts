@@ -142,7 +142,7 @@ export class Coordinator implements PoolListener {
 
   async submit(id: number, command: string, options: SubmitOptions = {}): Promise<Reply> {
     if (this.stopping !== null) throw new ShuttingDownError();
-    if (this.drained !== null) throw new ShuttingDownError('The coordinator is draining for shutdown: it lets running jobs finish and takes no new ones.');
+    if (this.drained !== null) throw new ShuttingDownError('the coordinator is draining for shutdown (it lets running jobs finish and takes no new ones); submit again once a coordinator runs again.');
     const job: Job = { id: this.nextJobId++, command: this.interner.str(command), submittedAt: Date.now(), state: { tag: 'queued' } };
     if (options.cwd !== undefined) job.cwd = this.interner.str(options.cwd);
     if (options.timeoutSec !== undefined) job.timeoutSec = options.timeoutSec;
@@ -152,7 +152,7 @@ export class Coordinator implements PoolListener {
     try {
       await this.journal?.append({ r: 'new', id: job.id, cmd: command, at: job.submittedAt, ...optionsOf(job) } satisfies JournalRecord);
     } catch (err) {
-      throw new StorageError(`JobID ${job.id} was not accepted: the coordinator cannot write its records (${describe(err)}). Free space under ${this.config.outDir} and submit again.`);
+      throw new StorageError(`the job was not accepted (JobID ${job.id}): the coordinator cannot write its records (${describe(err)}); free space under ${this.config.outDir} and submit again.`);
     }
     if (this.stopping !== null) {
       this.apply(job, { type: 'cancelled', reason: 'the coordinator shut down before it started', at: Date.now() });
@@ -166,7 +166,7 @@ export class Coordinator implements PoolListener {
       return { kind: 'queued', id, jobId: job.id, position: this.queuePosition(job.id) };
     }
     const outcome = await new Promise<StartOutcome>((resolve) => this.startWaiters.set(job.id, resolve));
-    if ('error' in outcome) throw new PoolError(`JobID ${job.id} could not start: ${outcome.error}.`);
+    if ('error' in outcome) throw new PoolError(`could not start JobID ${job.id}: ${outcome.error}; 'info ${job.id}' shows the job.`);
     return { kind: 'submitted', id, jobId: job.id, pid: outcome.pid };
   }
 
@@ -208,7 +208,7 @@ export class Coordinator implements PoolListener {
     if (s.tag !== want) throw new IllegalStateError(cannotSignal(jobId, action, s.tag));
     const error = await this.signalGroup(job, action === 'suspend' ? 'SIGSTOP' : 'SIGCONT');
     if (job.state.tag === 'finished') throw new IllegalStateError(cannotSignal(jobId, action, 'finished'));
-    if (error !== null) throw new PoolError(`Could not ${action} JobID ${jobId}: ${error}.`);
+    if (error !== null) throw new PoolError(`could not ${action} JobID ${jobId}: ${error}; 'status ${jobId}' shows its state.`);
     const event: JobEvent = action === 'suspend' ? { type: 'suspended', at: Date.now() } : { type: 'resumed', at: Date.now() };
     // A concurrent request may have got there first; the signal was sent all the same.
     if (job.state.tag === want) this.apply(job, event);
@@ -223,7 +223,7 @@ export class Coordinator implements PoolListener {
     const job = this.job(jobId);
     switch (job.state.tag) {
       case 'finished':
-        throw new IllegalStateError(`JobID ${jobId} has already finished; there is nothing to kill.`);
+        throw new IllegalStateError(`cannot kill JobID ${jobId}: it has already finished; 'info ${jobId}' says how it ended.`);
       case 'queued': {
         const at = this.queue.indexOf(jobId);
         if (at >= 0) this.queue.splice(at, 1);
@@ -237,7 +237,7 @@ export class Coordinator implements PoolListener {
       case 'suspended': {
         const error = await this.control.terminate(job);
         const ended = (): boolean => job.state.tag === 'finished';
-        if (error !== null && !ended()) throw new PoolError(`Could not kill JobID ${jobId}: ${error}.`);
+        if (error !== null && !ended()) throw new PoolError(`could not kill JobID ${jobId}: ${error}; 'status ${jobId}' shows its state.`);
         return 'signalled';
       }
     }

@@ -33,7 +33,7 @@ export function acquireLock(stateDir: string, outDir: string): () => void {
         }
       };
     } catch (err) {
-      if (errno(err) !== 'EEXIST') throw new SetupError(`cannot create the lock ${path}: ${err instanceof Error ? err.message : String(err)}.`);
+      if (errno(err) !== 'EEXIST') throw new SetupError(`cannot create the lock ${path} (${err instanceof Error ? err.message : String(err)}); choose another directory with -l.`);
     }
     const owner = Number.parseInt(fs.readFileSync(path, 'utf8'), 10);
     if (Number.isInteger(owner) && owner !== process.pid && ownerAlive(owner)) {
@@ -41,5 +41,5 @@ export function acquireLock(stateDir: string, outDir: string): () => void {
     }
     fs.unlinkSync(path); // stale: its coordinator is gone
   }
-  throw new SetupError(`cannot take the lock ${path}; another coordinator may be starting there.`);
+  throw new SetupError(`cannot take the lock ${path} (another coordinator may be starting there); try again in a moment.`);
 }

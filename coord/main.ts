@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const args = parseCoordArgs(process.argv.slice(2), JMS_VERSION);
   if (args === 'exit') return;
   const { jmsIn, jmsOut, dir: fifoDir } = resolveFifos({ jmsIn: args.jmsIn, jmsOut: args.jmsOut });
-  if (jmsIn === jmsOut) throw new UsageError(`jms_in (-r) and jms_out (-w) are the same path, ${jmsIn}; name two FIFOs, e.g. '-r ${jmsIn}_in -w ${jmsOut}_out'.`);
+  if (jmsIn === jmsOut) throw new UsageError(`-r (jms_in) and -w (jms_out) name the same path, ${jmsIn}; give them two different paths.`);
   if (fifoDir !== null) ensurePrivateDir(fifoDir);
   const outDir = prepareOutDir(args.path);
   const stateDir = prepareStateDir(outDir);
@@ -117,6 +117,10 @@ function openState(stateDir: string | null, config: CoordConfig): Coordinator {
   }
   return coord;
 }
+
+// `jms_coord --help | head -1` ends quietly; a log reader that went away loses the log, not the jobs.
+process.stdout.on('error', () => process.exit(EXIT_OK));
+process.stderr.on('error', () => undefined);
 
 main().catch((err: unknown) => {
   if (err instanceof UsageError) {

@@ -58,7 +58,7 @@ export function parseCoordArgs(argv: readonly string[], version: string): CoordA
     .option('--pool-idle <ms>', `how long a pool with quota left stays when it has no jobs (default: ${DEFAULT_POOL_IDLE_MS})`)
     .option('--no-journal', 'keep no durable records (jobs are lost with the coordinator); for measurements only')
     .addHelpText('after', '\nThe per-user directory: $JMS_DIR, else $XDG_RUNTIME_DIR/jms, else ~/.jms.')
-    .allowExcessArguments(false)
+    .allowExcessArguments(true)
     .exitOverride()
     .configureOutput({ writeErr: () => undefined });
   try {
@@ -70,6 +70,8 @@ export function parseCoordArgs(argv: readonly string[], version: string): CoordA
     throw new UsageError(sentence ?? `${err.message.replace(/^error: /, '')}; 'jms_coord --help' lists the options.`);
   }
   const o = program.opts<Raw>();
+  const [stray] = program.args;
+  if (stray !== undefined) throw new UsageError(`unexpected argument '${stray.slice(0, 40)}' (jms_coord takes options only); ${example(o)}.`);
   if (o.path === undefined || o.path === '') throw new UsageError(`the output directory (-l <path>) is missing; ${example(o)}.`);
   if (o.jobsPool === undefined) throw new UsageError(`the number of jobs per pool (-n <jobs_pool>) is missing; ${example(o)}.`);
   return {

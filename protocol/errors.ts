@@ -39,7 +39,7 @@ export class TooLargeError extends JmsError {
 export class UnknownJobError extends JmsError {
   readonly code = 'E_UNKNOWN_JOB';
   constructor(jobId: number) {
-    super(`There is no job with JobID ${jobId}; 'status-all' lists the known jobs.`);
+    super(`there is no job with JobID ${jobId}; 'status-all' lists the known jobs.`);
   }
 }
 
@@ -49,7 +49,7 @@ export class IllegalStateError extends JmsError {
 
 export class ShuttingDownError extends JmsError {
   readonly code = 'E_SHUTTING_DOWN';
-  constructor(message = 'The coordinator is shutting down and takes no more requests.') {
+  constructor(message = 'the coordinator is shutting down and takes no more requests; send it again once a coordinator runs again.') {
     super(message);
   }
 }
