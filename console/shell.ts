@@ -28,7 +28,6 @@ export interface ShellOptions {
   columns: () => number;
 }
 
-const NEVER = new AbortController().signal;
 /** jms_console's own options, which a one-shot command line may have put after the command. */
 const VALUELESS_FLAGS = new Set(['-q', '--quiet', '--json']);
 const VALUE_FLAGS = new Set(['-w', '-r', '-o', '--jms-in', '--jms-out', '--operations']);
@@ -52,7 +51,7 @@ export class Shell {
    * came on jms_console's own command line.
    */
   async run(line: string, opts: { io?: Output; signal?: AbortSignal; oneShot?: boolean } = {}): Promise<LineResult> {
-    const { io = this.io, signal = NEVER, oneShot = false } = opts;
+    const { io = this.io, signal, oneShot = false } = opts;
     const text = line.trim();
     if (text === '' || text.startsWith('#')) return 'ok';
     const match = /^(\S+)\s*([\s\S]*)$/.exec(text);
@@ -71,11 +70,11 @@ export class Shell {
     if (misplaced !== null) return this.fail(misplaced, io);
     const body = spec.parse(rest);
     if ('error' in body) return this.fail(body.error, io);
-    if (body.kind === 'logs') return this.logs(body, io, signal);
+    if (body.kind === 'logs') return this.logs(body, io, signal ?? new AbortController().signal);
     return this.send(body, io, signal);
   }
 
-  private async send(request: RequestBody, io: Output, signal: AbortSignal): Promise<LineResult> {
+  private async send(request: RequestBody, io: Output, signal: AbortSignal | undefined): Promise<LineResult> {
     const body = this.withEnvKey(request);
     const kind = body.kind;
     const text = this.opts.mode === 'text';

@@ -106,7 +106,7 @@ t.test('prompt, help, completion, history, ^C and ^D', async (t) => {
   // Errors keep the REPL; a near miss is corrected.
   term.next();
   term.type('stauts 1\r');
-  await term.expect(/error: unknown command 'stauts'\. Did you mean 'status'\?.*\njms> $/);
+  await term.expect(/jms_console: error: unknown command 'stauts'; did you mean 'status'\? 'help' lists the commands\.\njms> $/);
 
   // ^C clears the line, the console stays.
   term.next();
@@ -175,6 +175,6 @@ t.test('the coordinator going away ends an idle REPL with a clear message', asyn
   await term.expect(/jms> $/);
   term.next();
   t.equal(await c.ok('shutdown'), 'Served 0 jobs, 0 were still in progress');
-  await term.expect(/error: The coordinator closed the connection: it has shut down or died\./);
+  await term.expect(/jms_console: error: the coordinator closed the connection \(it has shut down or died\); start one again with 'jms_coord [^']*'\./);
   t.equal(await term.ended, 3, 'exit status 3: no coordinator');
 });
