@@ -1,4 +1,5 @@
-# JMS — `make run` starts a coordinator on defaults and opens a console;
+# JMS — `make run` starts a coordinator on defaults and opens a console; `make stop`
+# shuts it down; `make install` puts jms_coord, jms_console and jms_script.sh on PATH;
 # `make test` runs the whole suite; `make bench` measures it. All install and build
 # first when needed.
 
@@ -6,11 +7,17 @@ NPM_STAMP := node_modules/.package-lock.json
 SOURCES := $(shell find protocol coord pool console test scripts -name '*.ts' 2>/dev/null)
 BUILT := dist/.built
 
-# Settings for `make run` (override: make run JOBS_POOL=5 JMS_PATH=/tmp/out)
-JOBS_POOL ?= 3
-JMS_PATH ?= jms_output
+# Settings for a coordinator that `make run` starts (default -n 3, -l jms_output):
+# make run JOBS_POOL=5 JMS_PATH=/tmp/out. One already running keeps its own.
+JOBS_POOL ?=
+JMS_PATH ?=
 
-.PHONY: build run stop test bench clean
+# Where `make install` puts the commands (links into this checkout): /usr/local/bin for
+# root, ~/.local/bin for everyone else; make install PREFIX=/opt/jms, or BINDIR=….
+PREFIX ?= $(if $(filter 0,$(shell id -u)),/usr/local,$(HOME)/.local)
+BINDIR ?= $(PREFIX)/bin
+
+.PHONY: build run stop install uninstall test bench clean
 
 build: $(BUILT)
 
@@ -20,14 +27,20 @@ $(NPM_STAMP): package.json package-lock.json
 
 $(BUILT): $(NPM_STAMP) tsconfig.json $(SOURCES)
 	npx tsc -p tsconfig.json
-	chmod +x dist/coord/main.js dist/console/main.js scripts/jms_script.sh
+	chmod +x dist/coord/main.js dist/console/main.js scripts/jms_script.sh scripts/install.sh scripts/run.sh
 	@touch $@
 
 run: build
 	@JOBS_POOL=$(JOBS_POOL) JMS_PATH=$(JMS_PATH) scripts/run.sh
 
 stop: build
-	node dist/console/main.js shutdown
+	@scripts/run.sh stop
+
+install: build
+	@scripts/install.sh install "$(BINDIR)"
+
+uninstall:
+	@scripts/install.sh uninstall "$(BINDIR)"
 
 test: build
 	npx tap

@@ -130,7 +130,10 @@ class Session {
       return;
     }
     if (req.kind === 'cancel') {
-      this.cancels.get(req.requestId)?.abort();
+      const pending = this.cancels.get(req.requestId);
+      if (pending === undefined) return;
+      log(`console ${this.hello.pid}: request ${req.requestId} cancelled`);
+      pending.abort();
       return;
     }
     this.waiting += 1;
