@@ -100,20 +100,31 @@ function endLine(rl: readline.Interface, mark: string): void {
 
 const LEAVE_HINT = '(To leave, press ^C again or ^D, or type exit.)\n';
 
-/** ^Z, or SIGTSTP from elsewhere: stop with the terminal's modes back; SIGCONT undoes it. */
+/**
+ * ^Z, or SIGTSTP from elsewhere: stop with the terminal's modes back; SIGCONT undoes it.
+ * In an orphaned process group (no shell with job control above it) the kernel discards
+ * the stop: the console then carries on at once.
+ */
 function jobControl(rl: readline.Interface, atPrompt: () => boolean): () => void {
-  const stop = (): void => {
-    restoreTerminal();
-    // The default action stops the process as a shell expects (its job shows "Stopped").
-    process.off('SIGTSTP', stop);
-    process.kill(process.pid, 'SIGTSTP');
-  };
+  let stopped = false;
   const cont = (): void => {
+    if (!stopped) return;
+    stopped = false;
     if (process.listenerCount('SIGTSTP') === 0) process.on('SIGTSTP', stop);
     if (!process.stdin.isTTY) return;
     process.stdin.setRawMode(true);
     rl.resume();
     if (atPrompt()) rl.prompt(true);
+  };
+  const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
+    restoreTerminal();
+    // The default action stops the process as a shell expects (its job shows "Stopped");
+    // the process stops inside kill(), so `cont` below runs only once it is continued.
+    process.off('SIGTSTP', stop);
+    process.kill(process.pid, 'SIGTSTP');
+    setImmediate(cont);
   };
   rl.on('SIGTSTP', stop);
   process.on('SIGTSTP', stop);
@@ -139,6 +150,7 @@ export async function repl(shell: Shell, conn: Connection, paint: ChalkInstance)
   });
   let running: AbortController | null = null;
   let leaveArmed = false;
+  let leftByCtrlC = false;
   shell.leaveWhenGone(() => {
     process.stdout.write('\n');
     rl.close();
@@ -154,6 +166,7 @@ export async function repl(shell: Shell, conn: Connection, paint: ChalkInstance)
       return;
     }
     if (empty && leaveArmed) {
+      leftByCtrlC = true;
       rl.close();
       return;
     }
@@ -179,7 +192,7 @@ export async function repl(shell: Shell, conn: Connection, paint: ChalkInstance)
   } finally {
     undoJobControl();
   }
-  // End of input (^D) leaves the cursor after the prompt.
-  process.stdout.write('\n');
+  // End of input (^D) leaves the cursor after the prompt; ^C has ended its line already.
+  if (!leftByCtrlC) process.stdout.write('\n');
   return 0;
 }
