@@ -145,9 +145,14 @@ async function main(): Promise<number> {
   // The banner first, so that -o's replayed commands and answers follow it.
   if (interactive) banner(conn);
   const fromFile = await lines(shell, ops, paint.dim('jms> '));
+  const command = args.command.join(' ');
+  if (fromFile.stopped && command !== '') {
+    process.stderr.write(`jms_console: error: the operations file ends the session (exit, quit or shutdown), so '${command.slice(0, 60)}' was not run; take that line out of ${args.ops ?? 'the file'} to run both.\n`);
+    return EXIT_FAILED;
+  }
   if (fromFile.stopped) return fromFile.failed ? EXIT_FAILED : EXIT_OK;
   if (args.command.length > 0) {
-    const result = await shell.run(args.command.join(' '), { oneShot: true });
+    const result = await shell.run(command, { oneShot: true });
     return fromFile.failed || result === 'error' ? EXIT_FAILED : EXIT_OK;
   }
   if (interactive) return repl(shell, conn, paint);
