@@ -114,23 +114,26 @@ export class JsonLogLines {
 
   push(chunk: Buffer): void {
     let start = 0;
-    for (;;) {
+    while (start < chunk.length) {
       const nl = chunk.indexOf(0x0a, start);
-      if (nl < 0) break;
+      const end = nl < 0 ? chunk.length : nl;
+      // Whole pieces of a long line first, each its own document.
+      while (this.held + (end - start) > LOG_PIECE_BYTES) {
+        const take = LOG_PIECE_BYTES - this.held;
+        this.parts.push(chunk.subarray(start, start + take));
+        this.flush(false);
+        start += take;
+      }
+      if (nl < 0) {
+        if (start < chunk.length) {
+          this.parts.push(Buffer.from(chunk.subarray(start)));
+          this.held += chunk.length - start;
+        }
+        return;
+      }
       this.parts.push(chunk.subarray(start, nl));
       this.flush(true);
       start = nl + 1;
-    }
-    let rest = chunk.subarray(start);
-    while (this.held + rest.length >= LOG_PIECE_BYTES) {
-      const take = LOG_PIECE_BYTES - this.held;
-      this.parts.push(rest.subarray(0, take));
-      this.flush(false);
-      rest = rest.subarray(take);
-    }
-    if (rest.length > 0) {
-      this.parts.push(Buffer.from(rest));
-      this.held += rest.length;
     }
   }
 
