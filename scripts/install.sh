@@ -31,11 +31,15 @@ target_of() {
 install_links() {
   local bindir=$1 name link
   mkdir -p -- "$bindir" || die "cannot create $bindir; choose another directory with PREFIX=… or BINDIR=…."
+  # Every name is checked before any link is made: a refusal leaves nothing half done.
   for name in "${NAMES[@]}"; do
     link=$bindir/$name
-    if [[ -e $link || -L $link ]] && [[ ! -L $link ]]; then
+    if [[ -e $link && ! -L $link ]]; then
       die "$link exists and is not a link of JMS; remove it, or install elsewhere with PREFIX=…."
     fi
+  done
+  for name in "${NAMES[@]}"; do
+    link=$bindir/$name
     ln -sfn -- "$(target_of "$name")" "$link"
     printf 'Installed %s -> %s\n' "$link" "$(target_of "$name")"
   done
