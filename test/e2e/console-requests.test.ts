@@ -64,7 +64,8 @@ t.test('cancel stops a long batch mid-stream', async (t) => {
 });
 
 t.test('show-pools --long marks the spare pool, which counts in --max-pools', async (t) => {
-  const c = await startCoord(t, { jobsPool: 2, maxPools: 2 });
+  // A spare that takes no job leaves after --pool-idle: long enough here to look at it.
+  const c = await startCoord(t, { jobsPool: 2, maxPools: 2, poolIdleMs: 60_000 });
   const gate = join(c.dir, 'gate');
   const job = submitted(await c.ok(`submit while [ ! -e ${gate} ]; do sleep 0.05; done`));
   const poolPid = procStat(job.pid)?.ppid ?? -1;
