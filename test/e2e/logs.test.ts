@@ -141,7 +141,11 @@ t.test('--json: a long line comes in pieces that join back', async (t) => {
   const c = await startCoord(t);
   const id = await finishedJob(c, "head -c 200000 /dev/zero | tr '\\0' y; echo; echo short");
   const r = await run(process.execPath, [CONSOLE, '-w', c.jmsIn, '-r', c.jmsOut, '--json', 'logs', String(id)], { cwd: c.dir });
-  const docs = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { line: string; newline: boolean });
+  const docs = r.stdout.trimEnd().split('\n').map((l) => {
+    const d = JSON.parse(l) as unknown;
+    const line = typeof d === 'object' && d !== null && 'line' in d && typeof d.line === 'string' ? d.line : '';
+    return { line, newline: typeof d === 'object' && d !== null && 'newline' in d && d.newline === true };
+  });
   t.same(docs.map((d) => d.newline), [false, false, false, true, true], 'pieces of 64 KiB, then the end of the line, then the next');
   t.equal(docs.map((d) => d.line + (d.newline ? '\n' : '')).join(''), `${'y'.repeat(200_000)}\nshort\n`, 'joined, they are the output');
 });
