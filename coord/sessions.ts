@@ -115,6 +115,7 @@ class Session {
     this.closed = true;
     this.reader.destroy();
     this.writer.destroy();
+    if (this.cancels.size > 0) log(`console ${this.hello.pid}: gone; forgot ${this.cancels.size} request(s) it was waiting for`);
     for (const c of this.cancels.values()) c.abort();
     // The console removes its FIFOs on exit; these are left by one that was killed.
     removeFifo(this.hello.requestFifo);

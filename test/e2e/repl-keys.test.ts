@@ -68,6 +68,34 @@ t.test('^C cancels wait and logs -f: the prompt comes back, the coordinator forg
   t.equal(await term.ended, 0);
 });
 
+t.test('^D during a command cancels it and leaves', async (t) => {
+  const c = await startCoord(t);
+  const job = submitted(await c.ok('submit sleep 300'));
+  const term = Terminal.console(c, env(c));
+  t.teardown(() => term.child.kill('SIGKILL'));
+  await term.expect(/jms> $/);
+  term.next();
+  term.type(`wait ${job.jobId}\r`);
+  await term.expect(/^wait \d+\n$/);
+  const mark = c.log().length;
+  term.type(CTRL_D);
+  t.equal(await term.ended, 0, 'the console leaves at once, exit status 0');
+  await waitFor('the coordinator to forget the wait', () => /request \d+ cancelled|gone; forgot 1 request/.test(c.log().slice(mark)));
+  t.match(await c.ok(`status ${job.jobId}`), /Status: Active/, 'the job runs on');
+});
+
+t.test('with -o, the banner comes first, then the file, then the prompt', async (t) => {
+  const c = await startCoord(t);
+  const ops = join(c.dir, 'setup.ops');
+  fs.writeFileSync(ops, '# set up\nsubmit true\nshow-pools\n');
+  const term = new Terminal(`${consoleLine(c)} -o '${ops}'`, c.dir, env(c));
+  t.teardown(() => term.child.kill('SIGKILL'));
+  await term.expect(/^Connected to the JMS coordinator \(pid \d+\)\. Type 'help' for the commands, \^D to leave\.\njms> submit true\nJobID: 1, PID: \d+\njms> show-pools\nPool & NumOfJobs:\n1\. \d+ \d\njms> $/);
+  t.pass('in that order');
+  term.type(CTRL_D);
+  t.equal(await term.ended, 0);
+});
+
 t.test('^C at an empty prompt says how to leave; a second ^C there leaves', async (t) => {
   const c = await startCoord(t);
   const term = Terminal.console(c, env(c));

@@ -9,6 +9,7 @@ import { ALL_NAMES, COMMANDS, findCommand, suggest, type Parsed } from '../../co
 import { formatDuration, parseDuration } from '../../console/duration.js';
 import { ending, infoLines, localTime, makePaint, outcomeLine, renderSingle } from '../../console/render.js';
 import { itemJson, jobDoc, singleJson } from '../../console/json.js';
+import { helpJson, helpLines, wrap } from '../../console/help.js';
 
 // --- helpers -----------------------------------------------------------------------
 
@@ -752,4 +753,24 @@ t.test('submit: the hint for a job starting with -- keeps the options given', as
     const e = findCommand('submit')?.parse(line);
     t.ok(e !== undefined && 'error' in e && e.error.startsWith('--timeout needs'), `${line}: ${e !== undefined && 'error' in e ? e.error : ''}`);
   }
+});
+
+// --- help ----------------------------------------------------------------------------
+
+t.test('help wraps at word boundaries to the width, and has a JSON form', async (t) => {
+  const summaries = [...COMMANDS.map((c) => c.summary)];
+  for (const columns of [40, 60, 80, 120]) {
+    const text = helpLines(columns);
+    t.ok(text.every((l) => l.length <= Math.max(columns, 48)), `${columns} columns: no line is longer (or than a usage that cannot be cut)`);
+    const words = text.slice(1, -1).join(' ').split(/\s+/);
+    for (const s of summaries) {
+      for (const w of s.split(' ')) t.ok(words.includes(w), `${columns} columns: '${w}' is whole`);
+    }
+  }
+  t.same(wrap('a bb ccc dddd', 6), ['a bb', 'ccc', 'dddd']);
+  t.same(wrap('averyverylongword x', 5), ['averyverylongword', 'x'], 'a word longer than the width stands alone');
+  const doc = JSON.parse(helpJson()) as unknown;
+  const commands = typeof doc === 'object' && doc !== null && 'commands' in doc && Array.isArray(doc.commands) ? doc.commands : [];
+  t.equal(commands.length, COMMANDS.length + 4, 'every command, the console\'s own too');
+  t.match(commands[0], { name: 'submit', usage: 'submit [--timeout <duration>] [--] <job>', example: 'submit --timeout 2h make -C sim > build.log' });
 });
