@@ -74,7 +74,7 @@ t.test('prompt, help, completion, history, ^C and ^D', async (t) => {
   await term.expect(/half-typed$/);
   term.type('\x03');
   // As a terminal shows it: the line stays, ^C ends it, a fresh prompt follows.
-  await term.expect(/jms> submit half-typed\^C\njms> $/);
+  await term.expect(/^submit half-typed\^C\njms> $/);
   term.next();
   term.type('status 1\r');
   await term.expect(/JobID 1 Status: Active \(running for \d+ seconds\)\njms> $/);
