@@ -29,24 +29,28 @@ export const stdio: Output = {
 
 /** Output held back until its turn, so answers of requests in flight print in order. */
 export class HeldOutput implements Output {
-  private readonly lines: Array<[boolean, string]> = [];
+  private readonly held: Array<{ to: 'out' | 'err'; line: string } | { to: 'bytes'; chunk: Buffer }> = [];
 
   out(line: string): void {
-    this.lines.push([false, line]);
+    this.held.push({ to: 'out', line });
   }
 
   err(line: string): void {
-    this.lines.push([true, line]);
+    this.held.push({ to: 'err', line });
   }
 
   bytes(chunk: Buffer): void {
     // Only pipelined submits are held, and they print lines; kept exact all the same.
-    this.lines.push([false, chunk.toString('latin1')]);
+    this.held.push({ to: 'bytes', chunk: Buffer.from(chunk) });
   }
 
   flushTo(io: Output): void {
-    for (const [isErr, line] of this.lines) (isErr ? io.err(line) : io.out(line));
-    this.lines.length = 0;
+    for (const h of this.held) {
+      if (h.to === 'bytes') void io.bytes(h.chunk);
+      else if (h.to === 'out') io.out(h.line);
+      else io.err(h.line);
+    }
+    this.held.length = 0;
   }
 }
 
