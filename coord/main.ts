@@ -13,7 +13,7 @@ import os from 'node:os';
 import { EMPTY_FRAME, LineDecoder } from '../protocol/codec.js';
 import { openReader, removeFifo } from '../protocol/fifo.js';
 import { JMS_VERSION, PIPE_BUF } from '../protocol/messages.js';
-import { ensurePrivateDir, PathError, resolveFifos } from '../protocol/paths.js';
+import { checkPrivateDir, ensurePrivateDir, PathError, resolveFifos } from '../protocol/paths.js';
 import { parseHello } from '../protocol/parse.js';
 import { Coordinator, type CoordConfig } from './coordinator.js';
 import type { Context } from './dispatch.js';
@@ -35,7 +35,8 @@ async function main(): Promise<void> {
   if (args === 'exit') return;
   const { jmsIn, jmsOut, dir: fifoDir } = resolveFifos({ jmsIn: args.jmsIn, jmsOut: args.jmsOut });
   if (jmsIn === jmsOut) throw new UsageError(`-r (jms_in) and -w (jms_out) name the same path, ${jmsIn}; give them two different paths.`);
-  if (fifoDir !== null) ensurePrivateDir(fifoDir);
+  // Refused before anything is made; created (0700) only once the output directory is taken.
+  if (fifoDir !== null) checkPrivateDir(fifoDir);
   const outDir = prepareOutDir(args.path);
   const stateDir = prepareStateDir(outDir);
   const releaseLock = acquireLock(stateDir, outDir);
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
   // Registered before the first FIFO is made, so a refusal of the second removes the first.
   const fifos: string[] = [];
   process.on('exit', () => fifos.forEach(removeFifo));
+  if (fifoDir !== null) ensurePrivateDir(fifoDir);
   for (const [path, flag] of [[jmsIn, '-r'], [jmsOut, '-w']] as const) {
     await claimFifo(path, flag);
     fifos.push(path);
