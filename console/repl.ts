@@ -135,6 +135,39 @@ function jobControl(rl: readline.Interface, atPrompt: () => boolean): () => void
   };
 }
 
+/** What the keys act on: the command in progress, and whether the next ^C leaves. */
+interface KeyState {
+  running: AbortController | null;
+  leaveArmed: boolean;
+  leftByCtrlC: boolean;
+}
+
+/**
+ * ^C: cancels the command in progress; at the prompt ends the line being typed; on an
+ * empty line says how to leave, and leaves if the ^C before did that too.
+ */
+function ctrlC(rl: readline.Interface, keys: KeyState): () => void {
+  process.stdin.on('keypress', (_s: string | undefined, key: { ctrl?: boolean; name?: string } | undefined) => {
+    if (key?.ctrl !== true || key.name !== 'c') keys.leaveArmed = false;
+  });
+  return () => {
+    const empty = rl.line === '';
+    endLine(rl, '^C');
+    if (keys.running !== null) {
+      keys.running.abort();
+      return;
+    }
+    if (empty && keys.leaveArmed) {
+      keys.leftByCtrlC = true;
+      rl.close();
+      return;
+    }
+    if (empty) process.stdout.write(LEAVE_HINT);
+    keys.leaveArmed = empty;
+    rl.prompt();
+  };
+}
+
 /** Runs the REPL until end of input, `exit` or a second ^C; returns the console's exit code. */
 export async function repl(shell: Shell, conn: Connection, paint: ChalkInstance): Promise<number> {
   const file = historyPath();
@@ -148,41 +181,21 @@ export async function repl(shell: Shell, conn: Connection, paint: ChalkInstance)
     removeHistoryDuplicates: true,
     terminal: true,
   });
-  let running: AbortController | null = null;
-  let leaveArmed = false;
-  let leftByCtrlC = false;
+  const keys: KeyState = { running: null, leaveArmed: false, leftByCtrlC: false };
   shell.leaveWhenGone(() => {
     process.stdout.write('\n');
     rl.close();
   });
-  process.stdin.on('keypress', (_s: string | undefined, key: { ctrl?: boolean; name?: string } | undefined) => {
-    if (key?.ctrl !== true || key.name !== 'c') leaveArmed = false;
-  });
-  rl.on('SIGINT', () => {
-    const empty = rl.line === '';
-    endLine(rl, '^C');
-    if (running !== null) {
-      running.abort();
-      return;
-    }
-    if (empty && leaveArmed) {
-      leftByCtrlC = true;
-      rl.close();
-      return;
-    }
-    if (empty) process.stdout.write(LEAVE_HINT);
-    leaveArmed = empty;
-    rl.prompt();
-  });
-  rl.on('close', () => running?.abort());
-  const undoJobControl = jobControl(rl, () => running === null);
+  rl.on('SIGINT', ctrlC(rl, keys));
+  rl.on('close', () => keys.running?.abort());
+  const undoJobControl = jobControl(rl, () => keys.running === null);
   rl.prompt();
   try {
     for await (const line of rl) {
       if (line.trim() !== '') appendHistory(file, line.trim());
-      running = new AbortController();
-      const result = await shell.run(line, { signal: running.signal });
-      running = null;
+      keys.running = new AbortController();
+      const result = await shell.run(line, { signal: keys.running.signal });
+      keys.running = null;
       if (result === 'quit' || result === 'shutdown') {
         rl.close();
         return 0;
@@ -193,6 +206,6 @@ export async function repl(shell: Shell, conn: Connection, paint: ChalkInstance)
     undoJobControl();
   }
   // End of input (^D) leaves the cursor after the prompt; ^C has ended its line already.
-  if (!leftByCtrlC) process.stdout.write('\n');
+  if (!keys.leftByCtrlC) process.stdout.write('\n');
   return 0;
 }
