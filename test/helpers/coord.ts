@@ -91,6 +91,8 @@ export interface CoordOptions {
   maxPools?: number;
   graceMs?: number;
   poolIdleMs?: number;
+  /** Runs before the coordinator starts, given its output directory (to lay down a journal). */
+  prepare?: (out: string) => void;
 }
 
 export async function startCoord(t: Test, opts: CoordOptions = {}): Promise<Coord> {
@@ -102,6 +104,7 @@ export async function startCoord(t: Test, opts: CoordOptions = {}): Promise<Coor
   if (opts.maxPools !== undefined) args.push('--max-pools', String(opts.maxPools));
   if (opts.graceMs !== undefined) args.push('--grace', String(opts.graceMs));
   if (opts.poolIdleMs !== undefined) args.push('--pool-idle', String(opts.poolIdleMs));
+  opts.prepare?.(out);
   const child = spawn(process.execPath, args, { cwd: dir, env: testEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout?.setEncoding('utf8').on('data', (s: string) => (log += s));
