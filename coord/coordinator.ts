@@ -295,11 +295,6 @@ export class Coordinator implements PoolListener {
     return jobs;
   }
 
-  /** Consoles waiting for `jobId` to end. */
-  waitersOf(jobId: number): number {
-    return this.ends.count(jobId);
-  }
-
   /**
    * shutdown --drain: takes no new jobs and starts no queued ones; once every running
    * or suspended job has ended, shuts down as usual. The summary counts from now.

@@ -68,11 +68,6 @@ export class EndWaiters {
     for (const fn of fns) fn();
   }
 
-  /** Waiters on `jobId` now (for tests of cancel). */
-  count(jobId: number): number {
-    return this.waiting.get(jobId)?.size ?? 0;
-  }
-
   private on(jobId: number, fn: () => void): void {
     let fns = this.waiting.get(jobId);
     if (fns === undefined) {
