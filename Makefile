@@ -1,4 +1,5 @@
-# JMS — `make run` starts a coordinator on defaults and opens a console;
+# JMS — `make run` starts a coordinator on defaults and opens a console; `make stop`
+# shuts it down; `make install` puts jms_coord, jms_console and jms_script.sh on PATH;
 # `make test` runs the whole suite, with the test bed of SSH hosts and a Slurm cluster
 # (test/testbed/) up around it; `make bench` measures it. All install and build first
 # when needed. `make testbed-up` / `make testbed-down` bring the test bed up and down by hand.
@@ -11,11 +12,17 @@ BUILT := dist/.built
 ADDON_STAMP := build/.addon-stamp
 ADDON_SOURCES := binding.gyp $(wildcard pool/spawn/native/*.c) scripts/build-addon.sh
 
-# Settings for `make run` (override: make run JOBS_POOL=5 JMS_PATH=/tmp/out)
-JOBS_POOL ?= 3
-JMS_PATH ?= jms_output
+# Settings for a coordinator that `make run` starts (default -n 3, -l jms_output):
+# make run JOBS_POOL=5 JMS_PATH=/tmp/out. One already running keeps its own.
+JOBS_POOL ?=
+JMS_PATH ?=
 
-.PHONY: build run stop test testbed-up testbed-down bench clean
+# Where `make install` puts the commands (links into this checkout): /usr/local/bin for
+# root, ~/.local/bin for everyone else; make install PREFIX=/opt/jms, or BINDIR=….
+PREFIX ?= $(if $(filter 0,$(shell id -u)),/usr/local,$(HOME)/.local)
+BINDIR ?= $(PREFIX)/bin
+
+.PHONY: build run stop install uninstall test testbed-up testbed-down bench clean
 
 build: $(BUILT) $(ADDON_STAMP)
 
@@ -30,14 +37,20 @@ $(ADDON_STAMP): $(ADDON_SOURCES) | $(NPM_STAMP)
 $(BUILT): $(NPM_STAMP) tsconfig.json $(SOURCES)
 	npx tsc -p tsconfig.json
 	npx esbuild dist/pool/main.js --bundle --platform=node --format=esm --target=node20 --log-level=warning --outfile=dist/pool.bundle.mjs
-	chmod +x dist/coord/main.js dist/console/main.js scripts/jms_script.sh
+	chmod +x dist/coord/main.js dist/console/main.js scripts/jms_script.sh scripts/install.sh scripts/run.sh
 	@touch $@
 
 run: build
 	@JOBS_POOL=$(JOBS_POOL) JMS_PATH=$(JMS_PATH) scripts/run.sh
 
 stop: build
-	node dist/console/main.js shutdown
+	@scripts/run.sh stop
+
+install: build
+	@scripts/install.sh install "$(BINDIR)"
+
+uninstall:
+	@scripts/install.sh uninstall "$(BINDIR)"
 
 test: build
 	@test/testbed/with-testbed.sh npx tap

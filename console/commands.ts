@@ -3,8 +3,9 @@
 // own quoting, pipes and spacing go to /bin/sh untouched.
 
 import { MAX_COMMAND_BYTES, type Request } from '../protocol/messages.js';
+import { MAX_DURATION_SEC, MAX_WAIT_IDS } from '../protocol/parse.js';
 import type { DistributiveOmit } from './connection.js';
-import { DURATION_HELP, parseDuration } from '../protocol/duration.js';
+import { DURATION_HELP, formatDuration, parseDuration } from '../protocol/duration.js';
 
 export type RequestBody = DistributiveOmit<Request, 'id'>;
 
@@ -36,8 +37,8 @@ function words(rest: string): string[] {
 
 function jobIdArg(name: string, rest: string): number | { error: string } {
   const args = words(rest);
-  if (args.length === 0) return { error: `${name} needs a JobID, e.g. '${name} 3'.` };
-  if (args.length > 1) return { error: `${name} takes one JobID, not ${args.length} arguments.` };
+  if (args.length === 0) return { error: `${name} needs a JobID; for example '${name} 3'.` };
+  if (args.length > 1) return { error: `${name} takes one JobID, not ${args.length} words; for example '${name} 3'.` };
   return jobId(args[0] ?? '');
 }
 
@@ -78,38 +79,46 @@ const NEED = /^!?[A-Za-z0-9_.-]{1,64}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SUBMIT_OPTIONS = '--timeout, --needs, --env and --export';
 const OPTION_VALUE: Record<string, string> = {
-  '--timeout': `--timeout needs ${DURATION_HELP}, e.g. 'submit --timeout 2h make'.`,
-  '--needs': "--needs needs tags separated by commas, e.g. 'submit --needs gpu,openfoam make'.",
-  '--env': "--env needs NAME=value, e.g. 'submit --env MODE=fast make'.",
-  '--export': "--export needs the name of a variable of this console, e.g. 'submit --export PATH make'.",
+  '--timeout': "--timeout needs a duration; for example 'submit --timeout 2h make'.",
+  '--needs': "--needs needs tags separated by commas; for example 'submit --needs gpu,openfoam make'.",
+  '--env': "--env needs NAME=value; for example 'submit --env MODE=fast make'.",
+  '--export': "--export needs the name of a variable of this console; for example 'submit --export PATH make'.",
 };
+
+/** A duration typed for `flag`, checked against the most the coordinator takes. */
+function durationArg(flag: string, text: string): number | { error: string } {
+  const sec = parseDuration(text);
+  if (sec === null) return { error: `'${shortArg(text)}' is not a duration; give ${flag} ${DURATION_HELP}.` };
+  if (sec > MAX_DURATION_SEC) return { error: `${flag} is at most ${formatDuration(MAX_DURATION_SEC)}, not '${shortArg(text)}'; give a shorter duration.` };
+  return sec;
+}
 
 /** Applies one option and its value; an error sentence, or null. */
 function submitOption(name: string, value: string, o: SubmitOptions): string | null {
   switch (name) {
     case '--timeout': {
-      const sec = parseDuration(value);
-      if (sec === null) return `--timeout takes ${DURATION_HELP}, not '${shortArg(value)}'.`;
+      const sec = durationArg('--timeout', value);
+      if (typeof sec !== 'number') return sec.error;
       o.timeoutSec = sec;
       return null;
     }
     case '--needs': {
       const tags = value.split(',').filter((x) => x !== '');
       const bad = tags.find((x) => !NEED.test(x));
-      if (tags.length === 0 || bad !== undefined) return `--needs takes tags separated by commas (letters, digits, _ . -; '!tag' for a tag a host must not have), not '${shortArg(bad ?? value)}'.`;
+      if (tags.length === 0 || bad !== undefined) return `'${shortArg(bad ?? value)}' is not a tag; give --needs tags separated by commas (letters, digits, _ . -; '!tag' for one a host must not have).`;
       o.needs.push(...tags);
       return null;
     }
     case '--env': {
       const eq = value.indexOf('=');
-      if (eq <= 0 || !ENV_NAME.test(value.slice(0, eq))) return `--env takes NAME=value, not '${shortArg(value)}'.`;
+      if (eq <= 0 || !ENV_NAME.test(value.slice(0, eq))) return `'${shortArg(value)}' is not NAME=value; give --env a variable, e.g. '--env MODE=fast'.`;
       o.setEnv[value.slice(0, eq)] = value.slice(eq + 1);
       return null;
     }
     case '--export': {
       const v = process.env[value];
-      if (!ENV_NAME.test(value)) return `--export takes the name of a variable of this console, not '${shortArg(value)}'.`;
-      if (v === undefined) return `--export ${value}: this console has no variable ${value}; set it, or use --env ${value}=<value>.`;
+      if (!ENV_NAME.test(value)) return `'${shortArg(value)}' is not a variable name; give --export the name of a variable of this console.`;
+      if (v === undefined) return `this console has no variable ${value} to export; set it first, or give it with '--env ${value}=<value>'.`;
       o.setEnv[value] = v;
       return null;
     }
@@ -121,7 +130,8 @@ function submitOption(name: string, value: string, o: SubmitOptions): string | n
 /**
  * submit [--timeout <duration>] [--needs <tags>] [--env K=V] [--export NAME] [--] <job>:
  * options only before the job; the job starts at the first word that is not one, or
- * after `--`, and is kept verbatim from there.
+ * after `--`, and is kept verbatim from there. A job cannot begin with '-' (no command
+ * does): such a word is a misplaced option.
  */
 function parseSubmit(rest: string): Parsed {
   let text = rest.trim();
@@ -144,16 +154,17 @@ function parseSubmit(rest: string): Parsed {
       text = text.slice(dashes[0].length);
       break;
     }
-    const unknown = /^--\S*/.exec(text);
+    const unknown = /^-\S*/.exec(text);
     if (unknown !== null) {
-      return { error: `submit has no option '${shortArg(unknown[0])}' (it has ${SUBMIT_OPTIONS}); to run a job that starts with '--', write 'submit ${options}-- ${shortArg(text)}'.` };
+      const dashes = unknown[0].startsWith('--') ? '--' : '-';
+      return { error: `submit has no option '${shortArg(unknown[0])}' (it has ${SUBMIT_OPTIONS}); to run a job that starts with '${dashes}', write 'submit ${options}-- ${shortArg(text)}'.` };
     }
     break;
   }
   const command = text.trim();
-  if (command === '') return { error: "submit needs a job to run, e.g. 'submit sleep 10'." };
+  if (command === '') return { error: "submit needs a job to run; for example 'submit sleep 10'." };
   if (Buffer.byteLength(command) > MAX_COMMAND_BYTES) {
-    return { error: `the job is ${Buffer.byteLength(command)} bytes long; the most is ${MAX_COMMAND_BYTES}. Put it in a script and submit that.` };
+    return { error: `the job is ${Buffer.byteLength(command)} bytes long, more than the ${MAX_COMMAND_BYTES} a job may have; put it in a script and submit that.` };
   }
   const body: RequestBody = { kind: 'submit', command, env: consoleEnv() };
   const cwd = consoleCwd();
@@ -175,19 +186,19 @@ function parseLogs(rest: string): Parsed {
     else if (a === '-n' || a.startsWith('-n')) {
       const n = a === '-n' ? args[++i] : a.slice(2);
       if (n === undefined || !/^\d+$/.test(n) || !Number.isSafeInteger(Number(n))) {
-        return { error: `-n takes a number of lines, e.g. 'logs 3 -n 20'.` };
+        return { error: `-n takes a number of lines; for example 'logs ${id ?? 3} -n 20'.` };
       }
       action.lines = Number(n);
     } else if (a.startsWith('-')) {
-      return { error: `logs has no option '${shortArg(a)}'; it has --stderr, -n <lines> and -f.` };
+      return { error: `logs has no option '${shortArg(a)}' (it has --stderr, -n and -f); for example 'logs ${id ?? 3} -n 20 -f'.` };
     } else {
-      if (id !== null) return { error: 'logs takes one JobID.' };
+      if (id !== null) return { error: `logs takes one JobID; for example 'logs ${id}'.` };
       const parsed = jobId(a);
       if (typeof parsed !== 'number') return parsed;
       id = parsed;
     }
   }
-  if (id === null) return { error: "logs needs a JobID, e.g. 'logs 3' or 'logs 3 -f'." };
+  if (id === null) return { error: "logs needs a JobID; for example 'logs 3' or 'logs 3 -f'." };
   action.jobId = id;
   return action;
 }
@@ -195,38 +206,40 @@ function parseLogs(rest: string): Parsed {
 function parseWait(rest: string): Parsed {
   const args = words(rest);
   if (args.length === 1 && args[0] === '--all') return { kind: 'wait', jobIds: 'all' };
-  if (args.length === 0) return { error: "wait needs JobIDs or --all, e.g. 'wait 3 4' or 'wait --all'." };
-  const ids: number[] = [];
+  if (args.length === 0) return { error: "wait needs JobIDs or --all; for example 'wait 3 4' or 'wait --all'." };
+  const ids = new Set<number>();
   for (const a of args) {
-    if (a === '--all') return { error: 'wait takes either JobIDs or --all, not both.' };
+    if (a === '--all') return { error: "wait takes either JobIDs or --all, not both; for example 'wait --all'." };
     const parsed = jobId(a);
     if (typeof parsed !== 'number') return parsed;
-    ids.push(parsed);
+    ids.add(parsed);
   }
-  return { kind: 'wait', jobIds: ids };
+  if (ids.size > MAX_WAIT_IDS) return { error: `wait takes at most ${MAX_WAIT_IDS} JobIDs, not ${ids.size}; wait for them in parts, or 'wait --all'.` };
+  // Each job is waited for, and shown, once: `wait 2 2` is `wait 2`.
+  return { kind: 'wait', jobIds: [...ids] };
 }
 
 function parsePauseAll(rest: string): Parsed {
   const text = rest.trim();
   if (text === '') return { kind: 'pause-all', forSec: null };
   const opt = /^--for(?:=|\s+)(\S+)$/.exec(text);
-  if (opt === null) return { error: `pause-all takes nothing or '--for <duration>' (${DURATION_HELP}), e.g. 'pause-all --for 1h30m'.` };
-  const sec = parseDuration(opt[1] ?? '');
-  if (sec === null) return { error: `--for takes ${DURATION_HELP}, not '${shortArg(opt[1] ?? '')}'.` };
+  if (opt === null) return { error: "pause-all takes nothing, or --for and a duration; for example 'pause-all --for 1h30m'." };
+  const sec = durationArg('--for', opt[1] ?? '');
+  if (typeof sec !== 'number') return sec;
   return { kind: 'pause-all', forSec: sec };
 }
 
-function flagOnly<K extends 'shutdown' | 'show-finished'>(name: K, flag: string, make: (on: boolean) => RequestBody) {
+function flagOnly<K extends 'shutdown' | 'show-finished' | 'show-pools'>(name: K, flag: string, make: (on: boolean) => RequestBody) {
   return (rest: string): Parsed => {
     const args = words(rest);
     if (args.length === 0) return make(false);
     if (args.length === 1 && args[0] === flag) return make(true);
-    return { error: `${name} takes nothing or ${flag}, not '${shortArg(rest.trim())}'.` };
+    return { error: `${name} takes nothing or ${flag}, not '${shortArg(rest.trim())}'; for example '${name} ${flag}'.` };
   };
 }
 
 function noArgs(name: string, rest: string, body: RequestBody): RequestBody | { error: string } {
-  return words(rest).length === 0 ? body : { error: `${name} takes no arguments.` };
+  return words(rest).length === 0 ? body : { error: `${name} takes no arguments; type just '${name}'.` };
 }
 
 function withJobId(name: 'status' | 'info' | 'suspend' | 'resume' | 'kill') {
@@ -255,7 +268,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       if (args.length === 0) return { kind: 'status-all', sinceSec: null };
       const [arg = ''] = args;
       if (args.length > 1 || !/^\d+$/.test(arg) || !Number.isSafeInteger(Number(arg))) {
-        return { error: `status-all takes one duration in whole seconds, e.g. 'status-all 60', not '${shortArg(rest.trim())}'.` };
+        return { error: `status-all takes one duration in whole seconds, not '${shortArg(rest.trim())}'; for example 'status-all 60'.` };
       }
       return { kind: 'status-all', sinceSec: Number(arg) };
     },
@@ -280,8 +293,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     takesJobId: false, parse: (rest) => noArgs('show-active', rest, { kind: 'show-active' }),
   },
   {
-    name: 'show-pools', usage: 'show-pools', summary: "each live pool's pid and how many of its jobs run now",
-    example: 'show-pools', takesJobId: false, parse: (rest) => noArgs('show-pools', rest, { kind: 'show-pools' }),
+    name: 'show-pools', usage: 'show-pools [--long]',
+    summary: "each live pool's pid and how many of its jobs run now; --long also shows the jobs each took and the spare pool",
+    example: 'show-pools --long', takesJobId: false,
+    parse: flagOnly('show-pools', '--long', (long) => (long ? { kind: 'show-pools', long } : { kind: 'show-pools' })),
   },
   {
     name: 'show-finished', usage: 'show-finished [--long]',
@@ -324,6 +339,10 @@ export const COMMANDS: readonly CommandSpec[] = [
 
 /** Commands the console answers itself. */
 export const LOCAL_COMMANDS = [
+  {
+    name: 'show-coordinator', usage: 'show-coordinator',
+    summary: "the coordinator this console talks to: its pid, settings, output directory and FIFOs", example: 'show-coordinator',
+  },
   { name: 'help', usage: 'help [command]', summary: 'list the commands, or explain one', example: 'help submit' },
   { name: 'exit', usage: 'exit', summary: 'leave the console (the coordinator keeps running)', example: 'exit' },
   { name: 'quit', usage: 'quit', summary: 'the same as exit', example: 'quit' },

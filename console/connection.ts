@@ -1,25 +1,97 @@
 // A console's connection to its coordinator. The console makes its private FIFO pair
-// (<jms_in>.<pid>, <jms_out>.<pid>, mode 0600), sends a handshake naming them on the
+// (jms_in, jms_out, mode 0600) in a fresh directory of its own (mkdtemp next to the
+// shared jms_in, mode 0700, protocol/paths.ts), sends a handshake naming them on the
 // shared jms_in in one atomic write, and waits (bounded) for the coordinator's welcome.
+// Every way set-up can fail is one sentence (exit status 3) and leaves nothing behind.
 // Replies are routed to the request with their id; a batch ends with its `end` frame.
 // EOF on the reply FIFO means the coordinator is gone: every pending request fails.
 
 import fs from 'node:fs';
 import type net from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { LineDecoder, encode } from '../protocol/codec.js';
 import { CoordinatorNotRunningError } from '../protocol/errors.js';
-import { makeFifo, openHolder, openReader, pathKind, removeFifo, writeAtomic } from '../protocol/fifo.js';
-import { MAX_FRAME_BYTES, PROTOCOL_VERSION, type Hello, type Reply, type Request } from '../protocol/messages.js';
+import { makeFifo, openHolder, openReader, openWriter, pathKind, removeFifo, writeAtomic } from '../protocol/fifo.js';
+import { MAX_FRAME_BYTES, PROTOCOL_VERSION, type Hello, type Reply, type Request, type Welcome } from '../protocol/messages.js';
 import { parseReply, parseWelcome } from '../protocol/parse.js';
+import { checkPrivateDir, consoleDirPrefix, PathError, reasonOf, removeConsoleDir, type FifoPaths } from '../protocol/paths.js';
 
 export const HANDSHAKE_TIMEOUT_MS = 5000;
+
+/** The console could not set itself up (its private FIFOs, a bad -r): exit status 3. */
+export class ConsoleSetupError extends Error {}
+
+/** A request given up on by the console (^C): its answer, if any comes, is dropped. */
+export class CancelledError extends Error {}
 
 type Pending = {
   onItem: (reply: Reply) => void;
   resolve: (last: Reply) => void;
   reject: (err: Error) => void;
 };
+
+type Welcomed = Extract<Welcome, { kind: 'welcome' }>;
+
+/** The command that would start a coordinator these FIFOs reach (for hints). */
+export function startCommand(paths: FifoPaths): string {
+  let cmd = 'jms_coord -l jms_output -n 3';
+  if (paths.fromFlag.jmsIn) cmd += ` -r ${paths.jmsIn}`;
+  if (paths.fromFlag.jmsOut) cmd += ` -w ${paths.jmsOut}`;
+  return cmd;
+}
+
+/** Checks jms_in and jms_out before anything is made: a missing coordinator, a bad -w or -r. */
+async function checkShared(paths: FifoPaths): Promise<void> {
+  const { jmsIn, jmsOut } = paths;
+  const start = `start one with '${startCommand(paths)}'`;
+  if (paths.dir !== null) checkPrivateDir(paths.dir);
+  const kind = pathKind(jmsIn);
+  if (kind === 'missing') throw new CoordinatorNotRunningError(`no coordinator is running: ${jmsIn} does not exist; ${start}.`);
+  if (kind !== 'fifo') throw new CoordinatorNotRunningError(`${jmsIn} is not a FIFO, so no coordinator listens there; give -w the FIFO a coordinator reads (its -r), or ${start}.`);
+  try {
+    (await openWriter(jmsIn)).destroy();
+  } catch (err) {
+    if (err instanceof CoordinatorNotRunningError) {
+      throw new CoordinatorNotRunningError(`no coordinator is listening on ${jmsIn} (one that was killed left it); ${start}.`);
+    }
+    throw new ConsoleSetupError(`cannot open ${jmsIn}: ${reasonOf(err)}; run jms_console as the user that runs the coordinator.`);
+  }
+  const out = pathKind(jmsOut);
+  if (out !== 'fifo') {
+    const what = out === 'missing' ? 'does not exist' : 'is not a FIFO';
+    const sibling = join(dirname(jmsIn), 'jms_out');
+    const fix = sibling !== jmsOut && pathKind(sibling) === 'fifo' ? `, e.g. '-r ${sibling}'` : '';
+    throw new ConsoleSetupError(`${jmsOut} ${what}, so it is not the jms_out of the coordinator on ${jmsIn}; give -r the FIFO that coordinator writes (its -w)${fix}.`);
+  }
+}
+
+/** The console's private directory and FIFO pair, removed again on every way out. */
+function makePrivate(jmsIn: string): { dir: string; requestFifo: string; replyFifo: string; remove: () => void } {
+  const parent = dirname(jmsIn);
+  let dir: string;
+  try {
+    dir = fs.mkdtempSync(join(parent, consoleDirPrefix(process.pid)));
+  } catch (err) {
+    throw new ConsoleSetupError(`cannot create this console's private directory in ${parent}: ${reasonOf(err)}; run jms_console as the user that runs the coordinator.`);
+  }
+  const requestFifo = join(dir, 'jms_in');
+  const replyFifo = join(dir, 'jms_out');
+  const uid = process.getuid?.() ?? 0;
+  const remove = (): void => {
+    removeFifo(requestFifo);
+    removeFifo(replyFifo);
+    removeConsoleDir(requestFifo, replyFifo, process.pid, uid);
+  };
+  try {
+    fs.chmodSync(dir, 0o700);
+    makeFifo(requestFifo);
+    makeFifo(replyFifo);
+  } catch (err) {
+    remove();
+    throw new ConsoleSetupError(`cannot create this console's FIFOs in ${dir}: ${reasonOf(err)}; check the space and permissions of ${parent}.`);
+  }
+  return { dir, requestFifo, replyFifo, remove };
+}
 
 export class Connection {
   private nextId = 1;
@@ -32,73 +104,100 @@ export class Connection {
     private readonly writer: net.Socket,
     private readonly reader: net.Socket,
     private readonly decoder: LineDecoder,
-    readonly coordPid: number,
+    readonly welcome: Welcomed,
+    readonly paths: FifoPaths,
   ) {
     reader.on('data', (chunk: Buffer) => this.receive(chunk));
-    const lost = (): void => this.lose(new CoordinatorNotRunningError('The coordinator closed the connection: it has shut down or died.'));
+    const lost = (): void => this.lose(new CoordinatorNotRunningError(`the coordinator closed the connection (it has shut down or died); start one again with '${startCommand(paths)}'.`));
     reader.on('end', lost);
     reader.on('error', lost);
     writer.on('error', lost);
     reader.resume();
   }
 
-  static async open(jmsIn: string, jmsOut: string): Promise<Connection> {
-    const inPath = resolve(jmsIn);
-    const kind = pathKind(inPath);
-    if (kind === 'missing') {
-      throw new CoordinatorNotRunningError(`No coordinator: ${inPath} does not exist. Start one with 'jms_coord -l <path> -n <jobs_pool>' or name its FIFO with -w.`);
+  get coordPid(): number {
+    return this.welcome.coordPid;
+  }
+
+  static async open(paths: FifoPaths): Promise<Connection> {
+    try {
+      await checkShared(paths);
+    } catch (err) {
+      if (err instanceof PathError) throw new ConsoleSetupError(err.message);
+      throw err;
     }
-    if (kind !== 'fifo') throw new CoordinatorNotRunningError(`${inPath} is not a FIFO, so no coordinator listens there; check -w.`);
-    const hello: Hello = {
-      kind: 'hello', version: PROTOCOL_VERSION, pid: process.pid,
-      requestFifo: `${inPath}.${process.pid}`, replyFifo: `${resolve(jmsOut)}.${process.pid}`,
-    };
-    for (const path of [hello.requestFifo, hello.replyFifo]) {
-      if (pathKind(path) === 'fifo') fs.unlinkSync(path);
-      makeFifo(path);
+    const own = makePrivate(paths.jmsIn);
+    process.on('exit', own.remove);
+    try {
+      return await Connection.handshake(paths, own.requestFifo, own.replyFifo);
+    } catch (err) {
+      own.remove();
+      if (err instanceof CoordinatorNotRunningError || err instanceof ConsoleSetupError) throw err;
+      throw new ConsoleSetupError(`could not connect to the coordinator on ${paths.jmsIn}: ${reasonOf(err)}; try again, or see the coordinator's log.`);
     }
-    process.on('exit', () => [hello.requestFifo, hello.replyFifo].forEach(removeFifo));
+  }
+
+  private static async handshake(paths: FifoPaths, requestFifo: string, replyFifo: string): Promise<Connection> {
+    const hello: Hello = { kind: 'hello', version: PROTOCOL_VERSION, pid: process.pid, requestFifo, replyFifo };
     // Read-write, so the open never blocks and nothing can hold the process at exit.
-    const first = await openReader(hello.replyFifo, { keepOpen: true });
+    const first = await openReader(replyFifo, { keepOpen: true });
     let writer: net.Socket | undefined;
     try {
-      writer = await openHolder(hello.requestFifo);
+      writer = await openHolder(requestFifo);
       // The leading newline ends any partial line a broken writer left in jms_in, so
       // that garbage cannot swallow this handshake; the empty line is ignored.
-      await writeAtomic(inPath, `\n${encode(hello)}`, HANDSHAKE_TIMEOUT_MS);
+      await writeAtomic(paths.jmsIn, `\n${encode(hello)}`, HANDSHAKE_TIMEOUT_MS);
     } catch (err) {
       first.destroy();
       writer?.destroy();
+      if (err instanceof CoordinatorNotRunningError) {
+        throw new CoordinatorNotRunningError(`no coordinator is listening on ${paths.jmsIn}; start one with '${startCommand(paths)}'.`);
+      }
       throw err;
     }
     const decoder = new LineDecoder(MAX_FRAME_BYTES);
-    const value = await withDeadline(firstFrame(first, decoder), () => first.destroy(), inPath);
+    const value = await withDeadline(firstFrame(first, decoder), () => first.destroy(), paths.jmsIn);
     const welcome = parseWelcome(value);
-    if ('invalid' in welcome) throw new CoordinatorNotRunningError(`The coordinator's handshake answer was unreadable: ${welcome.invalid}.`);
+    if ('invalid' in welcome) throw new CoordinatorNotRunningError(`the coordinator's handshake answer was unreadable (${welcome.invalid}); use a jms_console and jms_coord of the same JMS version.`);
     if (welcome.kind === 'refused') throw new CoordinatorNotRunningError(welcome.message);
     // The welcome proves the coordinator holds the write end; from here on the replies
     // are read through a read-only descriptor, which sees end-of-file when it goes.
-    const reader = await openReader(hello.replyFifo, { keepOpen: false });
+    const reader = await openReader(replyFifo, { keepOpen: false });
     first.destroy();
-    return new Connection(writer, reader, decoder, welcome.coordPid);
+    return new Connection(writer, reader, decoder, welcome, paths);
   }
 
-  /** Sends one request; `onItem` sees each batch item; resolves with the last frame. */
-  request(body: DistributiveOmit<Request, 'id'>, onItem: (reply: Reply) => void = () => undefined): Promise<Reply> {
+  /**
+   * Sends one request; `onItem` sees each batch item; resolves with the last frame. An
+   * abort (^C) sends `cancel`, so the coordinator forgets it, and rejects at once with
+   * CancelledError: the answer the coordinator still sends is dropped.
+   */
+  request(body: DistributiveOmit<Request, 'id'>, onItem: (reply: Reply) => void = () => undefined, signal?: AbortSignal): Promise<Reply> {
     if (this.gone !== null) return Promise.reject(this.gone);
     const id = this.nextId++;
     const frame = encode({ ...body, id });
     if (Buffer.byteLength(frame) > MAX_FRAME_BYTES) {
-      return Promise.reject(new RangeError(`The request is ${Buffer.byteLength(frame)} bytes; the most is ${MAX_FRAME_BYTES}.`));
+      return Promise.reject(new RangeError(`the request is ${Buffer.byteLength(frame)} bytes, more than the ${MAX_FRAME_BYTES} a request may have; put the job in a script and submit that.`));
     }
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { onItem, resolve, reject });
+      const onAbort = (): void => {
+        if (!this.pending.delete(id)) return;
+        if (this.gone === null) this.writer.write(encode({ kind: 'cancel', id: this.nextId++, requestId: id }));
+        reject(new CancelledError('cancelled'));
+      };
+      const settle = <T>(fn: (v: T) => void) => (v: T): void => {
+        signal?.removeEventListener('abort', onAbort);
+        fn(v);
+      };
+      this.pending.set(id, { onItem, resolve: settle(resolve), reject: settle(reject) });
       this.writer.write(frame);
+      if (signal?.aborted === true) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
   close(): void {
-    this.gone ??= new Error('The connection is closed.');
+    this.gone ??= new Error('the connection is closed.');
     this.reader.destroy();
     this.writer.destroy();
   }
@@ -107,7 +206,7 @@ export class Connection {
     for (const frame of this.decoder.push(chunk)) {
       const reply = frame.ok ? parseReply(frame.value) : { invalid: frame.error };
       if ('invalid' in reply) {
-        process.stderr.write(`jms_console: ignored an unreadable reply: ${reply.invalid}\n`);
+        process.stderr.write(`jms_console: error: ignored an unreadable answer of the coordinator (${reply.invalid}); use a jms_coord of the same JMS version.\n`);
         continue;
       }
       // A request the coordinator could not read comes back with id 0: it is the oldest one.
@@ -142,7 +241,7 @@ function firstFrame(reader: net.Socket, decoder: LineDecoder): Promise<unknown> 
       reader.off('data', onData);
       reader.pause();
       if (frame.ok) resolve(frame.value);
-      else reject(new CoordinatorNotRunningError(`The coordinator's handshake answer was unreadable: ${frame.error}.`));
+      else reject(new CoordinatorNotRunningError(`the coordinator's handshake answer was unreadable (${frame.error}); use a jms_console and jms_coord of the same JMS version.`));
     };
     reader.on('data', onData);
   });
@@ -153,7 +252,7 @@ async function withDeadline<T>(work: Promise<T>, cancel: () => void, inPath: str
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       cancel();
-      reject(new CoordinatorNotRunningError(`The coordinator on ${inPath} did not answer within ${HANDSHAKE_TIMEOUT_MS / 1000} s; it may be stuck, or refused this console (see its log).`));
+      reject(new CoordinatorNotRunningError(`the coordinator on ${inPath} did not answer within ${HANDSHAKE_TIMEOUT_MS / 1000} s (it may be stuck, or it refused this console); its log says which.`));
     }, HANDSHAKE_TIMEOUT_MS);
   });
   try {

@@ -43,8 +43,10 @@ export function briefDoc(b: JobBrief): Record<string, unknown> {
 /** One batch item as its JSON line. */
 export function itemJson(reply: Reply): string {
   switch (reply.kind) {
-    case 'pool':
-      return JSON.stringify({ pid: reply.pool.pid, jobs: reply.pool.jobs });
+    case 'pool': {
+      const { pid, jobs, long } = reply.pool;
+      return JSON.stringify(long === undefined ? { pid, jobs } : { pid, jobs, taken: long.taken, capacity: long.capacity, spare: long.spare });
+    }
     case 'detail':
       return JSON.stringify(jobDoc(reply.job));
     case 'job':
@@ -93,4 +95,62 @@ export function singleJson(reply: Reply): string {
 
 export function errorJson(code: string, message: string): string {
   return JSON.stringify({ error: { code, message } });
+}
+
+/** A long line goes out as documents of at most this many bytes each. */
+export const LOG_PIECE_BYTES = 64 * 1024;
+
+/**
+ * `logs --json`: the job's bytes as one `{"jobId","stream","line","newline"}` document
+ * per line. `newline` is false for a last line without one and for each piece but the
+ * last of a line longer than LOG_PIECE_BYTES, so joining `line` (plus "\n" where
+ * `newline`) gives the output back; invalid UTF-8 shows as U+FFFD here only.
+ */
+export class JsonLogLines {
+  private readonly parts: Buffer[] = [];
+  private held = 0;
+  private readonly decoder = new TextDecoder('utf-8');
+
+  constructor(
+    private readonly head: { jobId: number; stream: string },
+    private readonly emit: (doc: string) => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    let start = 0;
+    while (start < chunk.length) {
+      const nl = chunk.indexOf(0x0a, start);
+      const end = nl < 0 ? chunk.length : nl;
+      // Whole pieces of a long line first, each its own document.
+      while (this.held + (end - start) > LOG_PIECE_BYTES) {
+        const take = LOG_PIECE_BYTES - this.held;
+        this.parts.push(chunk.subarray(start, start + take));
+        this.flush(false);
+        start += take;
+      }
+      if (nl < 0) {
+        if (start < chunk.length) {
+          this.parts.push(Buffer.from(chunk.subarray(start)));
+          this.held += chunk.length - start;
+        }
+        return;
+      }
+      this.parts.push(chunk.subarray(start, nl));
+      this.flush(true);
+      start = nl + 1;
+    }
+  }
+
+  end(): void {
+    if (this.held > 0) this.flush(false, true);
+  }
+
+  private flush(newline: boolean, last = false): void {
+    const bytes = Buffer.concat(this.parts);
+    this.parts.length = 0;
+    this.held = 0;
+    // A piece of a longer line may end inside a character: the decoder carries it over.
+    const line = this.decoder.decode(bytes, { stream: !newline && !last });
+    this.emit(JSON.stringify({ ...this.head, line, newline }));
+  }
 }

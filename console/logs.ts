@@ -1,104 +1,99 @@
 // logs <JobID> [--stderr] [-n N] [-f]: the console reads the job's output file itself
 // (the coordinator's `info` says where it is; only the coordinator's user may connect,
-// so the files are readable). With -f it keeps reading as the job writes, and ends
-// once the job has ended and the file is read to its end.
+// so the files are readable). The bytes shown are the job's bytes, exactly, copied in
+// chunks with backpressure (protocol/file-tail.ts); -n N reads from the end. With -f it
+// keeps reading as the job writes, and ends once the job has ended and the file is
+// read to its end. An abort (^C) ends it at once.
 
-import fs from 'node:fs';
+import fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errno } from '../protocol/fifo.js';
+import { copyRange, tailStart } from '../protocol/file-tail.js';
 import type { JobView } from '../protocol/messages.js';
+import { reasonOf } from '../protocol/paths.js';
 import type { LogsAction } from './commands.js';
 import type { Connection } from './connection.js';
 
 /** How often -f looks for new output and asks whether the job has ended. */
 export const FOLLOW_POLL_MS = 200;
-const CHUNK = 64 * 1024;
 
-export type LogsOutcome = { ok: true } | { ok: false; code: string; message: string };
+type Failure = { ok: false; code: string; message: string };
+export type LogsOutcome = { ok: true } | Failure | { cancelled: true };
 
-async function infoOf(conn: Connection, jobId: number): Promise<JobView | LogsOutcome> {
-  const reply = await conn.request({ kind: 'info', jobId });
+/** Where the bytes go: `bytes` resolves once the reader has room for more. */
+export interface LogSink {
+  bytes(chunk: Buffer): Promise<void> | void;
+  /** The output is complete (a last line without a newline can be flushed). */
+  end(): void;
+}
+
+async function infoOf(conn: Connection, jobId: number, signal: AbortSignal): Promise<JobView | Failure> {
+  const reply = await conn.request({ kind: 'info', jobId }, undefined, signal);
   if (reply.kind === 'error') return { ok: false, code: reply.code, message: reply.message };
-  if (reply.kind !== 'info') return { ok: false, code: 'E_INTERNAL', message: `unexpected answer '${reply.kind}' to info` };
+  if (reply.kind !== 'info') return { ok: false, code: 'E_INTERNAL', message: `the coordinator answered info with '${reply.kind}'; use a jms_coord of the same JMS version.` };
   return reply.job;
 }
 
-/** Splits bytes into lines, carrying a partial last line to the next chunk. */
-class Lines {
-  private carry = '';
-  private readonly decoder = new TextDecoder('utf-8');
-
-  push(chunk: Uint8Array, emit: (line: string) => void): void {
-    const parts = (this.carry + this.decoder.decode(chunk, { stream: true })).split('\n');
-    this.carry = parts.pop() ?? '';
-    for (const p of parts) emit(p);
+/** The job's view and directory once it has one (-f waits for a queued job to start). */
+async function started(conn: Connection, action: LogsAction, signal: AbortSignal): Promise<{ view: JobView; dir: string } | Failure> {
+  let view = await infoOf(conn, action.jobId, signal);
+  while (!('ok' in view) && view.dir === null && action.follow && view.status !== 'finished') {
+    await sleep(FOLLOW_POLL_MS, undefined, { signal });
+    view = await infoOf(conn, action.jobId, signal);
   }
-
-  end(emit: (line: string) => void): void {
-    const rest = this.carry + this.decoder.decode();
-    this.carry = '';
-    if (rest !== '') emit(rest);
-  }
-}
-
-/** Reads `file` from `offset` to its current end; returns the new offset. */
-function readFrom(file: string, offset: number, onChunk: (chunk: Uint8Array) => void): number {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(CHUNK);
-    for (;;) {
-      const n = fs.readSync(fd, buf, 0, CHUNK, offset);
-      if (n === 0) return offset;
-      onChunk(buf.subarray(0, n));
-      offset += n;
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-export async function showLogs(conn: Connection, action: LogsAction, emit: (line: string) => void): Promise<LogsOutcome> {
-  const { jobId, stream } = action;
-  let view = await infoOf(conn, jobId);
   if ('ok' in view) return view;
-  // -f on a job still queued waits for it to start.
-  while (view.dir === null && action.follow && view.status !== 'finished') {
-    await sleep(FOLLOW_POLL_MS);
-    view = await infoOf(conn, jobId);
-    if ('ok' in view) return view;
-  }
-  if (view.dir === null) {
-    const why = view.status === 'queued' ? "it has not started yet; 'logs -f' waits for it" : 'it never started';
-    return { ok: false, code: 'E_NO_OUTPUT', message: `JobID ${jobId} has no output: ${why}.` };
-  }
-  const file = join(view.dir, `${stream}_${jobId}`);
-  const lines = new Lines();
-  // -n N: only the last N lines of what is there now are shown.
-  const ring: string[] = [];
-  const keep = action.lines === null ? emit : (line: string): void => {
-    ring.push(line);
-    if (ring.length > (action.lines ?? 0)) ring.shift();
-  };
-  let offset: number;
+  if (view.dir !== null) return { view, dir: view.dir };
+  const id = action.jobId;
+  const why = view.status === 'queued' ? `it has not started yet; 'logs ${id} -f' waits for it` : `it never started; 'info ${id}' says why`;
+  return { ok: false, code: 'E_NO_OUTPUT', message: `there is no output of JobID ${id}: ${why}.` };
+}
+
+function unreadable(action: LogsAction, file: string, err: unknown): Failure {
+  const id = action.jobId;
+  const what = errno(err) === 'ENOENT' ? `${file} is gone (was its directory purged?)` : `${file}: ${reasonOf(err)}`;
+  return { ok: false, code: 'E_NO_OUTPUT', message: `cannot read the output of JobID ${id}: ${what}; 'info ${id}' shows the job.` };
+}
+
+export async function showLogs(conn: Connection, action: LogsAction, sink: LogSink | null, signal: AbortSignal): Promise<LogsOutcome> {
   try {
-    offset = readFrom(file, 0, (chunk) => lines.push(chunk, keep));
+    return await copyLogs(conn, action, sink, signal);
   } catch (err) {
-    return { ok: false, code: 'E_NO_OUTPUT', message: `cannot read ${file}: ${err instanceof Error ? err.message : String(err)}; 'jms_script.sh list' shows the job directories.` };
+    if (signal.aborted) return { cancelled: true };
+    throw err;
   }
-  if (!action.follow || view.status === 'finished') {
-    lines.end(keep);
-    for (const line of ring) emit(line);
+}
+
+async function copyLogs(conn: Connection, action: LogsAction, sink: LogSink | null, signal: AbortSignal): Promise<LogsOutcome> {
+  const found = await started(conn, action, signal);
+  if (!('view' in found)) return found;
+  const { view, dir } = found;
+  const file = join(dir, `${action.stream}_${action.jobId}`);
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(file, 'r');
+  } catch (err) {
+    return unreadable(action, file, err);
+  }
+  try {
+    if (sink === null) return { ok: true };
+    const write = (chunk: Buffer): Promise<void> | void => sink.bytes(chunk);
+    const size = (await fh.stat()).size;
+    const from = action.lines === null ? 0 : await tailStart(fh, size, action.lines, signal);
+    let offset = await copyRange(fh, from, size, write, signal);
+    let finished = view.status === 'finished';
+    while (action.follow && !finished && !signal.aborted) {
+      await sleep(FOLLOW_POLL_MS, undefined, { signal });
+      const now = await infoOf(conn, action.jobId, signal);
+      if ('ok' in now) return now;
+      finished = now.status === 'finished';
+      // Whatever it wrote before the answer is in the file by now: read once more, then stop.
+      offset = await copyRange(fh, offset, (await fh.stat()).size, write, signal);
+    }
+    if (signal.aborted) return { cancelled: true };
+    sink.end();
     return { ok: true };
+  } finally {
+    await fh.close();
   }
-  for (const line of ring) emit(line);
-  for (;;) {
-    await sleep(FOLLOW_POLL_MS);
-    const now = await infoOf(conn, jobId);
-    // Whatever it wrote before the answer is in the file by now: read once more, then stop.
-    offset = readFrom(file, offset, (chunk) => lines.push(chunk, emit));
-    if ('ok' in now) return now;
-    if (now.status === 'finished') break;
-  }
-  lines.end(emit);
-  return { ok: true };
 }

@@ -1,35 +1,42 @@
 #!/usr/bin/env node
-// jms_console [-w <jms_in>] [-r <jms_out>] [-o <operations_file>] [command …]
+// jms_console [-w <jms_in>] [-r <jms_out>] [-o <operations_file>] [--json | -q] [command …]
 //
-// With a command: sends it, prints the answer and exits (one-shot, for scripts).
-// Otherwise: replays the operations file (each command echoed before its answer),
-// then reads standard input: a REPL on a terminal, plain lines otherwise.
+// Finds its coordinator by itself (protocol/paths.ts: -w/-r, else JMS_IN/JMS_OUT, else
+// the per-user directory). Replays the operations file first (each command echoed
+// before its answer); then runs the command given on its own command line, if any,
+// and exits (one-shot, for scripts); otherwise reads standard input: a REPL on a
+// terminal, plain lines otherwise.
 //
 // --json: answers as JSON; -q: submit prints only the JobID, the rest nothing on success.
 //
-// Exit codes: 0 every command succeeded (always 0 after an interactive session),
-// 1 some command failed (or `wait` saw a job that did not succeed), 2 usage error,
-// 3 no coordinator or it went away.
+// Exit codes: 0 every command succeeded (always 0 after an interactive session, and
+// when the reader of stdout goes away), 1 some command failed (or `wait` saw a job that
+// did not succeed), 2 usage error, 3 no coordinator, it went away, or the console could
+// not set itself up (its private FIFOs, a bad -w or -r).
 
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { Command, CommanderError } from 'commander';
 import { CoordinatorNotRunningError } from '../protocol/errors.js';
 import { JMS_VERSION } from '../protocol/messages.js';
-import { Connection } from './connection.js';
-import { makePaint } from './render.js';
-import { repl } from './repl.js';
+import { reasonOf, resolveFifos } from '../protocol/paths.js';
+import { commanderSentence } from '../protocol/usage.js';
+import { Connection, ConsoleSetupError } from './connection.js';
 import { errorJson } from './json.js';
-import { exitWhenFlushed, HeldOutput, Shell, stdio, type LineResult, type Mode } from './shell.js';
+import { endQuietlyOnClosedOutput, exitWhenFlushed, HeldOutput, stdio } from './output.js';
+import { makePaint } from './render.js';
+import { banner, repl, restoreTerminal } from './repl.js';
+import { Shell, type LineResult, type Mode } from './shell.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
 const EXIT_NO_COORDINATOR = 3;
+const EXIT_INTERNAL = 70;
 
 interface Args {
-  jmsIn: string;
-  jmsOut: string;
+  jmsIn: string | undefined;
+  jmsOut: string | undefined;
   ops: string | undefined;
   command: string[];
   mode: Mode;
@@ -37,30 +44,35 @@ interface Args {
 
 let jsonErrors = false;
 
+function usageError(message: string): number {
+  process.stderr.write(`jms_console: error: ${message}\n`);
+  return EXIT_USAGE;
+}
+
 function parseArgs(argv: string[]): Args | number {
   const program = new Command('jms_console')
     .description('The JMS console: sends commands to a running jms_coord and shows its answers.')
     .version(JMS_VERSION)
-    .option('-w, --jms-in <jms_in>', 'FIFO the console writes (the coordinator reads)', 'jms_in')
-    .option('-r, --jms-out <jms_out>', 'FIFO the console reads (the coordinator writes)', 'jms_out')
+    .option('-w, --jms-in <jms_in>', "FIFO the console writes, the coordinator's -r (default: $JMS_IN, else jms_in in the per-user directory)")
+    .option('-r, --jms-out <jms_out>', "FIFO the coordinator writes, its -w (default: $JMS_OUT, else jms_out in the per-user directory)")
     .option('-o, --operations <file>', 'commands to send first, one per line')
     .option('--json', 'answers as JSON: one document, or one per line for lists (README: JSON answers)')
     .option('-q, --quiet', "submit prints only the JobID; other commands print nothing on success")
-    .argument('[command...]', 'one command to send, then exit (e.g. submit sleep 10)')
+    .argument('[command...]', 'one command to send, then exit (e.g. submit sleep 10); after -o, once the file is done')
+    .addHelpText('after', '\nThe per-user directory: $JMS_DIR, else $XDG_RUNTIME_DIR/jms, else ~/.jms.')
     .passThroughOptions()
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error: ') ? `jms_console: ${s}` : s) });
+    .configureOutput({ writeErr: () => undefined });
   try {
     program.parse(argv, { from: 'user' });
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-    throw err;
+    if (!(err instanceof CommanderError)) throw err;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_OK;
+    const sentence = commanderSentence(err.code, err.message, 'jms_console --help');
+    return usageError(sentence ?? `${err.message.replace(/^error: /, '')}; 'jms_console --help' lists the options.`);
   }
-  const o = program.opts<{ jmsIn: string; jmsOut: string; operations?: string; json?: boolean; quiet?: boolean }>();
-  if (o.json === true && o.quiet === true) {
-    process.stderr.write('jms_console: error: --json and --quiet cannot be used together\n');
-    return EXIT_USAGE;
-  }
+  const o = program.opts<{ jmsIn?: string; jmsOut?: string; operations?: string; json?: boolean; quiet?: boolean }>();
+  if (o.json === true && o.quiet === true) return usageError("--json and --quiet cannot be used together; choose one, e.g. 'jms_console --json status-all'.");
   const mode: Mode = o.json === true ? 'json' : o.quiet === true ? 'quiet' : 'text';
   jsonErrors = mode === 'json';
   return { jmsIn: o.jmsIn, jmsOut: o.jmsOut, ops: o.operations, command: program.args, mode };
@@ -70,7 +82,7 @@ function readOps(file: string): string[] | null {
   try {
     return fs.readFileSync(file, 'utf8').split(/\r?\n/);
   } catch (err) {
-    process.stderr.write(`jms_console: cannot read the operations file ${file}: ${err instanceof Error ? err.message : String(err)}\n`);
+    usageError(`cannot read the operations file ${file}: ${reasonOf(err)}; give -o a readable file with one command a line.`);
     return null;
   }
 }
@@ -84,69 +96,85 @@ type Done = { result: LineResult; held: HeldOutput } | { error: unknown };
 /**
  * Runs lines from a file or a pipe. A run of consecutive `submit`s is pipelined (up to
  * WINDOW in flight) with answers printed in order; any other command first waits for
- * them, so `submit …` followed by `suspend 1` means what it says.
+ * them, so `submit …` followed by `suspend 1` means what it says, and then prints as it
+ * goes (a `logs` of gigabytes is never held). `exit`, `quit` and `shutdown` stop it.
  */
-async function lines(shell: Shell, source: Iterable<string> | AsyncIterable<string>, echo: string | null): Promise<LineResult | 'failed'> {
+async function lines(shell: Shell, source: Iterable<string> | AsyncIterable<string>, echo: string | null): Promise<{ stopped: boolean; failed: boolean }> {
   let failed = false;
   const inFlight: Array<Promise<Done>> = [];
-  const settle = async (): Promise<LineResult> => {
+  const settle = async (): Promise<void> => {
     const done = await (inFlight.shift() ?? Promise.resolve<Done>({ result: 'ok', held: new HeldOutput() }));
     if ('error' in done) throw done.error;
     done.held.flushTo(stdio);
     if (done.result === 'error') failed = true;
-    return done.result;
   };
   for await (const line of source) {
     const text = line.trim();
-    const held = new HeldOutput();
-    if (echo !== null && text !== '' && !text.startsWith('#')) held.out(`${echo}${text}`);
-    if (!SUBMIT.test(line)) {
-      while (inFlight.length > 0) await settle();
+    const echoed = echo !== null && text !== '' && !text.startsWith('#') ? `${echo}${text}` : null;
+    if (SUBMIT.test(line)) {
+      const held = new HeldOutput();
+      if (echoed !== null) held.out(echoed);
+      // Settled into a value at once: a rejection must not sit unhandled in the queue.
+      inFlight.push(shell.run(line, { io: held }).then((result) => ({ result, held }), (error: unknown) => ({ error })));
+      if (inFlight.length >= WINDOW) await settle();
+      continue;
     }
-    // Settled into a value at once: a rejection must not sit unhandled in the queue.
-    inFlight.push(shell.run(line, held).then((result) => ({ result, held }), (error: unknown) => ({ error })));
-    if (SUBMIT.test(line) && inFlight.length < WINDOW) continue;
-    const result = await settle();
-    if (result === 'quit' || result === 'shutdown') return result;
+    while (inFlight.length > 0) await settle();
+    if (echoed !== null) stdio.out(echoed);
+    const result = await shell.run(line);
+    if (result === 'error') failed = true;
+    if (result === 'quit' || result === 'shutdown') return { stopped: true, failed };
   }
   while (inFlight.length > 0) await settle();
-  return failed ? 'failed' : 'ok';
+  return { stopped: false, failed };
 }
 
 async function main(): Promise<number> {
+  endQuietlyOnClosedOutput();
   const args = parseArgs(process.argv.slice(2));
   if (typeof args === 'number') return args;
   const ops = args.ops === undefined ? [] : readOps(args.ops);
   if (ops === null) return EXIT_USAGE;
   const paint = makePaint(process.stdout.isTTY && args.mode === 'text');
-  const conn = await Connection.open(args.jmsIn, args.jmsOut);
+  const conn = await Connection.open(resolveFifos({ jmsIn: args.jmsIn, jmsOut: args.jmsOut }));
   const interactive = args.command.length === 0 && process.stdin.isTTY;
-  const shell = new Shell(conn, stdio, paint, interactive, args.mode);
+  // A terminal that reports no size (0 columns) gets the classic 80.
+  const columns = (): number => (process.stdout.isTTY && process.stdout.columns > 0 ? process.stdout.columns : 80);
+  const shell = new Shell(conn, stdio, paint, { interactive, mode: args.mode, columns });
   shell.leaveWhenGone();
-  if (args.command.length > 0) {
-    const result = await shell.run(args.command.join(' '));
-    return result === 'error' ? EXIT_FAILED : EXIT_OK;
-  }
+  // The banner first, so that -o's replayed commands and answers follow it.
+  if (interactive) banner(conn);
   const fromFile = await lines(shell, ops, paint.dim('jms> '));
-  if (fromFile === 'quit' || fromFile === 'shutdown') return EXIT_OK;
+  const command = args.command.join(' ');
+  if (fromFile.stopped && command !== '') {
+    process.stderr.write(`jms_console: error: the operations file ends the session (exit, quit or shutdown), so '${command.slice(0, 60)}' was not run; take that line out of ${args.ops ?? 'the file'} to run both.\n`);
+    return EXIT_FAILED;
+  }
+  if (fromFile.stopped) return fromFile.failed ? EXIT_FAILED : EXIT_OK;
+  if (args.command.length > 0) {
+    const result = await shell.run(command, { oneShot: true });
+    return fromFile.failed || result === 'error' ? EXIT_FAILED : EXIT_OK;
+  }
   if (interactive) return repl(shell, conn, paint);
   const rl = readline.createInterface({ input: process.stdin, terminal: false });
   const fromStdin = await lines(shell, rl, null);
-  return fromFile === 'failed' || fromStdin === 'failed' ? EXIT_FAILED : EXIT_OK;
+  return fromFile.failed || fromStdin.failed ? EXIT_FAILED : EXIT_OK;
 }
 
-for (const sig of ['SIGTERM', 'SIGHUP'] as const) process.on(sig, () => process.exit(128 + (sig === 'SIGTERM' ? 15 : 1)));
-process.on('SIGINT', () => process.exit(130));
+for (const [sig, code] of [['SIGTERM', 143], ['SIGHUP', 129], ['SIGINT', 130]] as const) process.on(sig, () => process.exit(code));
+process.on('exit', restoreTerminal);
 
 main().then(
   (code) => exitWhenFlushed(code),
   (err: unknown) => {
-    if (err instanceof CoordinatorNotRunningError) {
+    if (err instanceof CoordinatorNotRunningError || err instanceof ConsoleSetupError) {
       process.stderr.write(jsonErrors ? `${errorJson('E_NO_COORDINATOR', err.message)}\n` : `jms_console: error: ${err.message}\n`);
       exitWhenFlushed(EXIT_NO_COORDINATOR);
       return;
     }
-    process.stderr.write(`jms_console: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    exitWhenFlushed(70);
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`jms_console: error: internal error (${message.split('\n')[0] ?? ''}); run it again with JMS_DEBUG=1 for the details and report them.\n`);
+    if (process.env['JMS_DEBUG'] === '1' && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`);
+    exitWhenFlushed(EXIT_INTERNAL);
   },
 );

@@ -3,7 +3,7 @@
 // terminal and NO_COLOR is unset.
 
 import { Chalk, type ChalkInstance } from 'chalk';
-import { outcomeOf, type JobBrief, type JobResult, type JobView, type Reply, type RequestKind } from '../protocol/messages.js';
+import { outcomeOf, type JobBrief, type JobResult, type JobView, type PoolView, type Reply, type RequestKind } from '../protocol/messages.js';
 import { formatDuration } from '../protocol/duration.js';
 
 export function makePaint(isTty: boolean): ChalkInstance {
@@ -127,7 +127,7 @@ export function batchHeader(kind: RequestKind): string | null {
 
 /** One line for item number `n` (from 1) of a batch answer to `kind`. */
 export function renderItem(kind: RequestKind, n: number, reply: Reply, paint: ChalkInstance): string {
-  if (reply.kind === 'pool') return `${n}. ${reply.pool.pid} ${reply.pool.jobs}`;
+  if (reply.kind === 'pool') return `${n}. ${reply.pool.pid} ${reply.pool.jobs}${poolNote(reply.pool)}`;
   if (reply.kind === 'detail') {
     const line = outcomeLine(reply.job.jobId, reply.job.result, paint);
     return kind === 'wait' ? line : `${n}. ${line}`;
@@ -142,6 +142,26 @@ function switchedLine(r: Extract<Reply, { kind: 'host-switched' }>): string {
   if (r.state !== 'off' && r.state !== 'draining') return `Switched on ${r.host}: jobs start there again`;
   return r.running === 0 ? `Switched off ${r.host}: no job starts there until host-on ${r.host}`
     : `Switched off ${r.host}: no job starts there until host-on ${r.host}; ${jobsWord(r.running)} finish there`;
+}
+
+/** show-pools --long: what the pool has taken, and which is the spare. */
+function poolNote(pool: PoolView): string {
+  const l = pool.long;
+  if (l === undefined) return '';
+  if (l.spare) return ` (spare: started ahead of need, takes jobs once the current pool is full)`;
+  return ` (has taken ${l.taken} of its ${l.capacity} job${l.capacity === 1 ? '' : 's'})`;
+}
+
+/** show-coordinator: the coordinator this console talks to. */
+export function coordinatorLines(c: { pid: number; jobsPool: number; maxPools: number; outDir: string; jmsIn: string; jmsOut: string }): string[] {
+  return [
+    `Coordinator: pid ${c.pid}`,
+    `Jobs per pool: ${c.jobsPool}`,
+    `Most pools: ${c.maxPools} (the spare pool counts)`,
+    `Output directory: ${c.outDir}`,
+    `jms_in: ${c.jmsIn}`,
+    `jms_out: ${c.jmsOut}`,
+  ];
 }
 
 function jobsWord(n: number): string {

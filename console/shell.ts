@@ -1,30 +1,36 @@
-// Runs one console line: local commands (help, exit), parsing into a request,
-// sending it, and printing the answer as it comes (batch items line by line).
+// Runs one console line: local commands (help, exit, show-coordinator), parsing into a
+// request, sending it, and printing the answer as it comes (batch items line by line).
+// Every error is one line, `jms_console: error: <what went wrong>; <what to do>.`
+// (README "Errors"); an abort (^C) ends the command in progress and prints nothing.
 
 import type { ChalkInstance } from 'chalk';
 import { envKey } from '../protocol/env-key.js';
 import { CoordinatorNotRunningError } from '../protocol/errors.js';
 import { BATCH_REQUESTS, outcomeOf, type JobView, type Reply } from '../protocol/messages.js';
-import { COMMANDS, LOCAL_COMMANDS, findCommand, suggest, type LogsAction, type RequestBody } from './commands.js';
-import type { Connection } from './connection.js';
-import { errorJson, itemJson, singleJson } from './json.js';
-import { showLogs } from './logs.js';
-import { batchHeader, renderItem, renderSingle } from './render.js';
+import { findCommand, suggest, type LogsAction, type RequestBody } from './commands.js';
+import { CancelledError, type Connection } from './connection.js';
+import { findHelp, helpJson, helpLines, topicLines } from './help.js';
+import { errorJson, itemJson, JsonLogLines, singleJson } from './json.js';
+import { showLogs, type LogSink } from './logs.js';
+import { exitWhenFlushed, type Output } from './output.js';
+import { batchHeader, coordinatorLines, renderItem, renderSingle } from './render.js';
 
-export type LineResult = 'ok' | 'error' | 'quit' | 'shutdown';
+export type LineResult = 'ok' | 'error' | 'quit' | 'shutdown' | 'cancelled';
 
 /** text: the answers as people read them; json: as JSON; quiet: only submit's JobID. */
 export type Mode = 'text' | 'json' | 'quiet';
 
-export interface Output {
-  out(line: string): void;
-  err(line: string): void;
+export interface ShellOptions {
+  /** A person at a terminal (the REPL). */
+  interactive: boolean;
+  mode: Mode;
+  /** Width to wrap help at. */
+  columns: () => number;
 }
 
-export const stdio: Output = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
+/** jms_console's own options, which a one-shot command line may have put after the command. */
+const VALUELESS_FLAGS = new Set(['-q', '--quiet', '--json']);
+const VALUE_FLAGS = new Set(['-w', '-r', '-o', '--jms-in', '--jms-out', '--operations']);
 
 export class Shell {
   private inFlight = 0;
@@ -37,11 +43,15 @@ export class Shell {
     private readonly conn: Connection,
     private readonly io: Output,
     private readonly paint: ChalkInstance,
-    private readonly interactive: boolean,
-    private readonly mode: Mode = 'text',
+    private readonly opts: ShellOptions,
   ) {}
 
-  async run(line: string, io: Output = this.io): Promise<LineResult> {
+  /**
+   * Runs one line; its answer goes to `io`; `signal` aborts it (^C); `oneShot`: the line
+   * came on jms_console's own command line.
+   */
+  async run(line: string, opts: { io?: Output; signal?: AbortSignal; oneShot?: boolean } = {}): Promise<LineResult> {
+    const { io = this.io, signal, oneShot = false } = opts;
     const text = line.trim();
     if (text === '' || text.startsWith('#')) return 'ok';
     const match = /^(\S+)\s*([\s\S]*)$/.exec(text);
@@ -49,40 +59,40 @@ export class Shell {
     const rest = match?.[2] ?? '';
     if (name === 'exit' || name === 'quit') return 'quit';
     if (name === 'help') return this.help(rest.trim(), io);
+    if (name === 'show-coordinator' && rest.trim() === '') return this.showCoordinator(io);
     const spec = findCommand(name);
     if (spec === undefined) {
       const near = suggest(name);
-      const hint = near === null ? '' : ` Did you mean '${near}'?`;
-      return this.fail(`unknown command '${shorten(name)}'.${hint} Type 'help' for the list of commands.`, io);
+      const hint = near === null ? '' : ` did you mean '${near}'?`;
+      return this.fail(`unknown command '${shorten(name)}';${hint} 'help' lists the commands.`, io);
     }
+    const misplaced = oneShot ? misplacedFlag(name, rest) : null;
+    if (misplaced !== null) return this.fail(misplaced, io);
     const body = spec.parse(rest);
     if ('error' in body) return this.fail(body.error, io);
-    if (body.kind === 'logs') return this.logs(body, io);
-    return this.send(body, io);
+    if (body.kind === 'logs') return this.logs(body, io, signal ?? new AbortController().signal);
+    return this.send(body, io, signal);
   }
 
-  private async send(request: RequestBody, io: Output): Promise<LineResult> {
+  private async send(request: RequestBody, io: Output, signal: AbortSignal | undefined): Promise<LineResult> {
     const body = this.withEnvKey(request);
     const kind = body.kind;
-    const header = this.mode === 'text' ? batchHeader(kind) : null;
+    const text = this.opts.mode === 'text';
+    const header = text ? batchHeader(kind) : null;
     let shown = 0;
     const details: JobView[] = [];
-    const showHeader = (): void => {
-      if (header !== null && shown === 0) io.out(header);
-    };
     let last: Reply;
     this.inFlight += 1;
     try {
       last = await this.conn.request(body, (item) => {
         if (item.kind === 'detail') details.push(item.job);
-        if (this.mode === 'json') io.out(itemJson(item));
-        if (this.mode === 'text') {
-          showHeader();
-          io.out(renderItem(kind, shown + 1, item, this.paint));
-        }
+        if (this.opts.mode === 'json') io.out(itemJson(item));
+        if (text && shown === 0 && header !== null) io.out(header);
+        if (text) io.out(renderItem(kind, shown + 1, item, this.paint));
         shown += 1;
-      });
+      }, signal);
     } catch (err) {
+      if (err instanceof CancelledError) return 'cancelled';
       if (err instanceof CoordinatorNotRunningError) throw err;
       return this.fail(err instanceof Error ? err.message : String(err), io, err instanceof RangeError ? 'E_TOO_LARGE' : 'E_INTERNAL');
     } finally {
@@ -91,20 +101,26 @@ export class Shell {
     if (last.kind === 'served') this.shutdownAnswered = true;
     if (last.kind === 'error') return this.fail(last.message, io, last.code);
     if (BATCH_REQUESTS.has(kind)) {
-      if (shown === 0 && this.mode === 'text') {
-        showHeader();
-        if (this.interactive && header === null && kind !== 'wait') io.out(this.paint.dim('(no jobs)'));
+      if (shown === 0 && text) {
+        if (header !== null) io.out(header);
+        else if (this.opts.interactive && kind !== 'wait') io.out(this.paint.dim('(no jobs)'));
       }
-      if (kind === 'wait') {
-        const bad = details.filter((d) => d.result === null || outcomeOf(d.result) !== 'succeeded').length;
-        if (bad > 0) return this.fail(`${bad} of ${details.length} job${details.length === 1 ? '' : 's'} did not succeed.`, io, 'E_JOB_FAILED');
-      }
-      return 'ok';
+      return kind === 'wait' ? this.waited(details, io) : 'ok';
     }
-    if (this.mode === 'json') io.out(singleJson(last));
-    else if (this.mode === 'text') io.out(renderSingle(last, this.paint));
+    if (this.opts.mode === 'json') io.out(singleJson(last));
+    else if (text) io.out(renderSingle(last, this.paint));
     else if (last.kind === 'submitted' || last.kind === 'queued') io.out(String(last.jobId));
     return last.kind === 'served' ? 'shutdown' : 'ok';
+  }
+
+  /** `wait` fails unless every job it waited for succeeded. */
+  private waited(details: readonly JobView[], io: Output): LineResult {
+    const bad = details.filter((d) => d.result === null || outcomeOf(d.result) !== 'succeeded').map((d) => d.jobId);
+    const [first] = bad;
+    if (first === undefined) return 'ok';
+    const of = `${bad.length} of ${details.length} job${details.length === 1 ? '' : 's'}`;
+    const which = bad.length === 1 ? `JobID ${first}` : `JobIDs ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', …' : ''}`;
+    return this.fail(`${of} did not succeed (${which}); 'info ${first}' says how it ended.`, io, 'E_JOB_FAILED');
   }
 
   /** A submit carries the console's environment whole once per connection, then by its key. */
@@ -119,14 +135,21 @@ export class Shell {
     return { ...rest, envKey: key };
   }
 
-  private async logs(action: LogsAction, io: Output): Promise<LineResult> {
-    const emit = this.mode === 'json'
-      ? (line: string): void => io.out(JSON.stringify({ jobId: action.jobId, stream: action.stream, line }))
-      : this.mode === 'text' ? (line: string): void => io.out(line) : (): void => undefined;
+  private async logs(action: LogsAction, io: Output, signal: AbortSignal): Promise<LineResult> {
+    let sink: LogSink | null = null;
+    if (this.opts.mode === 'text') sink = { bytes: (chunk) => io.bytes(chunk), end: () => undefined };
+    if (this.opts.mode === 'json') {
+      const lines = new JsonLogLines({ jobId: action.jobId, stream: action.stream }, (doc) => io.out(doc));
+      sink = { bytes: (chunk) => lines.push(chunk), end: () => lines.end() };
+    }
     this.inFlight += 1;
     try {
-      const done = await showLogs(this.conn, action, emit);
+      const done = await showLogs(this.conn, action, sink, signal);
+      if ('cancelled' in done) return 'cancelled';
       return done.ok ? 'ok' : this.fail(done.message, io, done.code);
+    } catch (err) {
+      if (err instanceof CancelledError) return 'cancelled';
+      throw err;
     } finally {
       this.inFlight -= 1;
     }
@@ -140,67 +163,66 @@ export class Shell {
     this.conn.onGone = (err) => {
       if (this.inFlight > 0 || this.shutdownAnswered) return;
       before();
-      this.io.err(this.paint.red(`jms_console: error: ${err.message}`));
+      if (this.opts.mode === 'json') this.io.err(errorJson('E_NO_COORDINATOR', err.message));
+      else this.io.err(this.paint.red(`jms_console: error: ${err.message}`));
       exitWhenFlushed(3);
     };
   }
 
   private help(topic: string, io: Output): LineResult {
-    const all = [...COMMANDS, ...LOCAL_COMMANDS];
+    const json = this.opts.mode === 'json';
     if (topic === '') {
-      io.out('Commands:');
-      const width = Math.max(...all.map((c) => c.usage.length));
-      for (const c of all) io.out(`  ${c.usage.padEnd(width)}  ${c.summary}`);
-      io.out("Type 'help <command>' for an example.");
+      if (json) io.out(helpJson());
+      else for (const l of helpLines(this.opts.columns())) io.out(l);
       return 'ok';
     }
-    const c = all.find((x) => x.name === topic);
-    if (c === undefined) return this.fail(`there is no command '${shorten(topic)}'; type 'help' for the list.`, io);
-    io.out(`usage: ${c.usage}`);
-    io.out(`  ${c.summary}`);
-    io.out(`example: ${c.example}`);
+    const c = findHelp(topic);
+    if (c === undefined) return this.fail(`there is no command '${shorten(topic)}'; 'help' lists the commands.`, io);
+    if (json) io.out(helpJson(c));
+    else for (const l of topicLines(c, this.opts.columns())) io.out(l);
+    return 'ok';
+  }
+
+  private showCoordinator(io: Output): LineResult {
+    const { welcome, paths } = this.conn;
+    const facts = { pid: welcome.coordPid, jobsPool: welcome.jobsPool, maxPools: welcome.maxPools, outDir: welcome.outDir, jmsIn: paths.jmsIn, jmsOut: paths.jmsOut };
+    if (this.opts.mode === 'json') io.out(JSON.stringify(facts));
+    else if (this.opts.mode === 'text') for (const l of coordinatorLines(facts)) io.out(l);
     return 'ok';
   }
 
   private fail(message: string, io: Output, code = 'E_USAGE'): LineResult {
-    if (this.mode === 'json') io.err(errorJson(code, message));
-    else io.err(this.paint.red(`error: ${message}`));
+    if (this.opts.mode === 'json') io.err(errorJson(code, message));
+    else io.err(this.paint.red(`jms_console: error: ${message}`));
     return 'error';
   }
 }
 
-function shorten(word: string): string {
-  return word.length > 40 ? `${word.slice(0, 40)}…` : word;
-}
-
-/** Output held back until its turn, so answers of requests in flight print in order. */
-export class HeldOutput implements Output {
-  private readonly lines: Array<[boolean, string]> = [];
-
-  out(line: string): void {
-    this.lines.push([false, line]);
-  }
-
-  err(line: string): void {
-    this.lines.push([true, line]);
-  }
-
-  flushTo(io: Output): void {
-    for (const [isErr, line] of this.lines) (isErr ? io.err(line) : io.out(line));
-    this.lines.length = 0;
-  }
+function shorten(word: string, most = 40): string {
+  return word.length > most ? `${word.slice(0, most)}…` : word;
 }
 
 /**
- * Exits once stdout and stderr have handed everything over: when they are sockets or
- * a slow reader's pipe, process.exit() alone would drop what is still queued.
+ * `jms_console submit -q echo hi` means -q for jms_console, but everything after the
+ * command name is the command's: such a word is refused with the command line that
+ * says it (submit: only among its options, before the job).
  */
-export function exitWhenFlushed(code: number): void {
-  let pending = 2;
-  const done = (): void => {
-    pending -= 1;
-    if (pending === 0) process.exit(code);
-  };
-  process.stdout.write('', done);
-  process.stderr.write('', done);
+export function misplacedFlag(name: string, rest: string): string | null {
+  const words = rest.split(/\s+/).filter((w) => w !== '');
+  let at = -1;
+  for (let i = 0; i < words.length; i += 1) {
+    const w = words[i] ?? '';
+    if (name === 'submit' && (!w.startsWith('-') || w === '--')) break;
+    if (VALUELESS_FLAGS.has(w) || VALUE_FLAGS.has(w)) {
+      at = i;
+      break;
+    }
+    if (name === 'submit' && w === '--timeout') i += 1;
+  }
+  const flag = words[at];
+  if (flag === undefined) return null;
+  const taken = VALUE_FLAGS.has(flag) ? words.slice(at, at + 2) : [flag];
+  const others = [...words.slice(0, at), ...words.slice(at + taken.length)];
+  const fixed = ['jms_console', ...taken, name, ...others].join(' ');
+  return `${flag} is an option of jms_console, not of ${name}; put it before the command: '${shorten(fixed, 200)}'.`;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // jms_coord -l <path> -n <jobs_pool> [-w <jms_out>] [-r <jms_in>] [--max-pools N] [--grace MS]
 //
-// Starts first and keeps running: creates its FIFOs (0600), takes console handshakes
+// Starts first and keeps running: creates its FIFOs (0600; by default in the per-user
+// directory of protocol/paths.ts, which consoles find by themselves), takes console handshakes
 // on jms_in, runs jobs in pool processes it starts on demand, and removes its FIFOs
 // on every way out. SIGINT, SIGTERM and SIGHUP take the same path as `shutdown`.
 //
@@ -9,10 +10,10 @@
 // coordinator already reads jms_in), 70 internal error.
 
 import os from 'node:os';
-import { resolve } from 'node:path';
 import { EMPTY_FRAME, LineDecoder } from '../protocol/codec.js';
 import { openReader, removeFifo } from '../protocol/fifo.js';
 import { JMS_VERSION, PIPE_BUF } from '../protocol/messages.js';
+import { checkPrivateDir, ensurePrivateDir, PathError, resolveFifos } from '../protocol/paths.js';
 import { parseHello } from '../protocol/parse.js';
 import type { OwnDir } from '../protocol/own-dir.js';
 import { parseCoordArgs, UsageError } from './config/options.js';
@@ -35,9 +36,10 @@ const EXIT_INTERNAL = 70;
 async function main(): Promise<void> {
   const args = parseCoordArgs(process.argv.slice(2), JMS_VERSION);
   if (args === 'exit') return;
-  const jmsIn = resolve(args.jmsIn);
-  const jmsOut = resolve(args.jmsOut);
-  if (jmsIn === jmsOut) throw new UsageError('jms_in (-r) and jms_out (-w) must be different paths.');
+  const { jmsIn, jmsOut, dir: fifoDir } = resolveFifos({ jmsIn: args.jmsIn, jmsOut: args.jmsOut });
+  if (jmsIn === jmsOut) throw new UsageError(`-r (jms_in) and -w (jms_out) name the same path, ${jmsIn}; give them two different paths.`);
+  // Refused before anything is made; created (0700) only once the output directory is taken.
+  if (fifoDir !== null) checkPrivateDir(fifoDir);
   const out = prepareOutDir(args.path);
   const outDir = out.path;
   const stateDir = prepareOwnSubdir(out, '.jms');
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
   // Registered before the first FIFO is made, so a refusal of the second removes the first.
   const fifos: string[] = [];
   process.on('exit', () => fifos.forEach(removeFifo));
+  if (fifoDir !== null) ensurePrivateDir(fifoDir);
   for (const [path, flag] of [[jmsIn, '-r'], [jmsOut, '-w']] as const) {
     await claimFifo(path, flag);
     fifos.push(path);
@@ -124,13 +127,17 @@ async function openState(stateDir: OwnDir | null, config: CoordConfig, clock: Cl
   return coord;
 }
 
+// `jms_coord --help | head -1` ends quietly; a log reader that went away loses the log, not the jobs.
+process.stdout.on('error', () => process.exit(EXIT_OK));
+process.stderr.on('error', () => undefined);
+
 main().catch((err: unknown) => {
   if (err instanceof UsageError) {
-    process.stderr.write(`jms_coord: ${err.message}\nUsage: jms_coord -l <path> -n <jobs_pool> [-w <jms_out>] [-r <jms_in>] (--help for more)\n`);
+    process.stderr.write(`jms_coord: error: ${err.message}\n`);
     process.exit(EXIT_USAGE);
   }
-  if (err instanceof SetupError) {
-    process.stderr.write(`jms_coord: ${err.message}\n`);
+  if (err instanceof SetupError || err instanceof PathError) {
+    process.stderr.write(`jms_coord: error: ${err.message}\n`);
     process.exit(EXIT_SETUP);
   }
   process.stderr.write(`jms_coord: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'E_SHUTTING_DOWN'
   | 'E_POOL'
   | 'E_STORAGE'
+  | 'E_CANCELLED'
   | 'E_INTERNAL';
 
 export const ERROR_CODES: readonly ErrorCode[] = [
@@ -19,6 +20,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'E_SHUTTING_DOWN',
   'E_POOL',
   'E_STORAGE',
+  'E_CANCELLED',
   'E_INTERNAL',
 ];
 
@@ -37,7 +39,7 @@ export class TooLargeError extends JmsError {
 export class UnknownJobError extends JmsError {
   readonly code = 'E_UNKNOWN_JOB';
   constructor(jobId: number) {
-    super(`There is no job with JobID ${jobId}; 'status-all' lists the known jobs.`);
+    super(`there is no job with JobID ${jobId}; 'status-all' lists the known jobs.`);
   }
 }
 
@@ -47,7 +49,7 @@ export class IllegalStateError extends JmsError {
 
 export class ShuttingDownError extends JmsError {
   readonly code = 'E_SHUTTING_DOWN';
-  constructor(message = 'The coordinator is shutting down and takes no more requests.') {
+  constructor(message = 'the coordinator is shutting down and takes no more requests; send it again once a coordinator runs again.') {
     super(message);
   }
 }
@@ -58,6 +60,14 @@ export class PoolError extends JmsError {
 
 export class StorageError extends JmsError {
   readonly code = 'E_STORAGE';
+}
+
+/** The console that sent a request cancelled it (^C). */
+export class RequestCancelledError extends JmsError {
+  readonly code = 'E_CANCELLED';
+  constructor() {
+    super('the request was cancelled by its console; nothing else changed.');
+  }
 }
 
 /** The console could not reach or lost its coordinator. */

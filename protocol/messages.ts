@@ -30,7 +30,11 @@ export interface Hello {
 }
 
 export type Welcome =
-  | { kind: 'welcome'; version: number; coordPid: number; jobsPool: number }
+  | {
+    kind: 'welcome'; version: number; coordPid: number; jobsPool: number;
+    /** The coordinator's settings, which a console shows (`show-coordinator`). */
+    maxPools: number; outDir: string;
+  }
   | { kind: 'refused'; version: number; message: string };
 
 // --- what the coordinator tells about jobs and pools -------------------------------
@@ -124,6 +128,8 @@ export interface PoolView {
   jobs: number;
   /** The host it runs on ('local' for the coordinator's machine). */
   host: string;
+  /** show-pools --long only: jobs it has taken of the most it takes, and whether it is the spare. */
+  long?: { taken: number; capacity: number; spare: boolean };
 }
 
 export type HostState = 'up' | 'connecting' | 'down' | 'off' | 'draining';
@@ -170,7 +176,7 @@ export type Request =
   | { kind: 'info'; id: number; jobId: number }
   | { kind: 'status-all'; id: number; sinceSec: number | null }
   | { kind: 'show-active'; id: number }
-  | { kind: 'show-pools'; id: number }
+  | { kind: 'show-pools'; id: number; long?: boolean }
   | { kind: 'show-finished'; id: number; long?: boolean }
   | { kind: 'show-queued'; id: number }
   | { kind: 'suspend'; id: number; jobId: number }
@@ -187,7 +193,13 @@ export type Request =
   | { kind: 'read-log'; id: number; jobId: number; stream: 'stdout' | 'stderr'; lines: number | null; follow: boolean }
   | { kind: 'host-off'; id: number; host: string }
   | { kind: 'host-on'; id: number; host: string }
-  | { kind: 'shutdown'; id: number; drain?: boolean };
+  | { kind: 'shutdown'; id: number; drain?: boolean }
+  /**
+   * Forget request `requestId` of this console (^C): a `wait` stops waiting, a batch
+   * stops streaming, and that request is answered with error E_CANCELLED. A cancel has
+   * no answer of its own; naming a request already answered does nothing.
+   */
+  | { kind: 'cancel'; id: number; requestId: number };
 
 export type RequestKind = Request['kind'];
 

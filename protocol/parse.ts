@@ -44,13 +44,16 @@ export function parseWelcome(value: unknown): Parsed<Welcome> {
     const f = new Fields(value, 'a handshake answer');
     const kind = f.oneOf('kind', ['welcome', 'refused'] as const);
     if (kind === 'refused') return { kind, version: f.int('version'), message: f.str('message') };
-    return { kind, version: f.int('version'), coordPid: f.int('coordPid', 1), jobsPool: f.int('jobsPool', 1) };
+    return {
+      kind, version: f.int('version'), coordPid: f.int('coordPid', 1), jobsPool: f.int('jobsPool', 1),
+      maxPools: f.int('maxPools', 1), outDir: f.str('outDir', PATH_MAX),
+    };
   });
 }
 
 const REQUEST_KINDS = [
   'submit', 'status', 'info', 'status-all', 'show-active', 'show-pools', 'show-finished', 'show-queued',
-  'suspend', 'resume', 'kill', 'wait', 'pause-all', 'resume-all', 'shutdown', 'show-hosts', 'host-off', 'host-on', 'read-log',
+  'suspend', 'resume', 'kill', 'wait', 'pause-all', 'resume-all', 'shutdown', 'show-hosts', 'host-off', 'host-on', 'read-log', 'cancel',
 ] as const;
 
 /** A host's name in the hosts file. */
@@ -132,6 +135,7 @@ export function parseRequest(value: unknown): Parsed<Request> {
       case 'status-all':
         return { kind, id, sinceSec: f.intOrNull('sinceSec') };
       case 'show-finished':
+      case 'show-pools':
         return f.has('long') && f.oneOf('long', [true, false] as const) ? { kind, id, long: true } : { kind, id };
       case 'shutdown':
         return f.has('drain') && f.oneOf('drain', [true, false] as const) ? { kind, id, drain: true } : { kind, id };
@@ -151,8 +155,9 @@ export function parseRequest(value: unknown): Parsed<Request> {
           kind, id, jobId: f.int('jobId', 1), stream: f.oneOf('stream', ['stdout', 'stderr'] as const),
           lines: f.intOrNull('lines'), follow: f.has('follow') && f.oneOf('follow', [true, false] as const),
         };
+      case 'cancel':
+        return { kind, id, requestId: f.int('requestId') };
       case 'show-active':
-      case 'show-pools':
       case 'show-queued':
       case 'show-hosts':
         return { kind, id };
@@ -213,7 +218,12 @@ function readBrief(f: Fields): JobBrief {
 }
 
 function readPool(f: Fields): PoolView {
-  return { pid: f.int('pid', 1), jobs: f.int('jobs'), host: f.has('host') ? f.str('host', 255) : 'local' };
+  const pool: PoolView = { pid: f.int('pid', 1), jobs: f.int('jobs'), host: f.has('host') ? f.str('host', 255) : 'local' };
+  if (f.has('long')) {
+    const l = f.obj('long');
+    pool.long = { taken: l.int('taken'), capacity: l.int('capacity', 1), spare: l.oneOf('spare', [true, false] as const) };
+  }
+  return pool;
 }
 
 function readHost(f: Fields): HostInfo {

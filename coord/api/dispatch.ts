@@ -28,7 +28,10 @@ export interface Context {
   exit: () => void;
 }
 
-function route(ctx: Context, req: Request, consolePid: number): Promise<Answer> | Answer {
+/** What dispatch answers: every request but `cancel`, which the session itself handles. */
+export type CoordRequest = Exclude<Request, { kind: 'cancel' }>;
+
+function route(ctx: Context, req: CoordRequest, consolePid: number, cancelled?: AbortSignal): Promise<Answer> | Answer {
   const { coord } = ctx;
   switch (req.kind) {
     case 'submit':
@@ -41,7 +44,7 @@ function route(ctx: Context, req: Request, consolePid: number): Promise<Answer> 
     case 'show-active':
       return showActive(coord);
     case 'show-pools':
-      return showPools(coord);
+      return showPools(coord, req);
     case 'show-finished':
       return showFinished(coord, req);
     case 'show-queued':
@@ -52,7 +55,7 @@ function route(ctx: Context, req: Request, consolePid: number): Promise<Answer> 
     case 'kill':
       return kill(coord, req);
     case 'wait':
-      return wait(coord, req);
+      return wait(coord, req, cancelled);
     case 'pause-all':
       return pauseAll(coord, req);
     case 'resume-all':
@@ -72,16 +75,16 @@ function route(ctx: Context, req: Request, consolePid: number): Promise<Answer> 
 /** Requests that change state: answered only once the change is on disk. */
 const MUTATING = new Set<Request['kind']>(['submit', 'suspend', 'resume', 'kill', 'pause-all', 'resume-all', 'host-off', 'host-on']);
 
-/** Answers one request of the console whose pid is `consolePid`. */
-export async function dispatch(ctx: Context, req: Request, consolePid: number): Promise<Answer> {
+/** Answers one request of the console whose pid is `consolePid`; `cancelled`: that console cancelled it. */
+export async function dispatch(ctx: Context, req: CoordRequest, consolePid: number, cancelled?: AbortSignal): Promise<Answer> {
   try {
-    const answer = await route(ctx, req, consolePid);
+    const answer = await route(ctx, req, consolePid, cancelled);
     if (MUTATING.has(req.kind)) await ctx.coord.durable();
     return answer;
   } catch (err) {
     if (err instanceof JmsError) return { reply: { kind: 'error', id: req.id, code: err.code, message: err.message } };
     log(`internal error on '${req.kind}': ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    const message = 'The coordinator hit an internal error; its log has the details.';
+    const message = 'the coordinator hit an internal error; its log has the details.';
     return { reply: { kind: 'error', id: req.id, code: 'E_INTERNAL', message } };
   }
 }

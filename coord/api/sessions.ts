@@ -1,13 +1,16 @@
 // Console sessions. A console's handshake on jms_in names its private FIFO pair; the
 // coordinator checks both are FIFOs of its own user, answers with its version, then
 // serves requests from that pair until the console goes (EOF on its request FIFO).
-// A console that dies or stops reading mid-answer only ends its own session.
+// A console that dies or stops reading mid-answer only ends its own session; a
+// `cancel` (the console's ^C) ends one request: a wait or a batch still streaming.
 
 import fs from 'node:fs';
 import net from 'node:net';
 import { LineDecoder, encode, encodeItem } from '../../protocol/codec.js';
 import { openOwnFifo, removeFifo } from '../../protocol/fifo.js';
+import { removeConsoleDir } from '../../protocol/paths.js';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION, type BatchItem, type Hello, type Reply, type Welcome } from '../../protocol/messages.js';
+import { RequestCancelledError } from '../../protocol/errors.js';
 import { parseRequest } from '../../protocol/parse.js';
 import { dispatch, type Answer, type Context } from './dispatch.js';
 import { log } from '../util/log.js';
@@ -55,7 +58,7 @@ export class Sessions {
     }
     writer.on('error', () => undefined);
     if (hello.version !== PROTOCOL_VERSION) {
-      const message = `The coordinator speaks protocol ${PROTOCOL_VERSION}, the console ${hello.version}; use programs of the same JMS version.`;
+      const message = `the coordinator speaks protocol ${PROTOCOL_VERSION} and this console ${hello.version}; use a jms_console and jms_coord of the same JMS version.`;
       writer.end(encode({ kind: 'refused', version: PROTOCOL_VERSION, message } satisfies Welcome));
       return;
     }
@@ -66,11 +69,10 @@ export class Sessions {
       writer.destroy();
       return;
     }
-    const session = new Session(hello, reader, writer, this.ctx, () => this.live.delete(session));
+    const session = new Session(hello, reader, writer, this.ctx, this.uid, () => this.live.delete(session));
     this.live.add(session);
-    const welcome: Welcome = {
-      kind: 'welcome', version: PROTOCOL_VERSION, coordPid: process.pid, jobsPool: this.ctx.coord.config.jobsPool,
-    };
+    const { jobsPool, maxPools, outDir } = this.ctx.coord.config;
+    const welcome: Welcome = { kind: 'welcome', version: PROTOCOL_VERSION, coordPid: process.pid, jobsPool, maxPools, outDir };
     writer.write(encode(welcome));
   }
 
@@ -85,19 +87,22 @@ class Session {
   private waiting = 0;
   /** Batches are streamed one after another, so only one is ever paused mid-write. */
   private batches: Promise<void> = Promise.resolve();
+  /** Requests not yet answered in full, by id: a `cancel` aborts one. */
+  private readonly cancels = new Map<number, AbortController>();
 
   constructor(
     private readonly hello: Hello,
     private readonly reader: net.Socket,
     private readonly writer: net.Socket,
     private readonly ctx: Context,
+    private readonly uid: number,
     private readonly onClose: () => void,
   ) {
     const decoder = new LineDecoder(MAX_FRAME_BYTES);
     reader.on('data', (chunk: Buffer) => {
       for (const frame of decoder.push(chunk)) {
         if (frame.ok) this.handle(frame.value);
-        else this.send(badFrame(0, `The coordinator could not read a request: ${frame.error}.`));
+        else this.send(badFrame(0, `the coordinator could not read a request (${frame.error}); use a jms_console of the same JMS version.`));
       }
     });
     reader.on('end', () => this.close());
@@ -110,16 +115,26 @@ class Session {
     this.closed = true;
     this.reader.destroy();
     this.writer.destroy();
+    if (this.cancels.size > 0) log(`console ${this.hello.pid}: gone; forgot ${this.cancels.size} request(s) it was waiting for`);
+    for (const c of this.cancels.values()) c.abort();
     // The console removes its FIFOs on exit; these are left by one that was killed.
     removeFifo(this.hello.requestFifo);
     removeFifo(this.hello.replyFifo);
+    removeConsoleDir(this.hello.requestFifo, this.hello.replyFifo, this.hello.pid, this.uid);
     this.onClose();
   }
 
   private handle(value: unknown): void {
     const req = parseRequest(value);
     if ('invalid' in req) {
-      this.send(badFrame(idOf(value), `The coordinator refused a request: ${req.invalid}.`));
+      this.send(badFrame(idOf(value), `the coordinator refused a request (${req.invalid}); use a jms_console of the same JMS version.`));
+      return;
+    }
+    if (req.kind === 'cancel') {
+      const pending = this.cancels.get(req.requestId);
+      if (pending === undefined) return;
+      log(`console ${this.hello.pid}: request ${req.requestId} cancelled`);
+      pending.abort();
       return;
     }
     this.waiting += 1;
@@ -128,31 +143,42 @@ class Session {
       this.close();
       return;
     }
-    void dispatch(this.ctx, req, this.hello.pid).then((answer) => this.answer(req.id, answer));
+    const cancel = new AbortController();
+    this.cancels.set(req.id, cancel);
+    void dispatch(this.ctx, req, this.hello.pid, cancel.signal).then((answer) => this.answer(req.id, answer, cancel.signal));
   }
 
-  private answer(id: number, answer: Answer): void {
+  private answer(id: number, answer: Answer, cancelled: AbortSignal): void {
     if ('reply' in answer) {
       this.waiting -= 1;
+      this.cancels.delete(id);
       this.send(answer.reply, answer.after);
       return;
     }
     this.batches = this.batches
-      .then(() => this.stream(id, answer.items))
+      .then(() => this.stream(id, answer.items, cancelled))
       .catch((err: unknown) => log(`console ${this.hello.pid}: a batch answer failed: ${describe(err)}`))
-      .finally(() => (this.waiting -= 1));
+      .finally(() => {
+        this.waiting -= 1;
+        this.cancels.delete(id);
+      });
   }
 
   /**
    * Writes a batch as it is produced, a chunk at a time, pausing while the console has
    * not read what was sent: a long answer is never held whole in memory.
    */
-  private async stream(id: number, items: Iterable<BatchItem> | AsyncIterable<BatchItem>): Promise<void> {
-    if (Symbol.asyncIterator in items) return this.streamLive(id, items);
+  private async stream(id: number, items: Iterable<BatchItem> | AsyncIterable<BatchItem>, cancelled: AbortSignal): Promise<void> {
+    if (Symbol.asyncIterator in items) return this.streamLive(id, items, cancelled);
     let count = 0;
     let chunk = '';
     for (const item of items) {
       if (this.closed) return;
+      if (cancelled.aborted) {
+        const err = new RequestCancelledError();
+        await this.writeWhenRoom(chunk + encode({ kind: 'error', id, code: err.code, message: err.message } satisfies Reply));
+        return;
+      }
       chunk += encodeItem(item, id);
       count += 1;
       if (chunk.length < WRITE_CHUNK) continue;
@@ -166,10 +192,15 @@ class Session {
    * A batch whose items come as they happen (a job's output as it writes it): each goes
    * out at once; leaving the loop (the console gone) closes the source.
    */
-  private async streamLive(id: number, items: AsyncIterable<BatchItem>): Promise<void> {
+  private async streamLive(id: number, items: AsyncIterable<BatchItem>, cancelled: AbortSignal): Promise<void> {
     let count = 0;
     for await (const item of items) {
       if (this.closed) return;
+      if (cancelled.aborted) {
+        const err = new RequestCancelledError();
+        await this.writeWhenRoom(encode({ kind: 'error', id, code: err.code, message: err.message } satisfies Reply));
+        return;
+      }
       count += 1;
       if (!(await this.writeWhenRoom(encodeItem(item, id)))) return;
     }

@@ -1,14 +1,17 @@
-// jms_coord's command line: flags in any order, checked into a typed value or a
-// one-line usage error.
+// jms_coord's command line: flags in any order, checked into a typed value or one
+// usage error in the grammar of every JMS error, whose hint is a command line that
+// works as printed (built from what was typed).
 
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { commanderSentence, typeable } from '../../protocol/usage.js';
 import { DURATION_HELP, parseDuration } from '../../protocol/duration.js';
 
 export interface CoordArgs {
   path: string;
   jobsPool: number;
-  jmsOut: string;
-  jmsIn: string;
+  /** As given by -w / -r; absent: JMS_OUT / JMS_IN or the per-user default (protocol/paths.ts). */
+  jmsOut: string | undefined;
+  jmsIn: string | undefined;
   maxPools: number;
   graceMs: number;
   poolIdleMs: number;
@@ -24,57 +27,78 @@ export const DEFAULT_GRACE_MS = 5000;
 export const DEFAULT_POOL_IDLE_MS = 1000;
 export const DEFAULT_LEASE_SEC = 300;
 
-function leaseDuration(value: string): number {
-  const sec = parseDuration(value);
-  if (sec === null) throw new InvalidArgumentError(`--lease takes ${DURATION_HELP}, such as 5m.`);
-  return sec;
-}
-
-function wholeNumber(what: string, min: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < min) {
-      throw new InvalidArgumentError(`${what} must be a whole number of at least ${min}.`);
-    }
-    return Number(value);
-  };
-}
-
 export class UsageError extends Error {}
 
-/** Parses argv (without node and the script); throws UsageError with commander's message. */
+interface Raw {
+  path?: string; jobsPool?: string; jmsOut?: string; jmsIn?: string;
+  maxPools?: string; grace?: string; poolIdle?: string; journal: boolean; hosts?: string; lease?: string;
+}
+
+/** `jms_coord -l <path> -n <n>` with what was typed where it can be typed back. */
+function example(o: Raw): string {
+  const path = typeable(o.path ?? '') ?? 'jms_output';
+  const n = o.jobsPool !== undefined && /^[1-9]\d{0,5}$/.test(o.jobsPool) ? o.jobsPool : '3';
+  return `e.g. 'jms_coord -l ${path} -n ${n}'`;
+}
+
+function whole(o: Raw, value: string | undefined, flag: string, what: string, min: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < min) {
+    const shown = value.length > 20 ? `${value.slice(0, 20)}…` : value;
+    throw new UsageError(`${flag} (${what}) must be a whole number of at least ${min}, not '${shown}'; ${example(o)}.`);
+  }
+  return Number(value);
+}
+
+function lease(o: Raw): number {
+  if (o.lease === undefined) return DEFAULT_LEASE_SEC * 1000;
+  const sec = parseDuration(o.lease);
+  if (sec === null) throw new UsageError(`--lease takes ${DURATION_HELP}, not '${o.lease.slice(0, 20)}'; e.g. '--lease 5m'.`);
+  return sec * 1000;
+}
+
+/** Parses argv (without node and the script); throws UsageError with one sentence. */
 export function parseCoordArgs(argv: readonly string[], version: string): CoordArgs | 'exit' {
   const program = new Command('jms_coord')
     .description('The JMS coordinator: takes jobs from consoles and runs them in pools.')
     .version(version)
-    .requiredOption('-l, --path <path>', 'directory for job output (created if missing)')
-    .requiredOption('-n, --jobs-pool <jobs_pool>', 'most jobs one pool takes over its life', wholeNumber('jobs_pool', 1))
-    .option('-w, --jms-out <jms_out>', 'FIFO the coordinator writes (the console reads)', 'jms_out')
-    .option('-r, --jms-in <jms_in>', 'FIFO the coordinator reads (the console writes)', 'jms_in')
-    .option('--max-pools <n>', 'most pools alive at once; more jobs wait as Queued', wholeNumber('max-pools', 1), DEFAULT_MAX_POOLS)
-    .option('--grace <ms>', 'how long a job has after SIGTERM before SIGKILL', wholeNumber('grace', 0), DEFAULT_GRACE_MS)
-    .option('--pool-idle <ms>', 'how long a pool with quota left stays when it has no jobs', wholeNumber('pool-idle', 0), DEFAULT_POOL_IDLE_MS)
+    .option('-l, --path <path>', 'directory for job output (created if missing); required')
+    .option('-n, --jobs-pool <jobs_pool>', 'most jobs one pool takes over its life; required')
+    .option('-w, --jms-out <jms_out>', 'FIFO the coordinator writes (default: $JMS_OUT, else jms_out in the per-user directory)')
+    .option('-r, --jms-in <jms_in>', 'FIFO the coordinator reads (default: $JMS_IN, else jms_in in the per-user directory)')
+    .option('--max-pools <n>', `most pools alive at once, the spare one included; more jobs wait as Queued (default: ${DEFAULT_MAX_POOLS})`)
+    .option('--grace <ms>', `how long a job has after SIGTERM before SIGKILL (default: ${DEFAULT_GRACE_MS})`)
+    .option('--pool-idle <ms>', `how long a pool with quota left stays when it has no jobs (default: ${DEFAULT_POOL_IDLE_MS})`)
     .option('--hosts <file>', 'a hosts file (YAML): other machines to run pools on, over ssh or Slurm')
-    .option('--lease <duration>', 'how long jobs on other hosts go on without a coordinator before their pool ends them', leaseDuration, DEFAULT_LEASE_SEC)
+    .option('--lease <duration>', `how long jobs on other hosts go on without a coordinator before their pool ends them (default: ${DEFAULT_LEASE_SEC / 60}m)`)
     .option('--no-journal', 'keep no durable records (jobs are lost with the coordinator); for measurements only')
-    .allowExcessArguments(false)
+    .addHelpText('after', '\nThe per-user directory: $JMS_DIR, else $XDG_RUNTIME_DIR/jms, else ~/.jms.')
+    .allowExcessArguments(true)
     .exitOverride()
     .configureOutput({ writeErr: () => undefined });
   try {
     program.parse([...argv], { from: 'user' });
   } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 'exit';
-      throw new UsageError(err.message.replace(/^error: /, ''));
-    }
-    throw err;
+    if (!(err instanceof CommanderError)) throw err;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 'exit';
+    const sentence = commanderSentence(err.code, err.message, 'jms_coord --help');
+    throw new UsageError(sentence ?? `${err.message.replace(/^error: /, '')}; 'jms_coord --help' lists the options.`);
   }
-  const o = program.opts<{
-    path: string; jobsPool: number; jmsOut: string; jmsIn: string; maxPools: number; grace: number; poolIdle: number;
-    journal: boolean; hosts?: string; lease: number;
-  }>();
+  const o = program.opts<Raw>();
+  const [stray] = program.args;
+  if (stray !== undefined) throw new UsageError(`unexpected argument '${stray.slice(0, 40)}' (jms_coord takes options only); ${example(o)}.`);
+  if (o.path === undefined || o.path === '') throw new UsageError(`the output directory (-l <path>) is missing; ${example(o)}.`);
+  if (o.jobsPool === undefined) throw new UsageError(`the number of jobs per pool (-n <jobs_pool>) is missing; ${example(o)}.`);
   return {
-    path: o.path, jobsPool: o.jobsPool, jmsOut: o.jmsOut, jmsIn: o.jmsIn,
-    maxPools: o.maxPools, graceMs: o.grace, poolIdleMs: o.poolIdle, journal: o.journal,
-    hosts: o.hosts ?? null, leaseMs: o.lease * 1000,
+    path: o.path,
+    jobsPool: whole(o, o.jobsPool, '-n', 'jobs_pool', 1, 0),
+    jmsOut: o.jmsOut,
+    jmsIn: o.jmsIn,
+    maxPools: whole(o, o.maxPools, '--max-pools', 'pools alive at once', 1, DEFAULT_MAX_POOLS),
+    graceMs: whole(o, o.grace, '--grace', 'milliseconds', 0, DEFAULT_GRACE_MS),
+    poolIdleMs: whole(o, o.poolIdle, '--pool-idle', 'milliseconds', 0, DEFAULT_POOL_IDLE_MS),
+    journal: o.journal,
+    hosts: o.hosts ?? null,
+    leaseMs: lease(o),
   };
 }

@@ -140,7 +140,7 @@ export class Coordinator {
   /** Why nothing can be changed now (the journal cannot be written), or null. */
   private refuseChanges(what: string): void {
     const why = this.journal?.degraded ?? null;
-    if (why !== null) throw new StorageError(`${what}: ${why}; nothing was changed. Free space under ${this.config.outDir}; reads still work.`);
+    if (why !== null) throw new StorageError(`${what}: ${why}; nothing was changed; free space under ${this.config.outDir} (reads still work).`);
   }
 
   job(jobId: number): Job {
@@ -174,8 +174,8 @@ export class Coordinator {
 
   async submit(id: number, command: string, options: SubmitOptions = {}): Promise<Reply> {
     if (this.stopping !== null) throw new ShuttingDownError();
-    if (this.drained !== null) throw new ShuttingDownError('The coordinator is draining for shutdown: it lets running jobs finish and takes no new ones.');
-    this.refuseChanges('The job was not accepted');
+    if (this.drained !== null) throw new ShuttingDownError('the coordinator is draining for shutdown (it lets running jobs finish and takes no new ones); submit again once a coordinator runs again.');
+    this.refuseChanges('the job was not accepted');
     const job: Job = { id: this.nextJobId++, command: this.interner.str(command), submittedAt: this.clock.now(), state: { tag: 'queued' } };
     if (options.cwd !== undefined) job.cwd = this.interner.str(options.cwd);
     if (options.timeoutSec !== undefined) job.timeoutSec = options.timeoutSec;
@@ -192,7 +192,7 @@ export class Coordinator {
       await this.record({ r: 'new', id: job.id, cmd: command, at: job.submittedAt, ...optionsOf(job) }, 'rollback');
     } catch (err) {
       // Not on disk, so it does not exist: no JobID is named for it.
-      throw new StorageError(`The job was not accepted: ${describe(err)}. Free space under ${this.config.outDir} and submit again.`);
+      throw new StorageError(`the job was not accepted: ${describe(err)}; free space under ${this.config.outDir} and submit again.`);
     }
     this.jobs.set(job.id, job);
     if (this.stopping !== null) {
@@ -202,7 +202,7 @@ export class Coordinator {
     this.enqueue(job.id);
     this.schedule();
     const outcome = job.state.tag === 'queued' ? { queued: this.queuePosition(job.id) } : await this.startOf(job.id);
-    if ('error' in outcome) throw new PoolError(`JobID ${job.id} could not start: ${outcome.error}.`);
+    if ('error' in outcome) throw new PoolError(`could not start JobID ${job.id}: ${outcome.error}; 'info ${job.id}' shows the job.`);
     if ('queued' in outcome) return { kind: 'queued', id, jobId: job.id, position: outcome.queued };
     return { kind: 'submitted', id, jobId: job.id, pid: outcome.pid };
   }
@@ -267,7 +267,7 @@ export class Coordinator {
     this.refuseChanges(`JobID ${jobId} was not ${action === 'suspend' ? 'suspended' : 'resumed'}`);
     const error = await this.signalGroup(job, action === 'suspend' ? 'SIGSTOP' : 'SIGCONT');
     if (job.state.tag === 'finished') throw new IllegalStateError(cannotSignal(jobId, action, 'finished'));
-    if (error !== null) throw new PoolError(`Could not ${action} JobID ${jobId}: ${error}.`);
+    if (error !== null) throw new PoolError(`could not ${action} JobID ${jobId}: ${error}; 'status ${jobId}' shows its state.`);
     const at = this.clock.now();
     const event: JobEvent = action === 'suspend' ? { type: 'suspended', at } : { type: 'resumed', at };
     // A concurrent request may have got there first; the signal was sent all the same.
@@ -284,7 +284,7 @@ export class Coordinator {
     if (job.state.tag !== 'finished') this.refuseChanges(`JobID ${jobId} was not killed`);
     switch (job.state.tag) {
       case 'finished':
-        throw new IllegalStateError(`JobID ${jobId} has already finished; there is nothing to kill.`);
+        throw new IllegalStateError(`cannot kill JobID ${jobId}: it has already finished; 'info ${jobId}' says how it ended.`);
       case 'queued': {
         this.dispatcher.remove(jobId);
         void this.apply(job, { type: 'cancelled', reason: 'killed before it started (removed from the queue)', at: this.clock.now() });
@@ -296,7 +296,7 @@ export class Coordinator {
       case 'running':
       case 'suspended': {
         const error = await this.control.terminate(job);
-        if (error !== null && !ended(job)) throw new PoolError(`Could not kill JobID ${jobId}: ${error}.`);
+        if (error !== null && !ended(job)) throw new PoolError(`could not kill JobID ${jobId}: ${error}; 'status ${jobId}' shows its state.`);
         return 'signalled';
       }
     }
@@ -379,14 +379,14 @@ export class Coordinator {
   }
 
   /** Settles when the job ends. */
-  endOf(jobId: number): Promise<void> {
-    return this.ends.endOf(jobId);
+  endOf(jobId: number, signal?: AbortSignal): Promise<void> {
+    return this.ends.allEnded([jobId], signal);
   }
 
-  /** Resolves once each of the jobs has ended; `all`: every job not ended now. */
-  async waitFor(ids: number[] | 'all'): Promise<Job[]> {
+  /** Resolves once each of the jobs has ended; `all`: every job not ended now. An abort forgets the waiter. */
+  async waitFor(ids: number[] | 'all', signal?: AbortSignal): Promise<Job[]> {
     const jobs = ids === 'all' ? [...this.jobs.values()].filter((j) => inProgress(j.state)) : ids.map((id) => this.job(id));
-    await Promise.all(jobs.filter((j) => inProgress(j.state)).map((j) => this.ends.endOf(j.id)));
+    await this.ends.allEnded(jobs.filter((j) => inProgress(j.state)).map((j) => j.id), signal);
     return jobs;
   }
 

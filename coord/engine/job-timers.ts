@@ -4,6 +4,8 @@
 
 import type { Clock, Timer } from '../core/clock.js';
 
+import { RequestCancelledError } from '../../protocol/errors.js';
+
 /** At most one timer per JobID; setting again replaces it. */
 export class JobTimers {
   private readonly timers = new Map<number, Timer>();
@@ -29,26 +31,58 @@ export class JobTimers {
   }
 }
 
-/** Promises that settle when a job ends. */
+/** Consoles waiting for jobs to end; a waiter that gives up (cancel) leaves nothing behind. */
 export class EndWaiters {
-  private readonly waiting = new Map<number, { promise: Promise<void>; resolve: () => void }>();
+  private readonly waiting = new Map<number, Set<() => void>>();
 
-  /** Settles when `ended(jobId)` is called. */
-  endOf(jobId: number): Promise<void> {
-    let w = this.waiting.get(jobId);
-    if (w === undefined) {
-      let resolve = (): void => undefined;
-      const promise = new Promise<void>((r) => (resolve = r));
-      w = { promise, resolve };
-      this.waiting.set(jobId, w);
-    }
-    return w.promise;
+  /** Resolves once every job of `ids` has ended (`ended` called); rejects when `signal` aborts. */
+  allEnded(ids: readonly number[], signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const hooks = new Map<number, () => void>();
+      const unhook = (): void => {
+        for (const [id, fn] of hooks) this.off(id, fn);
+        hooks.clear();
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onAbort = (): void => {
+        unhook();
+        reject(new RequestCancelledError());
+      };
+      for (const id of new Set(ids)) {
+        const fn = (): void => {
+          hooks.delete(id);
+          if (hooks.size > 0) return;
+          unhook();
+          resolve();
+        };
+        hooks.set(id, fn);
+        this.on(id, fn);
+      }
+      if (hooks.size === 0) resolve();
+      else if (signal?.aborted === true) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   ended(jobId: number): void {
-    const w = this.waiting.get(jobId);
-    if (w === undefined) return;
+    const fns = this.waiting.get(jobId);
+    if (fns === undefined) return;
     this.waiting.delete(jobId);
-    w.resolve();
+    for (const fn of fns) fn();
+  }
+
+  private on(jobId: number, fn: () => void): void {
+    let fns = this.waiting.get(jobId);
+    if (fns === undefined) {
+      fns = new Set();
+      this.waiting.set(jobId, fns);
+    }
+    fns.add(fn);
+  }
+
+  private off(jobId: number, fn: () => void): void {
+    const fns = this.waiting.get(jobId);
+    fns?.delete(fn);
+    if (fns?.size === 0) this.waiting.delete(jobId);
   }
 }

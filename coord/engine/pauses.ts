@@ -91,7 +91,7 @@ export class Pauses {
   async resume(scope: Scope): Promise<number> {
     const p = this.scopes.get(scope);
     if (p === undefined) {
-      const what = scope === null ? 'Nothing is paused' : `${scope} is not paused by its own pause-all --host`;
+      const what = scope === null ? 'nothing is paused' : `${scope} is not paused by its own pause-all --host`;
       throw new IllegalStateError(`${what}; 'pause-all${scope === null ? '' : ` --host ${scope}`}' pauses its running jobs.`);
     }
     p.timer?.cancel();

@@ -34,7 +34,7 @@ export function acquireLock(stateDir: OwnDir, outDir: string): () => void {
         }
       };
     } catch (err) {
-      if (errno(err) !== 'EEXIST') throw new SetupError(`cannot create the lock ${shown}: ${err instanceof Error ? err.message : String(err)}.`);
+      if (errno(err) !== 'EEXIST') throw new SetupError(`cannot create the lock ${shown} (${err instanceof Error ? err.message : String(err)}); choose another directory with -l.`);
     }
     const owner = Number.parseInt(readLock(path), 10);
     if (Number.isInteger(owner) && owner !== process.pid && ownerAlive(owner)) {
@@ -42,7 +42,7 @@ export function acquireLock(stateDir: OwnDir, outDir: string): () => void {
     }
     fs.unlinkSync(path); // stale: its coordinator is gone
   }
-  throw new SetupError(`cannot take the lock ${shown}; another coordinator may be starting there.`);
+  throw new SetupError(`cannot take the lock ${shown} (another coordinator may be starting there); try again in a moment.`);
 }
 
 function readLock(path: string): string {

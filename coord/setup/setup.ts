@@ -41,7 +41,7 @@ export function prepareOutDir(path: string): OwnDir {
   try {
     fs.mkdirSync(abs, { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw new SetupError(`cannot create the output directory ${abs}: ${reason(err)}; choose another -l.`);
+    throw new SetupError(`cannot create the output directory ${abs}: ${reason(err)}; choose another with -l.`);
   }
   refuseUnsafe(abs, true, '-l');
   try {
@@ -58,7 +58,7 @@ export function prepareOwnSubdir(parent: OwnDir, name: string): OwnDir {
   try {
     fs.mkdirSync(parent.at(name), { mode: 0o700 });
   } catch (err) {
-    if (errno(err) !== 'EEXIST') throw new SetupError(`cannot create ${dir}: ${reason(err)}; choose another -l.`);
+    if (errno(err) !== 'EEXIST') throw new SetupError(`cannot create ${dir}: ${reason(err)}; choose another directory with -l.`);
   }
   const st = fs.lstatSync(parent.at(name));
   if (!st.isDirectory()) throw new SetupError(`${dir} is not a directory (a link or a file?); remove it.`);
@@ -81,7 +81,7 @@ export async function claimFifo(path: string, flag: '-r' | '-w'): Promise<void> 
     const st = fs.lstatSync(path);
     const uid = process.getuid?.() ?? st.uid;
     if (st.uid !== uid) throw new SetupError(`${path} is a FIFO of uid ${st.uid}, not of this user; name another FIFO with ${flag}.`);
-    if (await isRead(path)) {
+    if (await isRead(path, flag)) {
       throw new SetupError(`another coordinator is already using ${path}; stop it first or name another FIFO with ${flag}.`);
     }
     fs.unlinkSync(path);
@@ -89,24 +89,24 @@ export async function claimFifo(path: string, flag: '-r' | '-w'): Promise<void> 
   try {
     makeFifo(path);
   } catch (err) {
-    throw new SetupError(`cannot create the FIFO ${path}: ${reason(err)}; name another FIFO with ${flag}.`);
+    throw new SetupError(`cannot create the FIFO ${path} (${reason(err)}); name another FIFO with ${flag}.`);
   }
 }
 
-async function isRead(path: string): Promise<boolean> {
+async function isRead(path: string, flag: '-r' | '-w'): Promise<boolean> {
   try {
     (await openWriter(path)).destroy();
     return true;
   } catch (err) {
     if (err instanceof CoordinatorNotRunningError) return false;
-    throw new SetupError(`cannot check the FIFO ${path}: ${reason(err)}.`);
+    throw new SetupError(`cannot check the FIFO ${path} (${reason(err)}); name another FIFO with ${flag}.`);
   }
 }
 
 function reason(err: unknown): string {
   const code = errno(err);
   if (err instanceof Error && 'stderr' in err && Buffer.isBuffer(err.stderr)) {
-    return err.stderr.toString().trim().replace(/^mkfifo: /, '') || (code ?? err.message);
+    return err.stderr.toString().trim().replace(/^mkfifo: .*: /, '') || (code ?? err.message);
   }
   if (err instanceof Error) return err.message;
   return String(err);

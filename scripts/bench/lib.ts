@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import { Connection, type DistributiveOmit } from '../../console/connection.js';
 import type { JobBrief, PoolView, Reply, Request } from '../../protocol/messages.js';
+import { resolveFifos } from '../../protocol/paths.js';
 
 /** The project folder (this file is dist/scripts/bench/lib.js once compiled). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -271,7 +272,7 @@ export async function startCoord(o: CoordOptions): Promise<Coord> {
     }
     if (isFifo(jmsIn) && (attempt % 25 === 24 || logSays(logPath, 'serving on'))) {
       try {
-        const conn = await Connection.open(jmsIn, jmsOut);
+        const conn = await Connection.open(resolveFifos({ jmsIn, jmsOut }));
         return { dir: o.dir, out, jmsIn, jmsOut, logPath, proc, pid, conn, startupMs: now() - t0 };
       } catch {
         // Not listening yet.

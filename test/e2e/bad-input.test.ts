@@ -35,16 +35,16 @@ function hello(requestFifo: string, replyFifo: string, version = 1): string {
 }
 
 const CONSOLE_ERRORS: readonly (readonly [string, string])[] = [
-  ['frobnicate', "unknown command 'frobnicate'. Type 'help' for the list of commands."],
-  ['statu 1', "unknown command 'statu'. Did you mean 'status'? Type 'help' for the list of commands."],
-  ['status', "status needs a JobID, e.g. 'status 3'."],
+  ['frobnicate', "unknown command 'frobnicate'; 'help' lists the commands."],
+  ['statu 1', "unknown command 'statu'; did you mean 'status'? 'help' lists the commands."],
+  ['status', "status needs a JobID; for example 'status 3'."],
   ['status abc', "'abc' is not a JobID; JobIDs are whole numbers from 1, as submit prints them."],
   ['status 0', "'0' is not a JobID; JobIDs are whole numbers from 1, as submit prints them."],
-  ['status 99', "There is no job with JobID 99; 'status-all' lists the known jobs."],
-  ['suspend 1', 'JobID 1 has already finished; only a running job can be suspended.'],
-  ['resume 2', 'JobID 2 is running, not suspended; only a suspended job can be resumed.'],
-  ['submit', "submit needs a job to run, e.g. 'submit sleep 10'."],
-  ['submit    ', "submit needs a job to run, e.g. 'submit sleep 10'."],
+  ['status 99', "there is no job with JobID 99; 'status-all' lists the known jobs."],
+  ['suspend 1', 'cannot suspend JobID 1: it has already finished; only a running job can be suspended.'],
+  ['resume 2', 'cannot resume JobID 2: it is running, not suspended; only a suspended job can be resumed.'],
+  ['submit', "submit needs a job to run; for example 'submit sleep 10'."],
+  ['submit    ', "submit needs a job to run; for example 'submit sleep 10'."],
 ];
 
 t.test('through the real console', async (t) => {
@@ -59,7 +59,7 @@ t.test('through the real console', async (t) => {
   await t.test('one-shot: one exact error line, exit 1, nothing changed', async (t) => {
     for (const [line, message] of CONSOLE_ERRORS) {
       const r = await c.cmd(line);
-      t.same({ code: r.code, stdout: r.stdout, stderr: r.stderr }, { code: 1, stdout: '', stderr: `error: ${message}\n` }, `'${line}'`);
+      t.same({ code: r.code, stdout: r.stdout, stderr: r.stderr }, { code: 1, stdout: '', stderr: `jms_console: error: ${message}\n` }, `'${line}'`);
       t.equal(await states(c), before, `'${line}' changed nothing, and the next command is answered`);
     }
   });
@@ -67,7 +67,7 @@ t.test('through the real console', async (t) => {
   await t.test('piped: every bad line gets its error and the console reads on', async (t) => {
     const r = await c.feed([...CONSOLE_ERRORS.map(([line]) => line), 'status 1']);
     t.equal(r.code, 1, 'a non-interactive run with failures exits 1');
-    t.equal(r.stderr, CONSOLE_ERRORS.map(([, message]) => `error: ${message}\n`).join(''));
+    t.equal(r.stderr, CONSOLE_ERRORS.map(([, message]) => `jms_console: error: ${message}\n`).join(''));
     t.equal(r.stdout, 'JobID 1 Status: Finished\n', 'the good line after them is answered');
     t.equal(await states(c), before);
   });
@@ -78,8 +78,8 @@ t.test('through the real console', async (t) => {
     t.equal(r.code, 1);
     t.equal(
       r.stderr,
-      `error: unknown command '${'x'.repeat(40)}…'. Type 'help' for the list of commands.\n` +
-        `error: the job is ${MIB} bytes long; the most is 131071. Put it in a script and submit that.\n`,
+      `jms_console: error: unknown command '${'x'.repeat(40)}…'; 'help' lists the commands.\n` +
+        `jms_console: error: the job is ${MIB} bytes long, more than the 131071 a job may have; put it in a script and submit that.\n`,
     );
     t.equal(r.stdout, 'JobID 1 Status: Finished\n');
     t.equal(await states(c), before);
@@ -222,7 +222,7 @@ t.test('handshakes naming anything but the console\'s own FIFOs are refused', as
   await t.test('another protocol version gets a clear refusal', async (t) => {
     const raw = await connectRaw(c.jmsIn, c.jmsOut, { version: 2 });
     t.teardown(() => raw.close());
-    t.match(raw.welcome, { kind: 'refused', version: 1, message: /protocol 1, the console 2; use programs of the same JMS version/ });
+    t.match(raw.welcome, { kind: 'refused', version: 1, message: /^the coordinator speaks protocol 1 and this console 2; use a jms_console and jms_coord of the same JMS version\.$/ });
   });
 
   t.equal(await c.ok('status-all'), '', 'a real console is served after all of them');
@@ -236,12 +236,12 @@ t.test('garbage on a session\'s own FIFO gets E_BAD_REQUEST and the session goes
   const raw = await connectRaw(c.jmsIn, c.jmsOut);
   t.teardown(() => raw.close());
   const cases: readonly (readonly [string, string | Buffer, number, RegExp])[] = [
-    ['not JSON', 'not json\n', 0, /^The coordinator could not read a request: frame is not valid JSON\.$/],
-    ['invalid UTF-8', Buffer.from([0x7b, 0xff, 0x7d, 0x0a]), 0, /: frame is not valid UTF-8\.$/],
-    ['an unknown kind', '{"kind":"nope","id":5}\n', 5, /^The coordinator refused a request: 'kind' must be one of submit, status, /],
-    ['a jobId that is not a number', '{"kind":"status","id":6,"jobId":"x"}\n', 6, /: 'jobId' must be a whole number\.$/],
-    ['a blank job', '{"kind":"submit","id":7,"command":"   "}\n', 7, /: submit needs a job to run\.$/],
-    ['a line of 300 KiB', `{"kind":"submit","id":8,"command":"${'x'.repeat(300 * 1024)}"}\n`, 0, /: frame larger than 262144 bytes\.$/],
+    ['not JSON', 'not json\n', 0, /^the coordinator could not read a request \(frame is not valid JSON\); use a jms_console of the same JMS version\.$/],
+    ['invalid UTF-8', Buffer.from([0x7b, 0xff, 0x7d, 0x0a]), 0, / \(frame is not valid UTF-8\); /],
+    ['an unknown kind', '{"kind":"nope","id":5}\n', 5, /^the coordinator refused a request \('kind' must be one of submit, status, /],
+    ['a jobId that is not a number', '{"kind":"status","id":6,"jobId":"x"}\n', 6, / \('jobId' must be a whole number\); /],
+    ['a blank job', '{"kind":"submit","id":7,"command":"   "}\n', 7, / \(submit needs a job to run\); /],
+    ['a line of 300 KiB', `{"kind":"submit","id":8,"command":"${'x'.repeat(300 * 1024)}"}\n`, 0, / \(frame larger than 262144 bytes\); /],
   ];
   let next = 100;
   for (const [what, bytes, id, message] of cases) {

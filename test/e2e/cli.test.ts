@@ -36,14 +36,14 @@ function fifosUnder(dir: string): string[] {
   return found.sort();
 }
 
-/** A refusal: exit `code`, nothing on stdout, one `prog:` line (and at most a usage line) on stderr. */
+/** A refusal: exit `code`, nothing on stdout, one `prog: error:` line on stderr. */
 function refused(t: Test, r: RunResult, prog: 'jms_coord' | 'jms_console', code: number, says: RegExp): void {
   t.equal(r.code, code, `exit code ${code}`);
   t.equal(r.stdout, '', 'nothing on stdout');
   const lines = r.stderr.replace(/\n$/, '').split('\n');
-  t.match(lines[0] ?? '', new RegExp(`^${prog}: \\S`), `the first stderr line starts with '${prog}:'`);
+  t.match(lines[0] ?? '', new RegExp(`^${prog}: error: \\S`), `the stderr line starts with '${prog}: error:'`);
   t.match(lines[0] ?? '', says, 'the line says what is wrong');
-  t.ok(lines.length === 1 || (lines.length === 2 && /^Usage: /.test(lines[1] ?? '')), `one line, plus at most a usage line: ${JSON.stringify(r.stderr)}`);
+  t.equal(lines.length, 1, `one line: ${JSON.stringify(r.stderr)}`);
 }
 
 interface Served {
@@ -53,8 +53,8 @@ interface Served {
 }
 
 /** A coordinator that keeps running, started with exactly `args` in `cwd`. */
-async function serve(t: Test, cwd: string, args: readonly string[]): Promise<Served> {
-  const child = spawn(process.execPath, [COORD, ...args], { cwd, env: testEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+async function serve(t: Test, cwd: string, args: readonly string[], env: Record<string, string> = {}): Promise<Served> {
+  const child = spawn(process.execPath, [COORD, ...args], { cwd, env: testEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (log += s));
   child.stderr.setEncoding('utf8').on('data', (s: string) => (log += s));
@@ -163,14 +163,17 @@ t.test('flags in any order', async (t) => {
   t.same(fifosUnder(dir), [], 'both FIFOs are removed');
 });
 
-t.test('defaults: jms_in and jms_out in the current directory', async (t) => {
-  const dir = t.testdir({});
-  const coord = await serve(t, dir, ['-l', 'out', '-n', '1']);
-  t.same(fifosUnder(dir), ['jms_in', 'jms_out']);
-  const pools = await runConsole(dir, ['show-pools']);
-  t.same(pools && [pools.code, pools.stdout], [0, 'Pool & NumOfJobs:\n'], 'a console with its defaults reaches it');
-  const r = await runConsole(dir, ['shutdown']);
-  t.equal(r?.code, 0);
+t.test('defaults: jms_in and jms_out in the per-user directory, JMS_DIR here', async (t) => {
+  const dir = t.testdir({ here: {} });
+  const env = { JMS_DIR: join(dir, 'run') };
+  const coord = await serve(t, join(dir, 'here'), ['-l', 'out', '-n', '1'], env);
+  t.same(fifosUnder(join(dir, 'here')), [], 'none in the current directory');
+  t.same(fifosUnder(join(dir, 'run')), ['jms_in', 'jms_out'], 'both in $JMS_DIR');
+  t.equal(fs.statSync(join(dir, 'run')).mode & 0o777, 0o700, '$JMS_DIR is created owner-only');
+  const pools = await run(process.execPath, [CONSOLE, 'show-pools'], { cwd: dir, env });
+  t.same([pools.code, pools.stdout], [0, 'Pool & NumOfJobs:\n'], 'a console with its defaults reaches it from another directory');
+  const r = await run(process.execPath, [CONSOLE, 'shutdown'], { cwd: dir, env });
+  t.equal(r.code, 0);
   t.same(await coord.ended, { code: 0, signal: null });
   t.same(fifosUnder(dir), []);
 });

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { CONSOLE, ROOT, startCoord, testEnv, type Coord } from '../helpers/coord.js';
+import { CONSOLE, consoleEntries, ROOT, startCoord, testEnv, type Coord } from '../helpers/coord.js';
 import { isAlive } from '../helpers/proc.js';
 import { connectRaw } from '../helpers/raw-client.js';
 import { waitFor } from '../helpers/wait.js';
@@ -34,8 +34,9 @@ function jobIdOf(frame: Record<string, unknown>): unknown {
   return typeof job === 'object' && job !== null && 'jobId' in job ? job.jobId : undefined;
 }
 
-function fifosOf(coord: Coord, tag: string): string[] {
-  return fs.readdirSync(coord.dir).filter((name) => name === `jms_in.${tag}` || name === `jms_out.${tag}`);
+/** The private directory of console `pid` and the FIFOs in it. */
+function fifosOf(coord: Coord, pid: string): string[] {
+  return consoleEntries(coord.dir, Number(pid));
 }
 
 function assertServing(t: Test, coord: Coord): void {
@@ -99,7 +100,7 @@ async function killedMidBatch(t: Test, c: Coord): Promise<void> {
 
   // Past the first whole answer and into the second: it reads batches back to back.
   await waitFor('the console to be in its second status-all', () => out.split('\n').length > total + 50);
-  t.equal(fifosOf(c, pid).length, 2, 'its private FIFO pair exists while it runs');
+  t.match(fifosOf(c, pid), [/^jms_console-\d+-\w{6}$/, /\/jms_in$/, /\/jms_out$/], 'its private directory and FIFO pair exist while it runs');
   child.kill('SIGKILL');
   t.same(await ended, { code: null, signal: 'SIGKILL' });
 
@@ -107,8 +108,8 @@ async function killedMidBatch(t: Test, c: Coord): Promise<void> {
   const all = await batch({ kind: 'status-all', sinceSec: null });
   t.same(all.at(-1), { kind: 'end', id: lastId, count: total }, 'a status-all right after is whole');
   t.same(all.slice(0, -1).map(jobIdOf), Array.from({ length: total }, (_, k) => k + 1), 'with every job, in order');
-  await waitFor(`jms_in.${pid} and jms_out.${pid} to be removed`, () => fifosOf(c, pid).length === 0);
-  t.pass("the killed console's FIFOs were removed");
+  await waitFor(`the private directory of console ${pid} to be removed`, () => fifosOf(c, pid).length === 0);
+  t.pass("the killed console's FIFOs and their directory were removed");
   assertServing(t, c);
 }
 

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { jobDirs, startCoord, submitted, waitGone, type Coord, type RunResult } from '../helpers/coord.js';
+import { consoleEntries, jobDirs, startCoord, submitted, waitGone, type Coord, type RunResult } from '../helpers/coord.js';
 import { allStopped, groupMembers, isAlive } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -70,9 +70,9 @@ async function members(pgid: number, n: number): Promise<number[]> {
   return found.map((m) => m.pid);
 }
 
-/** Console FIFOs (`jms_in.<pid>`, `jms_out.<pid>`) in the coordinator's directory. */
+/** Consoles' private directories and FIFOs next to the coordinator's jms_in. */
 function consoleFifos(c: Coord): Set<string> {
-  return new Set(fs.readdirSync(c.dir).filter((name) => /^jms_(in|out)\.\d+$/.test(name)));
+  return new Set(consoleEntries(c.dir));
 }
 
 interface Pending {
@@ -184,17 +184,17 @@ t.test('kill <JobID>', async (t) => {
     const done = await c.cmd(`kill ${job.jobId}`);
     t.equal(done.code, 1, 'exit 1');
     t.equal(done.stdout, '');
-    t.match(done.stderr, new RegExp(`^error: [^\\n]*JobID ${job.jobId}\\b[^\\n]*finished[^\\n]*\\n$`), 'one line: it has finished');
+    t.match(done.stderr, new RegExp(`^jms_console: error: [^\\n]*JobID ${job.jobId}\\b[^\\n]*finished[^\\n]*\\n$`), 'one line: it has finished');
     t.equal(await c.ok(`status ${job.jobId}`), `JobID ${job.jobId} Status: Finished`, 'nothing changed');
 
     const unknown = await c.cmd('kill 99');
     t.equal(unknown.code, 1, 'exit 1');
     t.equal(unknown.stdout, '');
-    t.match(unknown.stderr, /^error: [^\n]*JobID 99\b[^\n]*\n$/, 'one line naming the id');
+    t.match(unknown.stderr, /^jms_console: error: [^\n]*JobID 99\b[^\n]*\n$/, 'one line naming the id');
 
     const word = await c.cmd('kill x');
     t.equal(word.code, 1);
-    t.match(word.stderr, /^error: 'x' is not a JobID[^\n]*\n$/);
+    t.match(word.stderr, /^jms_console: error: 'x' is not a JobID[^\n]*\n$/);
   });
 
   await shutdown(t, c, 'Served 4 jobs, 0 were still in progress');
@@ -271,12 +271,12 @@ t.test('submit --timeout', async (t) => {
     const soon = await c.cmd('submit --timeout soon sleep 1');
     t.equal(soon.code, 1, 'a bad duration: exit 1');
     t.equal(soon.stdout, '');
-    t.match(soon.stderr, /^error: [^\n]*'?soon'?[^\n]*\n$/, 'one line naming the bad duration');
+    t.match(soon.stderr, /^jms_console: error: [^\n]*'?soon'?[^\n]*\n$/, 'one line naming the bad duration');
 
     const unknown = await c.cmd('submit --x');
     t.equal(unknown.code, 1, 'an unknown submit option: exit 1');
     t.equal(unknown.stdout, '');
-    t.match(unknown.stderr, /^error: [^\n]*--x[^\n]*\n$/, 'one line naming the option');
+    t.match(unknown.stderr, /^jms_console: error: [^\n]*--x[^\n]*\n$/, 'one line naming the option');
 
     // After --, --x is the job, not an option.
     const dashed = submitted(await c.ok('submit -- --x'));
@@ -334,7 +334,7 @@ t.test('wait <JobID…>', async (t) => {
   const unknown = await c.cmd('wait 99');
   t.equal(unknown.code, 1, 'an unknown id: exit 1');
   t.equal(unknown.stdout, '');
-  t.match(unknown.stderr, /^error: [^\n]*JobID 99\b[^\n]*\n$/, 'one line naming the id');
+  t.match(unknown.stderr, /^jms_console: error: [^\n]*JobID 99\b[^\n]*\n$/, 'one line naming the id');
   await shutdown(t, c, 'Served 2 jobs, 0 were still in progress');
 });
 
@@ -490,7 +490,7 @@ t.test('shutdown --drain answers once running jobs end; queued ones never start'
   }
   t.equal(refused.code, 1, 'a submit during the drain fails with exit 1');
   t.equal(refused.stdout, '');
-  t.match(refused.stderr, /^error: [^\n]*(shut|drain)[^\n]*\n$/i, 'one line saying why');
+  t.match(refused.stderr, /^jms_console: error: [^\n]*(shut|drain)[^\n]*\n$/i, 'one line saying why');
   t.equal(answeredAt, 0, 'no answer while the job still runs');
   t.ok(isAlive(first.pid), 'the running job was left to run');
   // A second drain joins the first: it does not stop the coordinator early.

@@ -354,7 +354,7 @@ t.test('logs: all of stdout, the last lines, stderr, an unknown job', async (t) 
   t.same([err.code, err.stdout, err.stderr], [0, 'oops\n', ''], 'logs N --stderr: the stderr');
   t.equal(unknown.code, 1, 'logs of an unknown JobID exits 1');
   t.equal(unknown.stdout, '');
-  t.match(unknown.stderr, /^error: \S[^\n]*\n$/, 'one error line');
+  t.match(unknown.stderr, /^jms_console: error: \S[^\n]*\n$/, 'one error line');
 });
 
 t.test('logs -f follows a running job and ends when it ends', async (t) => {
@@ -476,15 +476,15 @@ t.test('--json: every answer is JSON, field by field', async (t) => {
     t.match(await c.ok(`status ${runs.jobId}`), /Status: Active/);
   });
 
-  t.test('logs: one {jobId, stream, line} per line', async (t) => {
+  t.test('logs: one {jobId, stream, line, newline} per line', async (t) => {
     const [out, err] = await Promise.all([
       jms(c, '--json', 'logs', String(bad.jobId)),
       jms(c, '--json', 'logs', String(bad.jobId), '--stderr'),
     ]);
     t.equal(out.code, 0, out.stderr);
-    t.same(jsonLines(t, out.stdout, 'logs'), [{ jobId: bad.jobId, stream: 'stdout', line: 'hi' }]);
+    t.same(jsonLines(t, out.stdout, 'logs'), [{ jobId: bad.jobId, stream: 'stdout', line: 'hi', newline: true }]);
     t.equal(err.code, 0, err.stderr);
-    t.same(jsonLines(t, err.stdout, 'logs --stderr'), [{ jobId: bad.jobId, stream: 'stderr', line: 'ho' }]);
+    t.same(jsonLines(t, err.stdout, 'logs --stderr'), [{ jobId: bad.jobId, stream: 'stderr', line: 'ho', newline: true }]);
   });
 
   t.test('submit', async (t) => {
@@ -544,7 +544,7 @@ t.test('-q: submit prints only the JobID, other commands nothing', async (t) => 
   const failed = await jms(c, '-q', 'status', '99');
   t.equal(failed.code, 1, '-q does not hide a failure');
   t.equal(failed.stdout, '');
-  t.match(failed.stderr, /^error: /, 'the error still goes to stderr');
+  t.match(failed.stderr, /^jms_console: error: /, 'the error still goes to stderr');
 });
 
 // --- 5. exit codes -------------------------------------------------------------------
@@ -562,7 +562,7 @@ t.test('one-shot exit codes: 0, 1, 2, 3', async (t) => {
   for (const [r, what] of [[unknown, 'status'], [unknownInfo, 'info']] as const) {
     t.equal(r.code, 1, `${what} of an unknown JobID: 1`);
     t.equal(r.stdout, '', `${what}: nothing on stdout`);
-    t.match(r.stderr, /^error: \S[^\n]*\n$/, `${what}: one error line on stderr`);
+    t.match(r.stderr, /^jms_console: error: \S[^\n]*\n$/, `${what}: one error line on stderr`);
   }
   t.equal(usage.code, 2, 'an unknown flag: 2');
   t.equal(usage.stdout, '');
@@ -678,7 +678,7 @@ t.test('show-finished --long: succeeded, failed with its code, killed by a signa
 /** Every command of the reference. */
 const REFERENCE_COMMANDS = [
   'submit', 'status', 'status-all', 'show-active', 'show-pools', 'show-finished', 'show-queued', 'suspend', 'resume',
-  'kill', 'info', 'logs', 'wait', 'pause-all', 'resume-all', 'shutdown', 'help', 'exit', 'quit',
+  'kill', 'info', 'logs', 'wait', 'pause-all', 'resume-all', 'shutdown', 'show-coordinator', 'help', 'exit', 'quit',
 ];
 
 t.test('help: every command has a usage and an example, and is in the README', async (t) => {
@@ -688,7 +688,7 @@ t.test('help: every command has a usage and an example, and is in the README', a
   // Command lines are indented, the command's name first.
   const names = r.stdout
     .split('\n')
-    .map((line) => /^\s+([a-z][a-z-]*)(?=\s|$)/.exec(line)?.[1])
+    .map((line) => /^  ([a-z][a-z-]*)(?=\s|$)/.exec(line)?.[1])
     .filter((n): n is string => n !== undefined);
   t.ok(names.length >= 9, `help lists the commands: ${names.join(', ')}`);
   t.same([...new Set(names)], names, 'each once');

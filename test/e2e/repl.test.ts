@@ -3,60 +3,20 @@
 // help, tab completion of commands and job ids, history (also across sessions),
 // ^C, colour only on a terminal, and that ^D leaves the console, not the coordinator.
 
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import t from 'tap';
-import { CONSOLE, startCoord, testEnv, type Coord } from '../helpers/coord.js';
+import { startCoord } from '../helpers/coord.js';
+import { Terminal } from '../helpers/terminal.js';
 import { waitFor } from '../helpers/wait.js';
 
-const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 const UP = '\x1b[A';
-
-class Terminal {
-  private raw = '';
-  private mark = 0;
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly ended: Promise<number | null>;
-
-  constructor(c: Coord, env: Record<string, string>) {
-    const cmd = `'${process.execPath}' '${CONSOLE}' -w '${c.jmsIn}' -r '${c.jmsOut}'`;
-    const base = testEnv({ TERM: 'xterm', ...env });
-    if (env['NO_COLOR'] === undefined) delete base['NO_COLOR'];
-    this.child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: c.dir, env: base });
-    this.child.stdout.setEncoding('utf8').on('data', (s: string) => (this.raw += s));
-    this.ended = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
-  }
-
-  /** The screen text since the last `expect`, without escape codes and carriage returns. */
-  get text(): string {
-    return this.raw.slice(this.mark).replace(ANSI, '').replace(/\r/g, '');
-  }
-
-  get rawSinceMark(): string {
-    return this.raw.slice(this.mark);
-  }
-
-  type(keys: string): void {
-    this.child.stdin.write(keys);
-  }
-
-  async expect(pattern: RegExp): Promise<string> {
-    const seen = await waitFor(`the terminal to show ${pattern}`, () => pattern.exec(this.text)?.[0], 10_000);
-    return seen;
-  }
-
-  /** Forgets what was shown so far: the next `expect` looks at new output only. */
-  next(): void {
-    this.mark = this.raw.length;
-  }
-}
 
 t.test('prompt, help, completion, history, ^C and ^D', async (t) => {
   const c = await startCoord(t);
   const state = join(c.dir, 'state');
-  const term = new Terminal(c, { XDG_STATE_HOME: state, NO_COLOR: '1' });
+  const term = Terminal.console(c, { XDG_STATE_HOME: state, NO_COLOR: '1' });
   t.teardown(() => term.child.kill('SIGKILL'));
   await term.expect(/Connected to the JMS coordinator \(pid \d+\)[^\n]*\njms> $/);
 
@@ -106,14 +66,15 @@ t.test('prompt, help, completion, history, ^C and ^D', async (t) => {
   // Errors keep the REPL; a near miss is corrected.
   term.next();
   term.type('stauts 1\r');
-  await term.expect(/error: unknown command 'stauts'\. Did you mean 'status'\?.*\njms> $/);
+  await term.expect(/jms_console: error: unknown command 'stauts'; did you mean 'status'\? 'help' lists the commands\.\njms> $/);
 
   // ^C clears the line, the console stays.
   term.next();
   term.type('submit half-typed');
   await term.expect(/half-typed$/);
   term.type('\x03');
-  await term.expect(/\^C\njms> $/);
+  // As a terminal shows it: the line stays, ^C ends it, a fresh prompt follows.
+  await term.expect(/^submit half-typed\^C\njms> $/);
   term.next();
   term.type('status 1\r');
   await term.expect(/JobID 1 Status: Active \(running for \d+ seconds\)\njms> $/);
@@ -129,7 +90,7 @@ t.test('prompt, help, completion, history, ^C and ^D', async (t) => {
   t.equal(fs.statSync(join(state, 'jms', 'history')).mode & 0o777, 0o600, 'history is private');
 
   // A new session recalls the last one's history.
-  const again = new Terminal(c, { XDG_STATE_HOME: state, NO_COLOR: '1' });
+  const again = Terminal.console(c, { XDG_STATE_HOME: state, NO_COLOR: '1' });
   t.teardown(() => again.child.kill('SIGKILL'));
   await again.expect(/jms> $/);
   again.next();
@@ -144,7 +105,7 @@ t.test('colour on a terminal, none with NO_COLOR or through a pipe', async (t) =
   await c.ok('submit true');
   await waitFor('job 1 to finish', async () => (await c.ok('status 1')) === 'JobID 1 Status: Finished');
 
-  const coloured = new Terminal(c, { XDG_STATE_HOME: join(c.dir, 'state') });
+  const coloured = Terminal.console(c, { XDG_STATE_HOME: join(c.dir, 'state') });
   t.teardown(() => coloured.child.kill('SIGKILL'));
   await coloured.expect(/jms> $/);
   coloured.next();
@@ -154,7 +115,7 @@ t.test('colour on a terminal, none with NO_COLOR or through a pipe', async (t) =
   coloured.type('\x04');
   await coloured.ended;
 
-  const plain = new Terminal(c, { XDG_STATE_HOME: join(c.dir, 'state'), NO_COLOR: '1' });
+  const plain = Terminal.console(c, { XDG_STATE_HOME: join(c.dir, 'state'), NO_COLOR: '1' });
   t.teardown(() => plain.child.kill('SIGKILL'));
   await plain.expect(/jms> $/);
   plain.next();
@@ -170,11 +131,11 @@ t.test('colour on a terminal, none with NO_COLOR or through a pipe', async (t) =
 
 t.test('the coordinator going away ends an idle REPL with a clear message', async (t) => {
   const c = await startCoord(t);
-  const term = new Terminal(c, { XDG_STATE_HOME: join(c.dir, 'state'), NO_COLOR: '1' });
+  const term = Terminal.console(c, { XDG_STATE_HOME: join(c.dir, 'state'), NO_COLOR: '1' });
   t.teardown(() => term.child.kill('SIGKILL'));
   await term.expect(/jms> $/);
   term.next();
   t.equal(await c.ok('shutdown'), 'Served 0 jobs, 0 were still in progress');
-  await term.expect(/error: The coordinator closed the connection: it has shut down or died\./);
+  await term.expect(/jms_console: error: the coordinator closed the connection \(it has shut down or died\); start one again with 'jms_coord [^']*'\./);
   t.equal(await term.ended, 3, 'exit status 3: no coordinator');
 });

@@ -171,33 +171,44 @@ t.test('no job dirs: empty list and size, purge removes 0', async (t) => {
   t.same(readdirSync(out), ['jms_notes']);
 });
 
-t.test('usage errors exit 2 with a one-line reason and the usage on stderr', async (t) => {
+t.test('usage errors exit 2 with one line on stderr: what went wrong, then what to type', async (t) => {
   const dir = t.testdir();
+  const P = 'jms_script.sh';
+  const hint = (cmd: string): string => `for example '${P} -l ${dir} -c ${cmd}'.`;
   const cases: ReadonlyArray<{ args: string[]; reason: string }> = [
-    { args: [], reason: 'missing -l <path>' },
-    { args: ['-c', 'list'], reason: 'missing -l <path>' },
-    { args: ['-l', dir], reason: 'missing -c <command>' },
-    { args: ['-l'], reason: '-l needs a path' },
-    { args: ['-l', dir, '-c'], reason: '-c needs a command' },
-    { args: ['-l', dir, '-c', 'remove'], reason: 'unknown command: remove' },
-    { args: ['-l', dir, '-c', 'size', 'x'], reason: 'n must be a positive whole number: x' },
-    { args: ['-l', dir, '-c', 'size', '0'], reason: 'n must be a positive whole number: 0' },
-    { args: ['-l', dir, '-c', 'size', '2.5'], reason: 'n must be a positive whole number: 2.5' },
-    { args: ['-c', 'size', '-3', '-l', dir], reason: 'n must be a positive whole number: -3' },
-    { args: ['-l', dir, '-c', 'list', '-x'], reason: 'unknown flag: -x' },
-    { args: ['-x', '-l', dir, '-c', 'list'], reason: 'unknown flag: -x' },
-    { args: ['-l', dir, '-c', 'list', 'extra'], reason: 'unexpected argument: extra' },
-    { args: ['-l', dir, '-c', 'size', '2', '3'], reason: 'unexpected argument: 3' },
-    { args: ['-l', dir, '-l', dir, '-c', 'list'], reason: '-l given twice' },
-    { args: ['-l', dir, '-c', 'list', '-c', 'purge'], reason: '-c given twice' },
+    { args: [], reason: `-l <path> is missing; for example '${P} -l jms_output -c list'.` },
+    { args: ['-c', 'size'], reason: `-l <path> is missing; for example '${P} -l jms_output -c size'.` },
+    { args: ['-l', dir], reason: `-c <command> is missing; ${hint('list')}` },
+    { args: ['-l'], reason: `-l needs a path; for example '${P} -l jms_output -c list'.` },
+    { args: ['-l', dir, '-c'], reason: `-c needs a command (list, size [n] or purge); ${hint('list')}` },
+    { args: ['-l', dir, '-c', 'remove'], reason: `there is no command 'remove' (the commands are list, size [n] and purge); ${hint('list')}` },
+    { args: ['-l', dir, '-c', 'size', 'x'], reason: `n must be a positive whole number, not 'x'; ${hint('size 3')}` },
+    { args: ['-l', dir, '-c', 'size', '0'], reason: `n must be a positive whole number, not '0'; ${hint('size 3')}` },
+    { args: ['-l', dir, '-c', 'size', '2.5'], reason: `n must be a positive whole number, not '2.5'; ${hint('size 3')}` },
+    { args: ['-c', 'size', '-3', '-l', dir], reason: `n must be a positive whole number, not '-3'; ${hint('size 3')}` },
+    { args: ['-l', dir, '-c', 'list', '-x'], reason: `there is no option '-x'; '${P} --help' shows the usage.` },
+    { args: ['-x', '-l', dir, '-c', 'list'], reason: `there is no option '-x'; '${P} --help' shows the usage.` },
+    { args: ['-l', dir, '-c', 'list', 'extra'], reason: `unexpected argument 'extra'; '${P} --help' shows the usage.` },
+    { args: ['-l', dir, '-c', 'size', '2', '3'], reason: `unexpected argument '3'; '${P} --help' shows the usage.` },
+    { args: ['-l', dir, '-l', dir, '-c', 'list'], reason: '-l is given twice; give one path.' },
+    { args: ['-l', dir, '-c', 'list', '-c', 'purge'], reason: '-c is given twice; give one command.' },
+    { args: ['-l', dir, '-c', 'list', '--include-running'], reason: `--include-running goes with purge only; ${hint('purge --include-running')}` },
   ];
   for (const { args, reason } of cases) {
-    const r = run(...args);
-    const [first, second] = r.stderr.split('\n');
-    t.same({ code: r.code, stdout: r.stdout, first, second },
-      { code: 2, stdout: '', first: `jms_script.sh: ${reason}`, second: USAGE_FIRST_LINE },
+    t.same(run(...args), { code: 2, stdout: '', stderr: `${P}: error: ${reason}\n` },
       `args: ${args.length === 0 ? '(none)' : args.map((a) => (a === dir ? '<dir>' : a)).join(' ')}`);
   }
+  const spaced = join(dir, 'a b');
+  t.same(run('-l', spaced), { code: 2, stdout: '', stderr: `${P}: error: -c <command> is missing; for example '${P} -l jms_output -c list'.\n` },
+    'a path that cannot be typed back as it is gives the usual one in the hint');
+});
+
+t.test("size's n may come after any flag", async (t) => {
+  const { out } = makeFixture(t.testdir());
+  const two = run('-l', out, '-c', 'size', '2');
+  t.equal(two.code, 0);
+  t.same(run('-c', 'size', '-l', out, '2'), two, '-c size -l <path> 2');
+  t.same(run('2', '-c', 'size', '-l', out), two, '2 -c size -l <path>');
 });
 
 t.test('-h prints the usage on stdout', async (t) => {
@@ -214,10 +225,10 @@ t.test('a missing path or a file fails with exit 1 and one line, for every comma
   writeFileSync(file, 'x');
   for (const command of [['list'], ['size'], ['size', '2'], ['purge']]) {
     t.same(run('-l', missing, '-c', ...command),
-      { code: 1, stdout: '', stderr: `jms_script.sh: no such directory: ${missing}\n` },
+      { code: 1, stdout: '', stderr: `jms_script.sh: error: there is no directory ${missing}; give -l the coordinator's output directory (its -l).\n` },
       `${command.join(' ')} on a missing path`);
     t.same(run('-c', ...command, '-l', file),
-      { code: 1, stdout: '', stderr: `jms_script.sh: not a directory: ${file}\n` },
+      { code: 1, stdout: '', stderr: `jms_script.sh: error: -l names ${file}, which is not a directory; give -l the coordinator's output directory (its -l).\n` },
       `${command.join(' ')} on a file`);
   }
   t.notOk(existsSync(missing), 'purge did not create the missing path');

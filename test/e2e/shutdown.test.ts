@@ -7,7 +7,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { CONSOLE, jobDirs, startCoord, submitted, testEnv, type Coord, type RunResult } from '../helpers/coord.js';
+import { CONSOLE, consoleEntries, jobDirs, startCoord, submitted, testEnv, type Coord, type RunResult } from '../helpers/coord.js';
 import { groupMembers, isAlive, procStat } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -21,9 +21,9 @@ async function poolPids(c: Coord): Promise<number[]> {
   });
 }
 
-/** Console FIFOs (`jms_in.<pid>`, `jms_out.<pid>`) left in the coordinator's directory. */
+/** Consoles' private directories and FIFOs left next to the coordinator's jms_in. */
 function consoleFifos(c: Coord): string[] {
-  return fs.readdirSync(c.dir).filter((name) => /^jms_(in|out)\.\d+$/.test(name));
+  return consoleEntries(c.dir);
 }
 
 /** Settles with the promise's value, or 'timeout' after `ms`. */
@@ -190,7 +190,7 @@ t.test('a console still connected when another shuts the coordinator down', asyn
     return;
   }
   t.equal(end.code, 3, 'exit code 3: the coordinator went away');
-  t.match(other.stderr(), /^jms_console: error: The coordinator closed the connection[^\n]*\n$/, 'one clear line');
+  t.match(other.stderr(), /^jms_console: error: the coordinator closed the connection[^\n]*\n$/, 'one clear line');
   t.equal(other.stdout(), 'Pool & NumOfJobs:\n', 'nothing more on stdout');
   t.same(consoleFifos(c), [], 'its FIFOs are removed');
 });
@@ -210,10 +210,10 @@ t.test('requests during a shutdown that is waiting for a stubborn job', async (t
   const sub = await c.cmd('submit true');
   t.equal(sub.code, 1, 'submit fails with exit code 1');
   t.equal(sub.stdout, '');
-  t.match(sub.stderr, /^error: [^\n]*shutting down[^\n]*\n$/, 'one line saying the coordinator is shutting down');
+  t.match(sub.stderr, /^jms_console: error: [^\n]*shutting down[^\n]*\n$/, 'one line saying the coordinator is shutting down');
   const sus = await c.cmd(`suspend ${stubborn.jobId}`);
   t.equal(sus.code, 1, 'suspend fails with exit code 1');
-  t.match(sus.stderr, /^error: [^\n]*shutting down[^\n]*\n$/);
+  t.match(sus.stderr, /^jms_console: error: [^\n]*shutting down[^\n]*\n$/);
   t.notOk(shutdownDone, 'these were answered while the shutdown was still waiting');
 
   // A second shutdown joins the first: both consoles get the summary.

@@ -15,11 +15,24 @@ export const COORD = join(ROOT, 'dist/coord/main.js');
 export const CONSOLE = join(ROOT, 'dist/console/main.js');
 export const SCRIPT = join(ROOT, 'scripts/jms_script.sh');
 
-/** Node start-up is ~3x slower with it and JMS makes no TLS connections. */
+/**
+ * Where programs that a test runs without -r/-w look for their FIFOs: never the real
+ * per-user directory of whoever runs the tests (tests of the defaults set their own).
+ */
+export const TEST_JMS_DIR = join(ROOT, '.tap', 'no-default-jms-dir');
+
+/**
+ * The environment of the programs a test runs. Node start-up is ~3x slower with
+ * NODE_EXTRA_CA_CERTS and JMS makes no TLS connections; the FIFO defaults point into
+ * TEST_JMS_DIR unless `extra` says otherwise (an empty value removes a variable).
+ */
 export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env, ...extra };
-  delete env['NODE_EXTRA_CA_CERTS'];
-  delete env['NODE_V8_COVERAGE'];
+  const env: NodeJS.ProcessEnv = { ...process.env, JMS_DIR: TEST_JMS_DIR };
+  for (const name of ['NODE_EXTRA_CA_CERTS', 'NODE_V8_COVERAGE', 'JMS_IN', 'JMS_OUT', 'XDG_RUNTIME_DIR']) delete env[name];
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === '') delete env[k];
+    else env[k] = v;
+  }
   env['NO_COLOR'] = '1';
   return env;
 }
@@ -32,9 +45,13 @@ export interface RunResult {
 }
 
 /** Runs a program to its end, feeding `input` to its stdin. */
-export function run(cmd: string, args: readonly string[], opts: { input?: string; cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: readonly string[],
+  opts: { input?: string; cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: testEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: testEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -76,6 +93,8 @@ export interface CoordOptions {
   maxPools?: number;
   graceMs?: number;
   poolIdleMs?: number;
+  /** Runs before the coordinator starts, given its output directory (to lay down a journal). */
+  prepare?: (out: string) => void;
 }
 
 export async function startCoord(t: Test, opts: CoordOptions = {}): Promise<Coord> {
@@ -87,6 +106,7 @@ export async function startCoord(t: Test, opts: CoordOptions = {}): Promise<Coor
   if (opts.maxPools !== undefined) args.push('--max-pools', String(opts.maxPools));
   if (opts.graceMs !== undefined) args.push('--grace', String(opts.graceMs));
   if (opts.poolIdleMs !== undefined) args.push('--pool-idle', String(opts.poolIdleMs));
+  opts.prepare?.(out);
   const clockFile = join(dir, 'clock');
   fs.writeFileSync(clockFile, '0\n');
   const child = spawn(process.execPath, args, { cwd: dir, env: testEnv({ JMS_CLOCK_FILE: clockFile }), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -156,4 +176,25 @@ export function submitted(answer: string): { jobId: number; pid: number } {
 
 export async function waitGone(pid: number, timeoutMs = 10_000): Promise<void> {
   await waitFor(`pid ${pid} to end`, () => !isAlive(pid), timeoutMs);
+}
+
+/**
+ * What consoles keep next to jms_in in `dir`: their private directories
+ * (`jms_console-<pid>-XXXXXX`, of console `pid` only if given), each with the FIFOs in it
+ * (`jms_console-4242-Ab12Cd/jms_in`), and any FIFO of the older `jms_in.<pid>` form.
+ */
+export function consoleEntries(dir: string, pid?: number): string[] {
+  const prefix = pid === undefined ? 'jms_console-' : `jms_console-${pid}-`;
+  const found: string[] = [];
+  for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    if (/^jms_(in|out)\.\d+$/.test(name) && pid === undefined) found.push(name);
+    if (!name.startsWith(prefix)) continue;
+    found.push(name);
+    try {
+      for (const inner of fs.readdirSync(join(dir, name))) found.push(join(name, inner));
+    } catch {
+      // Removed while we looked.
+    }
+  }
+  return found.sort();
 }

@@ -34,6 +34,8 @@ export interface RawClient {
   repliesTo(id: number): Record<string, unknown>[];
   /** Stops reading the reply FIFO: the kernel pipe fills and the coordinator must buffer. */
   stopReading(): void;
+  /** Reads the reply FIFO again. */
+  resumeReading(): void;
   /** Closes both ends, as a dying process would (the FIFOs stay for the coordinator to remove). */
   close(): void;
 }
@@ -137,6 +139,7 @@ export async function connectRaw(jmsIn: string, jmsOut: string, opts: RawOptions
     request: (req) => client.send(encode(req)),
     repliesTo: (id) => frames.filter((f): f is Record<string, unknown> => isRecord(f) && f['id'] === id),
     stopReading: () => void reader.pause(),
+    resumeReading: () => void reader.resume(),
     close() {
       reader.destroy();
       holder.destroy();

@@ -9,6 +9,7 @@ import { ALL_NAMES, COMMANDS, findCommand, suggest, type Parsed } from '../../co
 import { formatDuration, parseDuration } from '../../protocol/duration.js';
 import { ending, infoLines, localTime, makePaint, outcomeLine, renderSingle } from '../../console/render.js';
 import { itemJson, jobDoc, singleJson } from '../../console/json.js';
+import { helpJson, helpLines, wrap } from '../../console/help.js';
 
 // --- helpers -----------------------------------------------------------------------
 
@@ -283,7 +284,7 @@ t.test('submit: an unknown option is an error that shows how to use --', async (
 t.test('submit: --timeout without a value, or with a bad one', async (t) => {
   const none = errorOf(t, parse('submit', '--timeout'), '--timeout alone');
   t.match(none, /--timeout needs/, 'says --timeout needs a value');
-  t.match(none, /1h30m/, 'and shows the duration forms');
+  t.match(none, /'submit --timeout 2h make'/, 'and shows how to give one');
   errorOf(t, parse('submit', '--timeout   '), '--timeout and spaces');
   for (const bad of ['soon', '0', '0s', '-5', '1.5h', '1h30', 'h']) {
     const msg = errorOf(t, parse('submit', `--timeout ${bad} job`), `--timeout ${bad}`);
@@ -300,7 +301,10 @@ t.test('submit: option-like words after the job starts stay in the job', async (
   t.strictSame(parse('submit', 'echo --bogus -- x'), submitBody('echo --bogus -- x'), 'echo --bogus -- x');
   t.strictSame(parse('submit', '--timeout 1m echo --timeout=2h'), submitBody('echo --timeout=2h', 60),
     'only the leading --timeout is an option');
-  t.strictSame(parse('submit', '-x foo'), submitBody('-x foo'), 'a single-dash word starts the job');
+  // No command begins with '-': such a word before the job is a misplaced option (`submit -q echo`).
+  const dash = errorOf(t, parse('submit', '-x foo'), 'a single-dash word before the job');
+  t.equal(dash, "submit has no option '-x' (it has --timeout); to run a job that starts with '-', write 'submit -- -x foo'.");
+  t.strictSame(parse('submit', '-- -x foo'), submitBody('-x foo'), 'after --, it starts the job');
 });
 
 t.test('submit: the job is kept verbatim', async (t) => {
@@ -399,7 +403,7 @@ t.test('pause-all', async (t) => {
     errorOf(t, parse('pause-all', `--for=${bad}`), `--for=${bad}`);
   }
   for (const junk of ['now', '--for', '--for=', '--for 1h extra', '--forever', '1h', '--bogus']) {
-    t.match(errorOf(t, parse('pause-all', junk), `pause-all ${junk}`), /pause-all takes nothing or '--for/,
+    t.match(errorOf(t, parse('pause-all', junk), `pause-all ${junk}`), /pause-all takes nothing, or --for and a duration/,
       `pause-all ${junk}: says what it takes`);
   }
 });
@@ -431,7 +435,7 @@ t.test('kill / info / status / suspend / resume: one JobID', async (t) => {
     t.strictSame(parse(name, '  42 '), { kind: name, jobId: 42 }, `${name} 42 with spaces`);
     t.match(errorOf(t, parse(name, ''), `${name} with no id`), new RegExp(`${name} needs a JobID`),
       `${name}: says an id is needed`);
-    t.match(errorOf(t, parse(name, '3 4'), `${name} 3 4`), /takes one JobID, not 2 arguments/,
+    t.match(errorOf(t, parse(name, '3 4'), `${name} 3 4`), /takes one JobID, not 2 words/,
       `${name}: says one id`);
     for (const bad of ['x', '0', '-1', '1.5', '99999999999999999999']) {
       const msg = errorOf(t, parse(name, bad), `${name} ${bad}`);
@@ -449,8 +453,23 @@ t.test('status-all and the commands without arguments', async (t) => {
   for (const name of ['show-active', 'show-pools', 'show-queued', 'resume-all'] as const) {
     t.strictSame(parse(name, ''), { kind: name }, name);
     t.strictSame(parse(name, '  '), { kind: name }, `${name} with spaces`);
-    t.match(errorOf(t, parse(name, 'x'), `${name} x`), /takes no arguments/, `${name} x`);
+    const says = name === 'show-pools' ? /show-pools takes nothing or --long/ : /takes no arguments/;
+    t.match(errorOf(t, parse(name, 'x'), `${name} x`), says, `${name} x`);
   }
+  t.strictSame(parse('show-pools', '--long'), { kind: 'show-pools', long: true }, 'show-pools --long');
+});
+
+t.test('wait: each JobID once, at most as many as the coordinator takes', async (t) => {
+  t.strictSame(parse('wait', '2 2'), { kind: 'wait', jobIds: [2] }, 'wait 2 2 is wait 2');
+  t.strictSame(parse('wait', '4 2 4 3 2'), { kind: 'wait', jobIds: [4, 2, 3] }, 'first-seen order');
+  const many = Array.from({ length: 10_001 }, (_, i) => String(i + 1)).join(' ');
+  t.match(errorOf(t, parse('wait', many), 'wait with 10,001 ids'), /^wait takes at most 10000 JobIDs, not 10001; /);
+});
+
+t.test('durations past what the coordinator takes are refused in its own words', async (t) => {
+  t.equal(errorOf(t, parse('pause-all', '--for 200d'), 'pause-all --for 200d'), "--for is at most 100d, not '200d'; give a shorter duration.");
+  t.equal(errorOf(t, parse('submit', '--timeout 101d make'), 'submit --timeout 101d'), "--timeout is at most 100d, not '101d'; give a shorter duration.");
+  t.strictSame(parse('pause-all', '--for 100d'), { kind: 'pause-all', forSec: 100 * 86_400 }, '100d itself is taken');
 });
 
 // --- suggest -----------------------------------------------------------------------
@@ -737,4 +756,24 @@ t.test('submit: the hint for a job starting with -- keeps the options given', as
     const e = findCommand('submit')?.parse(line);
     t.ok(e !== undefined && 'error' in e && e.error.startsWith('--timeout needs'), `${line}: ${e !== undefined && 'error' in e ? e.error : ''}`);
   }
+});
+
+// --- help ----------------------------------------------------------------------------
+
+t.test('help wraps at word boundaries to the width, and has a JSON form', async (t) => {
+  const summaries = [...COMMANDS.map((c) => c.summary)];
+  for (const columns of [40, 60, 80, 120]) {
+    const text = helpLines(columns);
+    t.ok(text.every((l) => l.length <= Math.max(columns, 48)), `${columns} columns: no line is longer (or than a usage that cannot be cut)`);
+    const words = text.slice(1, -1).join(' ').split(/\s+/);
+    for (const s of summaries) {
+      for (const w of s.split(' ')) t.ok(words.includes(w), `${columns} columns: '${w}' is whole`);
+    }
+  }
+  t.same(wrap('a bb ccc dddd', 6), ['a bb', 'ccc', 'dddd']);
+  t.same(wrap('averyverylongword x', 5), ['averyverylongword', 'x'], 'a word longer than the width stands alone');
+  const doc = JSON.parse(helpJson()) as unknown;
+  const commands = typeof doc === 'object' && doc !== null && 'commands' in doc && Array.isArray(doc.commands) ? doc.commands : [];
+  t.equal(commands.length, COMMANDS.length + 4, 'every command, the console\'s own too');
+  t.match(commands[0], { name: 'submit', usage: 'submit [--timeout <duration>] [--] <job>', example: 'submit --timeout 2h make -C sim > build.log' });
 });

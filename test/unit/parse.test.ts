@@ -61,8 +61,16 @@ t.test('parseRequest: not an object', async (t) => {
   }
 });
 
+t.test('parseRequest: cancel names the request to forget', async (t) => {
+  t.strictSame(parseRequest({ kind: 'cancel', id: 9, requestId: 4 }), { kind: 'cancel', id: 9, requestId: 4 });
+  t.match(rejects(t, parseRequest({ kind: 'cancel', id: 9 }), 'no requestId'), /'requestId'/);
+  t.match(rejects(t, parseRequest({ kind: 'cancel', id: 9, requestId: -1 }), 'negative requestId'), /'requestId'/);
+  t.strictSame(parseRequest({ kind: 'show-pools', id: 2, long: true }), { kind: 'show-pools', id: 2, long: true }, 'show-pools --long');
+  t.strictSame(parseRequest({ kind: 'show-pools', id: 2, long: false }), { kind: 'show-pools', id: 2 }, 'show-pools, long false');
+});
+
 t.test('parseRequest: kind', async (t) => {
-  const unknown = rejects(t, parseRequest({ kind: 'cancel', id: 1, jobId: 1 }), 'unknown kind');
+  const unknown = rejects(t, parseRequest({ kind: 'forget', id: 1, jobId: 1 }), 'unknown kind');
   t.match(unknown, /'kind'/, 'the reason names the kind field');
   t.match(unknown, /submit/, 'and lists the known kinds');
   rejects(t, parseRequest({ id: 1 }), 'missing kind');
@@ -183,7 +191,7 @@ t.test('parseHello', async (t) => {
 });
 
 t.test('parseWelcome', async (t) => {
-  const welcome = { kind: 'welcome', version: 1, coordPid: 99, jobsPool: 4 };
+  const welcome = { kind: 'welcome', version: 1, coordPid: 99, jobsPool: 4, maxPools: 16, outDir: '/srv/jms' };
   const refused = { kind: 'refused', version: 2, message: 'This console speaks protocol 1; the coordinator speaks 2.' };
   t.strictSame(parseWelcome(welcome), welcome);
   t.strictSame(parseWelcome(refused), refused);
@@ -193,6 +201,8 @@ t.test('parseWelcome', async (t) => {
   rejects(t, parseWelcome({ ...welcome, kind: 'hello' }), 'wrong kind');
   t.match(rejects(t, parseWelcome({ ...welcome, jobsPool: 0 }), 'jobsPool 0'), /'jobsPool'/);
   rejects(t, parseWelcome({ ...welcome, coordPid: 0 }), 'coordPid 0');
+  t.match(rejects(t, parseWelcome({ ...welcome, outDir: undefined }), 'no outDir'), /'outDir'/);
+  t.match(rejects(t, parseWelcome({ ...welcome, maxPools: 0 }), 'maxPools 0'), /'maxPools'/);
   rejects(t, parseWelcome({ kind: 'refused', version: 1 }), 'refused without message');
   rejects(t, parseWelcome({ kind: 'welcome', version: 1, jobsPool: 4 }), 'welcome without coordPid');
 });
@@ -242,6 +252,7 @@ t.test('parseReply: every kind, valid', async (t) => {
     { kind: 'paused', id: 5, jobs: 0, until: 1700000000000 },
     { kind: 'resumed-all', id: 5, jobs: 2 },
     { kind: 'pool', id: 8, pool: { pid: 555, jobs: 0, host: 'h1' } },
+    { kind: 'pool', id: 8, pool: { pid: 556, jobs: 0, host: 'local', long: { taken: 0, capacity: 3, spare: true } } },
     { kind: 'end', id: 9, count: 0 },
     { kind: 'error', id: 10, code: 'E_UNKNOWN_JOB', message: "There is no job with JobID 9; 'status-all' lists the known jobs." },
   ];
@@ -312,6 +323,7 @@ t.test('parseReply: rejections', async (t) => {
   rejects(t, parseReply({ kind: 'pool', id: 1, pool: { pid: 0, jobs: 1 } }), 'pool pid 0');
   rejects(t, parseReply({ kind: 'pool', id: 1, pool: { pid: 1, jobs: -1 } }), 'pool negative jobs');
   rejects(t, parseReply({ kind: 'pool', id: 1, pool: [1, 2] }), 'pool as an array');
+  rejects(t, parseReply({ kind: 'pool', id: 1, pool: { pid: 1, jobs: 0, long: { taken: 0, capacity: 3, spare: 'yes' } } }), 'pool spare not a boolean');
   rejects(t, parseReply({ kind: 'end', id: 1, count: '3' }), 'string count');
 });
 

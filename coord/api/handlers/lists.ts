@@ -1,4 +1,4 @@
-// The batch answers: status-all [seconds], show-active, show-finished, show-pools.
+// The batch answers: status-all [seconds], show-active, show-finished, show-pools [--long].
 
 import type { BatchItem, JobStatus, Request } from '../../../protocol/messages.js';
 import type { Coordinator } from '../../engine/coordinator.js';
@@ -40,11 +40,18 @@ export function showQueued(coord: Coordinator): Answer {
   return { items: coord.queued().map((job): BatchItem => ({ kind: 'job', job: toBrief(job, now) })) };
 }
 
-export function showPools(coord: Coordinator): Answer {
+export function showPools(coord: Coordinator, req: Extract<Request, { kind: 'show-pools' }>): Answer {
   const items: BatchItem[] = [];
+  const capacity = coord.config.jobsPool;
   for (const pool of coord.pools()) {
-    // A spare pool that has not taken a job yet is a warm process, not yet a pool.
-    if (pool.alive && pool.assigned > 0) items.push({ kind: 'pool', pool: { pid: pool.pid, jobs: pool.jobs.size, host: pool.host } });
+    if (!pool.alive) continue;
+    // The spare, started ahead of need, has taken no job yet: the classic list leaves it out.
+    const spare = pool.assigned === 0;
+    if (req.long !== true) {
+      if (!spare) items.push({ kind: 'pool', pool: { pid: pool.pid, jobs: pool.jobs.size, host: pool.host } });
+      continue;
+    }
+    items.push({ kind: 'pool', pool: { pid: pool.pid, jobs: pool.jobs.size, host: pool.host, long: { taken: pool.assigned, capacity, spare } } });
   }
   return { items };
 }

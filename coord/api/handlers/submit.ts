@@ -16,7 +16,7 @@ export async function submit(coord: Coordinator, req: Extract<Request, { kind: '
   // The key is the coordinator's own hash of what it was sent, never one a console claims.
   if (req.env !== undefined) options.envKey = coord.rememberEnv(req.env);
   else if (req.envKey !== undefined) {
-    if (!coord.hasEnv(req.envKey)) throw new BadRequestError(`The environment '${req.envKey}' is unknown here; send the environment itself with the submit.`);
+    if (!coord.hasEnv(req.envKey)) throw new BadRequestError(`the environment '${req.envKey}' is unknown here; send the environment itself with the submit.`);
     options.envKey = req.envKey;
   }
   if (req.timeoutSec !== undefined) options.timeoutSec = req.timeoutSec;
