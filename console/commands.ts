@@ -251,8 +251,8 @@ function withJobId(name: 'status' | 'info' | 'suspend' | 'resume' | 'kill') {
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
-    name: 'submit', usage: 'submit [--timeout <duration>] [--needs <tags>] [--env K=V] [--export NAME] [--] <job>',
-    summary: "run a job (a /bin/sh command line) in the console's directory and environment",
+    name: 'submit', usage: 'submit [<options>] [--] <job>',
+    summary: "run a job (a /bin/sh command line) in the console's directory and environment; options: --timeout <duration>, --needs <tags> (only on a host with those tags), --env NAME=value, --export NAME",
     example: 'submit --timeout 2h make -C sim > build.log', takesJobId: false, parse: parseSubmit,
   },
   {

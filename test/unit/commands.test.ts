@@ -303,7 +303,7 @@ t.test('submit: option-like words after the job starts stay in the job', async (
     'only the leading --timeout is an option');
   // No command begins with '-': such a word before the job is a misplaced option (`submit -q echo`).
   const dash = errorOf(t, parse('submit', '-x foo'), 'a single-dash word before the job');
-  t.equal(dash, "submit has no option '-x' (it has --timeout); to run a job that starts with '-', write 'submit -- -x foo'.");
+  t.equal(dash, "submit has no option '-x' (it has --timeout, --needs, --env and --export); to run a job that starts with '-', write 'submit -- -x foo'.");
   t.strictSame(parse('submit', '-- -x foo'), submitBody('-x foo'), 'after --, it starts the job');
 });
 
@@ -775,5 +775,5 @@ t.test('help wraps at word boundaries to the width, and has a JSON form', async 
   const doc = JSON.parse(helpJson()) as unknown;
   const commands = typeof doc === 'object' && doc !== null && 'commands' in doc && Array.isArray(doc.commands) ? doc.commands : [];
   t.equal(commands.length, COMMANDS.length + 4, 'every command, the console\'s own too');
-  t.match(commands[0], { name: 'submit', usage: 'submit [--timeout <duration>] [--] <job>', example: 'submit --timeout 2h make -C sim > build.log' });
+  t.match(commands[0], { name: 'submit', usage: 'submit [<options>] [--] <job>', example: 'submit --timeout 2h make -C sim > build.log' });
 });
