@@ -239,8 +239,8 @@ export class Journal {
 
 function describeIo(err: Error): string {
   const code = 'code' in err && typeof err.code === 'string' ? err.code : null;
-  if (code === 'ENOSPC') return 'the disk is full (ENOSPC)';
-  if (code === 'EDQUOT') return 'the disk quota is used up (EDQUOT)';
+  if (code === 'ENOSPC') return 'the disk is full: ENOSPC';
+  if (code === 'EDQUOT') return 'the disk quota is used up: EDQUOT';
   return err.message;
 }
 

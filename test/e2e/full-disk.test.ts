@@ -54,7 +54,7 @@ t.test('the journal on a full disk', { skip: MOUNT === false ? 'needs root to mo
       refusal = r.stderr;
     } else told.set(tag, 'failed');
   }
-  t.match(refusal, /^error: The job was not accepted: the coordinator cannot write its records in .* \(the disk is full \(ENOSPC\)\)\. Free space under .* and submit again\.\n$/,
+  t.match(refusal, /^jms_console: error: the job was not accepted: the coordinator cannot write its records in .* \(the disk is full: ENOSPC\); free space under .* and submit again\.\n$/,
     `a submit is refused with one line saying the disk is full: ${JSON.stringify(refusal)}`);
   const reads = await consoleRun(s, 'status-all');
   t.equal(reads.code, 0, 'reads are still answered');

@@ -121,7 +121,7 @@ t.test('after kill -9 and a restart every job is known, and running ones are ado
   const b = await launch(t, s);
   t.match(b.log(), /journal: 5 job\(s\) on record, next JobID 6; 1 queued again, 0 settled, 2 still with their pools; 0 torn/,
     'the restart says what it found');
-  await waitFor('both orphaned pools to be re-attached', () => (b.log().match(/re-attached pool \S+ \(pid \d+\) with 1 job\(s\) still running/g) ?? []).length === 2);
+  await waitFor('both orphaned pools to be re-attached', () => (b.log().match(/re-attached pool \S+ on local \(pid \d+\) with 1 job\(s\) still running/g) ?? []).length === 2);
   const raw = await rawClient(t, s);
 
   const rows = await statusAll(s);

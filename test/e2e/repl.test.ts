@@ -24,7 +24,7 @@ t.test('prompt, help, completion, history, ^C and ^D', async (t) => {
   term.type('hel\t');
   await term.expect(/help $/);
   term.type('\r');
-  t.match(await term.expect(/Commands:\n[\s\S]*shutdown[^\n]*\n[\s\S]*jms> $/), /submit \[--timeout <duration>\] \[--\] <job> +run a job/);
+  t.match(await term.expect(/Commands:\n[\s\S]*shutdown[^\n]*\n[\s\S]*jms> $/), /submit \[<options>\] \[--\] <job> +run a job/);
 
   term.next();
   term.type('help suspend\r');
