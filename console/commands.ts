@@ -219,14 +219,52 @@ function parseWait(rest: string): Parsed {
   return { kind: 'wait', jobIds: [...ids] };
 }
 
+const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+
+/** `--host <name>` and `--for <duration>` (pause-all) in any order; an error, or what they set. */
+function pauseOptions(name: 'pause-all' | 'resume-all', rest: string): { host?: string; forSec?: number } | { error: string } {
+  // `--for=10m` is `--for 10m`.
+  const args = words(rest).flatMap((w) => (/^--(for|host)=/.test(w) ? [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)] : [w]));
+  const out: { host?: string; forSec?: number } = {};
+  const takes = name === 'pause-all'
+    ? "pause-all takes nothing, or --for and a duration, and --host and a host; for example 'pause-all --for 1h30m' or 'pause-all --host h1'"
+    : "resume-all takes nothing, or --host and a host; for example 'resume-all --host h1'";
+  for (let i = 0; i < args.length; i += 2) {
+    const [flag = '', value] = [args[i], args[i + 1]];
+    if (value === undefined || value === '' || !(flag === '--host' || (flag === '--for' && name === 'pause-all'))) {
+      return { error: `${takes}, not '${shortArg(rest.trim())}'.` };
+    }
+    if (flag === '--host') {
+      if (!HOST_NAME.test(value)) return { error: `'${shortArg(value)}' is not a host name; 'show-hosts' lists the hosts.` };
+      out.host = value;
+    } else {
+      const sec = durationArg('--for', value);
+      if (typeof sec !== 'number') return sec;
+      out.forSec = sec;
+    }
+  }
+  return out;
+}
+
 function parsePauseAll(rest: string): Parsed {
-  const text = rest.trim();
-  if (text === '') return { kind: 'pause-all', forSec: null };
-  const opt = /^--for(?:=|\s+)(\S+)$/.exec(text);
-  if (opt === null) return { error: "pause-all takes nothing, or --for and a duration; for example 'pause-all --for 1h30m'." };
-  const sec = durationArg('--for', opt[1] ?? '');
-  if (typeof sec !== 'number') return sec;
-  return { kind: 'pause-all', forSec: sec };
+  const o = pauseOptions('pause-all', rest);
+  if ('error' in o) return o;
+  return { kind: 'pause-all', forSec: o.forSec ?? null, ...(o.host === undefined ? {} : { host: o.host }) };
+}
+
+function parseResumeAll(rest: string): Parsed {
+  const o = pauseOptions('resume-all', rest);
+  if ('error' in o) return o;
+  return o.host === undefined ? { kind: 'resume-all' } : { kind: 'resume-all', host: o.host };
+}
+
+function withHost(name: 'host-off' | 'host-on') {
+  return (rest: string): Parsed => {
+    const args = words(rest);
+    const [host = ''] = args;
+    if (args.length !== 1 || !HOST_NAME.test(host)) return { error: `${name} takes the name of one host; for example '${name} h1' ('show-hosts' lists them).` };
+    return { kind: name, host };
+  };
 }
 
 function flagOnly<K extends 'shutdown' | 'show-finished' | 'show-pools'>(name: K, flag: string, make: (on: boolean) => RequestBody) {
@@ -321,13 +359,25 @@ export const COMMANDS: readonly CommandSpec[] = [
     example: 'kill 3', takesJobId: true, parse: withJobId('kill'),
   },
   {
-    name: 'pause-all', usage: 'pause-all [--for <duration>]',
-    summary: 'hold every running job and start none; with --for, everything resumes by itself',
+    name: 'pause-all', usage: 'pause-all [--for <duration>] [--host <name>]',
+    summary: 'hold every running job and start none (--host: on that host only); with --for, it all resumes by itself',
     example: 'pause-all --for 1h30m', takesJobId: false, parse: parsePauseAll,
   },
   {
-    name: 'resume-all', usage: 'resume-all', summary: 'end pause-all: continue the jobs it held, start jobs again',
-    example: 'resume-all', takesJobId: false, parse: (rest) => noArgs('resume-all', rest, { kind: 'resume-all' }),
+    name: 'resume-all', usage: 'resume-all [--host <name>]', summary: 'end pause-all: continue the jobs it held, start jobs again',
+    example: 'resume-all', takesJobId: false, parse: parseResumeAll,
+  },
+  {
+    name: 'show-hosts', usage: 'show-hosts', summary: 'the hosts: state, tags, slots in use, pools',
+    example: 'show-hosts', takesJobId: false, parse: (rest) => noArgs('show-hosts', rest, { kind: 'show-hosts' }),
+  },
+  {
+    name: 'host-off', usage: 'host-off <host>', summary: 'start no new job on a host; its running jobs finish',
+    example: 'host-off h1', takesJobId: false, parse: withHost('host-off'),
+  },
+  {
+    name: 'host-on', usage: 'host-on <host>', summary: 'let jobs start on a host again', example: 'host-on h1',
+    takesJobId: false, parse: withHost('host-on'),
   },
   {
     name: 'shutdown', usage: 'shutdown [--drain]',

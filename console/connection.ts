@@ -93,6 +93,9 @@ function makePrivate(jmsIn: string): { dir: string; requestFifo: string; replyFi
   return { dir, requestFifo, replyFifo, remove };
 }
 
+/** The frames of a batch answer before its end frame. */
+const ITEM_KINDS: ReadonlySet<Reply['kind']> = new Set<Reply['kind']>(['job', 'pool', 'detail', 'host', 'chunk']);
+
 export class Connection {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -196,6 +199,17 @@ export class Connection {
     });
   }
 
+  /**
+   * Stops reading answers until `until` settles: a consumer that cannot keep up (a slow
+   * stdout) holds the coordinator back instead of piling its answers up here.
+   */
+  holdUntil(until: Promise<unknown>): void {
+    this.reader.pause();
+    void until.finally(() => {
+      if (this.gone === null) this.reader.resume();
+    });
+  }
+
   close(): void {
     this.gone ??= new Error('the connection is closed.');
     this.reader.destroy();
@@ -213,7 +227,7 @@ export class Connection {
       const id = reply.id === 0 ? (this.pending.keys().next().value ?? 0) : reply.id;
       const waiting = this.pending.get(id);
       if (waiting === undefined) continue;
-      if (reply.kind === 'job' || reply.kind === 'pool' || reply.kind === 'detail') {
+      if (ITEM_KINDS.has(reply.kind)) {
         waiting.onItem(reply);
         continue;
       }

@@ -33,6 +33,9 @@ export function jobDoc(v: JobView): Record<string, unknown> {
     submittedBy: v.origin,
     pausedByPauseAll: v.pause !== null,
     pauseEndsAt: iso(v.pause?.until ?? null),
+    host: v.host,
+    needs: v.needs,
+    waiting: v.waiting,
   };
 }
 
@@ -44,8 +47,12 @@ export function briefDoc(b: JobBrief): Record<string, unknown> {
 export function itemJson(reply: Reply): string {
   switch (reply.kind) {
     case 'pool': {
-      const { pid, jobs, long } = reply.pool;
-      return JSON.stringify(long === undefined ? { pid, jobs } : { pid, jobs, taken: long.taken, capacity: long.capacity, spare: long.spare });
+      const { pid, jobs, long, host } = reply.pool;
+      return JSON.stringify(long === undefined ? { pid, jobs } : { pid, jobs, host, taken: long.taken, capacity: long.capacity, spare: long.spare });
+    }
+    case 'host': {
+      const { pause, ...h } = reply.host;
+      return JSON.stringify({ ...h, paused: pause !== null, pausedUntil: pause === null ? null : iso(pause.until) });
     }
     case 'detail':
       return JSON.stringify(jobDoc(reply.job));

@@ -1,6 +1,7 @@
-// logs <JobID> [--stderr] [-n N] [-f]: the console reads the job's output file itself
-// (the coordinator's `info` says where it is; only the coordinator's user may connect,
-// so the files are readable). The bytes shown are the job's bytes, exactly, copied in
+// logs <JobID> [--stderr] [-n N] [-f]: the console reads a local job's output file
+// itself (the coordinator's `info` says where it is; only the coordinator's user may
+// connect, so the files are readable); a job of another host is read there and served
+// through the coordinator (read-log). The bytes shown are the job's bytes, exactly, copied in
 // chunks with backpressure (protocol/file-tail.ts); -n N reads from the end. With -f it
 // keeps reading as the job writes, and ends once the job has ended and the file is
 // read to its end. An abort (^C) ends it at once.
@@ -64,10 +65,30 @@ export async function showLogs(conn: Connection, action: LogsAction, sink: LogSi
   }
 }
 
+/**
+ * A job of another host: its output is read there and served through the coordinator
+ * (read-log), a chunk at a time, each written before the next is read.
+ */
+async function servedLogs(conn: Connection, action: LogsAction, sink: LogSink | null, signal: AbortSignal): Promise<LogsOutcome> {
+  let written: Promise<void> = Promise.resolve();
+  const body = { kind: 'read-log' as const, jobId: action.jobId, stream: action.stream, lines: action.lines, follow: action.follow };
+  const last = await conn.request(body, (item) => {
+    if (item.kind !== 'chunk' || sink === null) return;
+    const data = Buffer.from(item.data, 'base64');
+    written = written.then(() => sink.bytes(data));
+    conn.holdUntil(written);
+  }, signal);
+  await written;
+  if (last.kind === 'error') return { ok: false, code: last.code, message: last.message };
+  sink?.end();
+  return { ok: true };
+}
+
 async function copyLogs(conn: Connection, action: LogsAction, sink: LogSink | null, signal: AbortSignal): Promise<LogsOutcome> {
   const found = await started(conn, action, signal);
   if (!('view' in found)) return found;
   const { view, dir } = found;
+  if (view.host !== null && view.host !== 'local') return servedLogs(conn, action, sink, signal);
   const file = join(dir, `${action.stream}_${action.jobId}`);
   let fh: fs.FileHandle;
   try {

@@ -3,7 +3,7 @@
 // terminal and NO_COLOR is unset.
 
 import { Chalk, type ChalkInstance } from 'chalk';
-import { outcomeOf, type JobBrief, type JobResult, type JobView, type PoolView, type Reply, type RequestKind } from '../protocol/messages.js';
+import { outcomeOf, type HostInfo, type JobBrief, type JobResult, type JobView, type PoolView, type Reply, type RequestKind } from '../protocol/messages.js';
 import { formatDuration } from '../protocol/duration.js';
 
 export function makePaint(isTty: boolean): ChalkInstance {
@@ -80,6 +80,7 @@ export function brief(view: JobView): JobBrief {
 function statusOfView(view: JobView, paint: ChalkInstance, full: boolean): string {
   const word = statusWord(brief(view), paint, 'seconds');
   if (view.pause !== null) return `${word} (${pauseNote(view.pause)})`;
+  if (view.waiting !== null) return `${word} (${view.waiting})`;
   if (!full || view.result === null) return word;
   const e = ending(view.result);
   return e.sep === ' ' ? `${word} (${e.word}, ${e.detail})` : `${word} (${e.word}: ${e.detail})`;
@@ -102,6 +103,7 @@ export function infoLines(view: JobView, paint: ChalkInstance): string[] {
     `Status: ${statusOfView(view, paint, true)}`,
     `PID: ${dash(view.pid)}`,
     `Pool: ${dash(view.poolPid)}`,
+    `Host: ${dash(view.host)}`,
     `Directory: ${dash(view.dir)}`,
     `Submitted: ${time(view.submittedAt)}`,
     `Started: ${time(view.startedAt)}`,
@@ -118,6 +120,7 @@ const HEADERS: Partial<Record<RequestKind, string>> = {
   'show-pools': 'Pool & NumOfJobs:',
   'show-finished': 'Finished jobs:',
   'show-queued': 'Queued jobs:',
+  'show-hosts': 'Hosts:',
 };
 
 /** The line shown before a batch's items, if that batch has one. */
@@ -128,6 +131,7 @@ export function batchHeader(kind: RequestKind): string | null {
 /** One line for item number `n` (from 1) of a batch answer to `kind`. */
 export function renderItem(kind: RequestKind, n: number, reply: Reply, paint: ChalkInstance): string {
   if (reply.kind === 'pool') return `${n}. ${reply.pool.pid} ${reply.pool.jobs}${poolNote(reply.pool)}`;
+  if (reply.kind === 'host') return `${n}. ${hostLine(reply.host, paint)}`;
   if (reply.kind === 'detail') {
     const line = outcomeLine(reply.job.jobId, reply.job.result, paint);
     return kind === 'wait' ? line : `${n}. ${line}`;
@@ -135,6 +139,20 @@ export function renderItem(kind: RequestKind, n: number, reply: Reply, paint: Ch
   if (reply.kind !== 'job') return '';
   if (kind === 'status-all') return `${n}. JobID ${reply.job.jobId} Status: ${statusWord(reply.job, paint, 'sec')}`;
   return `${n}. JobID ${reply.job.jobId}`;
+}
+
+/** One host of show-hosts: `h1 up: tags gpu, openfoam; 1 of 2 slots in use; 1 pool`. */
+function hostLine(h: HostInfo, paint: ChalkInstance): string {
+  const state = h.state === 'up' ? paint.green('up') : h.state === 'down' ? paint.red('down') : paint.yellow(h.state);
+  const notes = [
+    `tags ${h.tags.length === 0 ? '-' : h.tags.join(', ')}`,
+    `${h.used} of ${h.slots} slot${h.slots === 1 ? '' : 's'} in use`,
+    `${h.pools} pool${h.pools === 1 ? '' : 's'}`,
+  ];
+  if (h.pause !== null) notes.push(h.pause.until === null ? 'paused until resume-all' : `paused until ${clock(h.pause.until)}`);
+  if (!h.windowOpen) notes.push('outside its run windows');
+  if (h.why !== null && h.state === 'down') notes.push(h.why);
+  return `${h.name} ${state}: ${notes.join('; ')}`;
 }
 
 /** host-off / host-on. */
@@ -148,8 +166,9 @@ function switchedLine(r: Extract<Reply, { kind: 'host-switched' }>): string {
 function poolNote(pool: PoolView): string {
   const l = pool.long;
   if (l === undefined) return '';
-  if (l.spare) return ` (spare: started ahead of need, takes jobs once the current pool is full)`;
-  return ` (has taken ${l.taken} of its ${l.capacity} job${l.capacity === 1 ? '' : 's'})`;
+  const on = pool.host === 'local' ? '' : ` on ${pool.host}`;
+  if (l.spare) return `${on} (spare: started ahead of need, takes jobs once the current pool is full)`;
+  return `${on} (has taken ${l.taken} of its ${l.capacity} job${l.capacity === 1 ? '' : 's'})`;
 }
 
 /** show-coordinator: the coordinator this console talks to. */

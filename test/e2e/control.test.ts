@@ -247,7 +247,7 @@ t.test('submit --timeout', async (t) => {
     const fields = await info(c, job.jobId);
     t.same(
       fields.map(([k]) => k),
-      ['JobID', 'Command', 'Status', 'PID', 'Pool', 'Directory', 'Submitted', 'Started', 'Ended', 'Exit', 'Timeout', 'Working directory', 'Submitted by'],
+      ['JobID', 'Command', 'Status', 'PID', 'Pool', 'Host', 'Directory', 'Submitted', 'Started', 'Ended', 'Exit', 'Timeout', 'Working directory', 'Submitted by'],
       'info: every field, in order',
     );
     t.equal(field(fields, 'JobID'), String(job.jobId));

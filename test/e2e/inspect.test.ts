@@ -93,7 +93,7 @@ function fieldsOf(text: string): [string, string][] {
 }
 
 const INFO_FIELDS = [
-  'JobID', 'Command', 'Status', 'PID', 'Pool', 'Directory', 'Submitted', 'Started', 'Ended', 'Exit', 'Timeout',
+  'JobID', 'Command', 'Status', 'PID', 'Pool', 'Host', 'Directory', 'Submitted', 'Started', 'Ended', 'Exit', 'Timeout',
   'Working directory', 'Submitted by',
 ] as const;
 

@@ -450,7 +450,7 @@ t.test('status-all and the commands without arguments', async (t) => {
   t.strictSame(parse('status-all', ''), { kind: 'status-all', sinceSec: null }, 'status-all');
   t.strictSame(parse('status-all', '60'), { kind: 'status-all', sinceSec: 60 }, 'status-all 60');
   for (const bad of ['x', '1 2', '-1', '1h']) errorOf(t, parse('status-all', bad), `status-all ${bad}`);
-  for (const name of ['show-active', 'show-pools', 'show-queued', 'resume-all'] as const) {
+  for (const name of ['show-active', 'show-pools', 'show-queued', 'show-hosts'] as const) {
     t.strictSame(parse(name, ''), { kind: name }, name);
     t.strictSame(parse(name, '  '), { kind: name }, `${name} with spaces`);
     const says = name === 'show-pools' ? /show-pools takes nothing or --long/ : /takes no arguments/;
@@ -535,7 +535,7 @@ t.test('render: ending and outcomeLine for every kind of result', async (t) => {
 });
 
 const INFO_FIELDS = [
-  'JobID', 'Command', 'Status', 'PID', 'Pool', 'Directory', 'Submitted', 'Started', 'Ended', 'Exit', 'Timeout',
+  'JobID', 'Command', 'Status', 'PID', 'Pool', 'Host', 'Directory', 'Submitted', 'Started', 'Ended', 'Exit', 'Timeout',
   'Working directory', 'Submitted by',
 ];
 
@@ -549,7 +549,7 @@ function fields(lines: readonly string[]): [string, string][] {
 
 t.test('render: infoLines, its fields in the README order', async (t) => {
   const lines = infoLines(view({ result: { kind: 'exited', code: 2 }, timeoutSec: 5400 }), paint);
-  t.equal(lines.length, 13, '13 lines');
+  t.equal(lines.length, 14, '14 lines');
   t.strictSame(fields(lines).map(([f]) => f), INFO_FIELDS, 'the field names, in order');
   const f = new Map(fields(lines));
   t.equal(f.get('JobID'), '3');
@@ -622,6 +622,7 @@ t.test('render: renderSingle', async (t) => {
 const JOB_DOC_KEYS = [
   'jobId', 'command', 'status', 'outcome', 'exitCode', 'signal', 'reason', 'pid', 'poolPid', 'dir', 'submittedAt',
   'startedAt', 'endedAt', 'runningForSec', 'timeoutSec', 'cwd', 'submittedBy', 'pausedByPauseAll', 'pauseEndsAt',
+  'host', 'needs', 'waiting',
 ];
 
 t.test('json: jobDoc has exactly the documented keys', async (t) => {
@@ -655,6 +656,9 @@ t.test('json: jobDoc of a finished job', async (t) => {
     submittedBy: { user: 'alice', host: 'lab3', consolePid: 4242 },
     pausedByPauseAll: false,
     pauseEndsAt: null,
+    host: 'local',
+    needs: [],
+    waiting: null,
   }, 'every field');
 });
 
