@@ -62,10 +62,26 @@ export function closeFds(dir: PreparedDir): void {
   }
 }
 
-/** Gives the directory its final name; returns the final path. */
-export function finishDir(out: OwnDir, dir: PreparedDir, name: string): string {
+/** Gives the directory its final name; `link`: its first name stays, as a link to it. Returns the final path. */
+export function finishDir(out: OwnDir, dir: PreparedDir, name: string, link = false): string {
   fs.renameSync(out.at(dir.tmpName), out.at(name));
+  if (link) {
+    try {
+      fs.symlinkSync(name, out.at(dir.tmpName));
+    } catch {
+      // The job's first $PWD goes stale; nothing else depends on the link.
+    }
+  }
   return join(out.path, name);
+}
+
+/** Removes the link a job's first name left (never anything but a link). */
+export function removeLink(out: OwnDir, name: string): void {
+  try {
+    if (fs.lstatSync(out.at(name)).isSymbolicLink()) fs.unlinkSync(out.at(name));
+  } catch {
+    // Already gone.
+  }
 }
 
 export function discardDir(out: OwnDir, dir: PreparedDir): void {

@@ -9,7 +9,7 @@ import { HELD_CERTS } from '../protocol/messages.js';
 import { emptyTrace, type JobTrace, type LedgerRecord } from '../protocol/ledger.js';
 import type { OwnDir } from '../protocol/own-dir.js';
 import type { JobSignal, PoolEvent } from '../protocol/pool-messages.js';
-import { closeFds, discardDir, finishDir, jobDirName, prepareDir } from './job-dir.js';
+import { closeFds, discardDir, finishDir, jobDirName, prepareDir, removeLink } from './job-dir.js';
 import { jobSpawner, type JobSpawner } from './spawn/index.js';
 
 export interface RunnerConfig {
@@ -46,6 +46,8 @@ export class Runner {
   private readonly running = new Map<number, number>();
   /** What happened to every job this pool took (for an attaching coordinator). */
   private readonly traces = new Map<number, JobTrace>();
+  /** Jobs that run in their job directory: the link left at its first name, removed at their end. */
+  private readonly links = new Map<number, string>();
   /** posix_spawn when the addon is there, child_process.spawn otherwise (pool/spawn). */
   private readonly spawner: JobSpawner = jobSpawner();
 
@@ -86,7 +88,10 @@ export class Runner {
     let pid = -1;
     const inJobDir = spec.cwd !== undefined && !isDir(spec.cwd);
     const cwd = inJobDir ? this.config.out.at(dir.tmpName) : spec.cwd;
-    const env = { ...(spec.env ?? JOB_ENV), ...spec.setEnv };
+    // In its job directory, the job starts under the directory's first name: that name stays
+    // valid (a link to the final one), so a $PWD taken at once still works later.
+    const hidden = `${this.config.out.path}/${dir.tmpName}`;
+    const env = { ...(spec.env ?? JOB_ENV), ...spec.setEnv, ...(inJobDir ? { PWD: hidden } : {}) };
     const spawned = this.spawner.spawn(
       { command: spec.command, env, stdoutFd: dir.stdoutFd, stderrFd: dir.stderrFd, ...(cwd === undefined ? {} : { cwd }) },
       (e) => this.exited(trace, pid, e.code, e.signal),
@@ -100,13 +105,14 @@ export class Runner {
     const at = new Date();
     let finalDir: string;
     try {
-      finalDir = finishDir(this.config.out, dir, jobDirName(this.config.user, jobId, pid, at));
+      finalDir = finishDir(this.config.out, dir, jobDirName(this.config.user, jobId, pid, at), inJobDir);
     } catch (err) {
       // The job runs; its output stays under the hidden name, which we report.
       finalDir = `${this.config.out.path}/${dir.tmpName}`;
       process.stderr.write(`pool ${process.pid}: job ${jobId}: cannot rename its directory: ${describe(err)}\n`);
     }
     this.running.set(jobId, pid);
+    if (inJobDir) this.links.set(jobId, dir.tmpName);
     trace.started = { pid, dir: finalDir, at: at.getTime() };
     try {
       this.config.record({ r: 'started', job: jobId, pid, dir: finalDir, at: at.getTime() });
@@ -181,6 +187,9 @@ export class Runner {
 
   private exited(trace: JobTrace, pid: number, code: number | null, signal: string | null): void {
     this.running.delete(trace.jobId);
+    const link = this.links.get(trace.jobId);
+    this.links.delete(trace.jobId);
+    if (link !== undefined) removeLink(this.config.out, link);
     // A job that ended also leaves its group's stragglers (children it forked) behind;
     // they must not outlive it silently holding a pool slot, so the group goes too.
     killGroup(pid, 'SIGKILL');

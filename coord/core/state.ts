@@ -57,7 +57,7 @@ export interface Job extends JobOptions {
 
 export type JobEvent =
   | ({ type: 'dispatched' } & PoolRef)
-  | { type: 'started'; pid: number; dir: string; at: number; ranIn?: string }
+  | { type: 'started'; pid: number; dir: string; at: number; ranIn?: string; poolPid?: number }
   | { type: 'start-failed'; reason: string; at: number }
   | { type: 'suspended'; at: number; by?: 'pause' }
   | { type: 'resumed'; at?: number }
@@ -116,7 +116,8 @@ export function step(state: JobState, event: JobEvent, job?: JobOptions): JobSta
     }
     case 'started': {
       if (state.tag !== 'starting') return illegal;
-      return { tag: 'running', ...poolRef(state), pid: event.pid, dir: event.dir, startedAt: event.at, ...(event.ranIn === undefined ? {} : { ranIn: event.ranIn }) };
+      const ref = event.poolPid === undefined ? poolRef(state) : { ...poolRef(state), poolPid: event.poolPid };
+      return { tag: 'running', ...ref, pid: event.pid, dir: event.dir, startedAt: event.at, ...(event.ranIn === undefined ? {} : { ranIn: event.ranIn }) };
     }
     case 'start-failed':
       if (state.tag !== 'starting') return illegal;

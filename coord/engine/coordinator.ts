@@ -457,7 +457,9 @@ export class Coordinator {
         this.recovery.stateOf(pool, event.jobs);
         return;
       case 'started': {
-        void this.applyById(event.jobId, { type: 'started', pid: event.pid, dir: event.dir, at: event.at, ...(event.cwd === undefined ? {} : { ranIn: event.cwd }) });
+        const known = this.jobs.get(event.jobId)?.state;
+        const poolPid = pool.pid > 0 && known?.tag === 'starting' && known.poolPid !== pool.pid ? { poolPid: pool.pid } : {};
+        void this.applyById(event.jobId, { type: 'started', pid: event.pid, dir: event.dir, at: event.at, ...(event.cwd === undefined ? {} : { ranIn: event.cwd }), ...poolPid });
         this.settleStart(event.jobId, { pid: event.pid });
         const job = this.jobs.get(event.jobId);
         if (job !== undefined) this.control.started(job);

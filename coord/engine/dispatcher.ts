@@ -99,7 +99,7 @@ export class Dispatcher {
   private startPool(host: Host): Pool {
     const pool = host.fleet.start();
     this.on.poolStarted(pool);
-    log(`pool ${pool.id} started on ${host.name} (pid ${pool.pid})`);
+    log(`pool ${pool.id} started on ${host.name}${pool.pid > 0 ? ` (pid ${pool.pid})` : ''}`);
     return pool;
   }
 
@@ -123,7 +123,7 @@ export class Dispatcher {
 
   private dispatch(job: Job, pool: Pool): void {
     pool.take(job.id);
-    const written = this.on.apply(job, { type: 'dispatched', poolId: pool.id, poolPid: pool.pid, poolKey: pool.key, host: pool.host }, 'rollback');
+    const written = this.on.apply(job, { type: 'dispatched', poolId: pool.id, ...(pool.pid > 0 ? { poolPid: pool.pid } : {}), poolKey: pool.key, host: pool.host }, 'rollback');
     failpoint('after-dispatch');
     written.then(() => {
       if (job.state.tag !== 'starting' || job.state.poolId !== pool.id) return;

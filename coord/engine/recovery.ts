@@ -108,7 +108,7 @@ export class Recovery {
   /** Ledgers on another host that no record names (left by pools that ended): read, then removed. */
   private async sweep(host: Host): Promise<void> {
     for (const key of (await host.launcher.ledgers()) ?? []) {
-      if (this.waiting.has(key)) continue;
+      if (this.waiting.has(key) || host.fleet.hasKey(key)) continue;
       const w: Waiting = { host, key, poolId: this.coord.ids.take(), jobs: [], gone: null };
       this.waiting.set(key, w);
       void this.recoverPool(w, null);

@@ -33,8 +33,12 @@ function readEvent(f: Fields): JobEvent {
       if (f.has('host')) ev.host = f.str('host', 255);
       return ev;
     }
-    case 'started':
-      return f.has('ranIn') ? { type, pid: f.int('pid', 1), dir: f.str('dir'), at: f.int('at'), ranIn: f.str('ranIn') } : { type, pid: f.int('pid', 1), dir: f.str('dir'), at: f.int('at') };
+    case 'started': {
+      const ev: JobEvent = { type, pid: f.int('pid', 1), dir: f.str('dir'), at: f.int('at') };
+      if (f.has('ranIn')) ev.ranIn = f.str('ranIn');
+      if (f.has('poolPid')) ev.poolPid = f.int('poolPid', 1);
+      return ev;
+    }
     case 'start-failed':
     case 'lost':
     case 'requeued':

@@ -136,6 +136,11 @@ export class Fleet implements PoolOwner {
     });
   }
 
+  hasKey(key: string): boolean {
+    for (const pool of this.pools.values()) if (pool.key === key) return true;
+    return false;
+  }
+
   /** Pools that take jobs now or that run some (a spare that has taken none is not shown by show-pools). */
   *working(): Generator<Pool> {
     for (const pool of this.pools.values()) if (pool.alive && pool.assigned > 0) yield pool;

@@ -52,8 +52,11 @@ function logLines(stream: NodeJS.ReadableStream, log: (line: string) => void): v
   });
 }
 
-/** Starts `argv` with frames on its stdin/stdout and its stderr as log lines. */
-export function spawnLink(argv: readonly string[], env: NodeJS.ProcessEnv, listener: LinkListener): PoolLink {
+/**
+ * Starts `argv` with frames on its stdin/stdout and its stderr as log lines; `isPool`:
+ * the process is the pool itself (not ssh or srun in front of it), so its pid is the pool's.
+ */
+export function spawnLink(argv: readonly string[], env: NodeJS.ProcessEnv, listener: LinkListener, isPool = true): PoolLink {
   const [cmd = '', ...args] = argv;
   const child: ChildProcessWithoutNullStreams = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
   const reader = new FrameReader(listener);
@@ -64,7 +67,7 @@ export function spawnLink(argv: readonly string[], env: NodeJS.ProcessEnv, liste
   // 'close', not 'exit': every frame it wrote has been read by then.
   child.once('close', (code, signal) => listener.closed(signal !== null ? `was killed by ${signal}` : `exited with code ${code ?? 0}`));
   return {
-    pid: child.pid ?? null,
+    pid: isPool ? child.pid ?? null : null,
     send: (command) => {
       if (child.stdin.writable) child.stdin.write(encode(command));
     },

@@ -119,7 +119,7 @@ export class SshLauncher implements Launcher {
   }
 
   start(config: PoolConfig, listener: LinkListener): PoolLink {
-    const link = spawnLink(['ssh', ...this.args(), this.tool(`--key ${config.key}`)], process.env, listener);
+    const link = spawnLink(['ssh', ...this.args(), this.tool(`--key ${config.key}`)], process.env, listener, false);
     link.send({ kind: 'config', ...config });
     return link;
   }
@@ -146,8 +146,10 @@ export class SshLauncher implements Launcher {
           resolve(event.alive ? { kind: 'alive' } : { kind: 'dead', ledger });
         },
         closed: (how) => {
-          if (first) resolve({ kind: 'unreachable', why: `ssh to ${this.host} ${how}: ${lastLine(stderr)}` });
-          else listener.closed(how);
+          if (!first) return listener.closed(how);
+          // ssh exits 255 when the connection fails; anything else reached the host (a
+          // pool that let go of the socket as it left): look again.
+          resolve(how === 'exited with code 255' || how.startsWith('was killed') ? { kind: 'unreachable', why: `ssh to ${this.host} ${how}: ${lastLine(stderr)}` } : { kind: 'alive' });
         },
         log: (line) => {
           stderr = line;
