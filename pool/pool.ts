@@ -20,6 +20,7 @@ import { failpoint } from '../protocol/failpoints.js';
 import { DirError, openOwnDir, type OwnDir } from '../protocol/own-dir.js';
 import type { PoolCommand, PoolConfig, PoolEvent } from '../protocol/pool-messages.js';
 import { AttachPoint } from './attach.js';
+import { reportCpu } from './cpu-report.js';
 import { Ledger } from './ledger.js';
 import { Link } from './link.js';
 import { describe, Runner } from './runner.js';
@@ -63,6 +64,7 @@ function settle(): void {
 function leave(released: boolean): void {
   if (released) ledger?.remove();
   attach?.close();
+  reportCpu(runner?.taken ?? 0, runner?.spawnerKind ?? 'none');
   process.exit(0);
 }
 

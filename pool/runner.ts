@@ -62,6 +62,11 @@ export class Runner {
     return this.traces.size;
   }
 
+  /** Which way jobs start here: posix_spawn or child_process. */
+  get spawnerKind(): string {
+    return this.spawner.kind;
+  }
+
   allTraces(): JobTrace[] {
     return [...this.traces.values()];
   }

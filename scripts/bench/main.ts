@@ -6,13 +6,20 @@
 //               once), xargs -P P and task-spooler (tsp -S P), P = jobs_pool
 //   safety      the -n 50 row with durable records off (--no-journal), when it exists
 //   env         the -n 50 row with NODE_EXTRA_CA_CERTS unset (when it is set)
+//   tmpfs       the -n 50 JMS and tsp rows with the output path (tsp: TMPDIR) on a tmpfs
+//   spawn       the -n 50 JMS row with jobs started by child_process.spawn (JMS_SPAWN)
+//   cpu         CPU per job of each process of every JMS row (console, coordinator,
+//               pools' own, jobs) and of tsp's (clients, server)
+//   startup     one-shot `jms_console status 1` against `node -e 0`; 1,000 submits from
+//               a script, one command each or one process for all
 //   latency     `status <id>` round trip (p50, p99 of BENCH_STATUS_REQS requests); submit
 //               to answer when a new pool must start and when one is reused
 //   scale       with BENCH_SCALE_JOBS finished jobs on record: coordinator RSS, start-up,
 //               status-all and show-finished times; RSS of a live pool
 //
 // Settings (environment): BENCH_N (5000), BENCH_RUNS (3), BENCH_STATUS_REQS (10000),
-// BENCH_SCALE_JOBS (100000), BENCH_POLL_MS (25), BENCH_ONLY (throughput,latency,scale),
+// BENCH_SCALE_JOBS (100000), BENCH_POLL_MS (25), BENCH_ONLY (throughput,startup,latency,scale),
+// BENCH_ROWS (only these throughput rows, by key: jms50, tsp50, jms50-tmpfs, …),
 // BENCH_TSP (auto: install from Debian when missing | no-install | skip),
 // BENCH_TMP (os.tmpdir()), BENCH_RUN_TIMEOUT_S (600), BENCH_LABEL (what is measured).
 //
@@ -28,6 +35,7 @@ import { latency } from './latency.js';
 import { describeMachine } from './machine.js';
 import { fmtMs, hasRows, printTable } from './report.js';
 import { scale } from './scale.js';
+import { startup } from './startup.js';
 import { N, RUNS, SECTIONS, TMP_PARENT } from './settings.js';
 import { throughput } from './throughput.js';
 
@@ -46,6 +54,7 @@ async function main(): Promise<void> {
   const t0 = now();
   progress(`N=${N}, runs=${RUNS}, sections: ${[...SECTIONS].join(',')}; temporary files in ${root}`);
   if (SECTIONS.has('throughput')) await throughput(root);
+  if (SECTIONS.has('startup')) await startup(root);
   if (SECTIONS.has('latency')) await latency(root);
   if (SECTIONS.has('scale')) await scale(root);
   const [load1End] = os.loadavg();

@@ -42,7 +42,7 @@ export function printTable(header: string[]): void {
   const out: string[] = ['# JMS benchmark', '', ...header, ''];
   out.push('| section | measurement | result | vs Node baseline | target | verdict | notes |');
   out.push('|---|---|---|---|---|---|---|');
-  const order = ['throughput', 'cost of safety', 'latency', 'scale', 'environment'];
+  const order = ['throughput', 'tmpfs', 'spawn', 'cost of safety', 'cpu per job', 'start-up', 'latency', 'scale', 'environment'];
   const sorted = [...rows].sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section));
   for (const r of sorted) out.push(`| ${[r.section, r.name, r.result, r.ratio, r.target, r.verdict, r.notes].map(cell).join(' | ')} |`);
   out.push('');

@@ -19,7 +19,9 @@ export const STATUS_REQS = intSetting('BENCH_STATUS_REQS', 10_000);
 export const SCALE_JOBS = intSetting('BENCH_SCALE_JOBS', 100_000);
 export const POLL_MS = intSetting('BENCH_POLL_MS', 25);
 export const RUN_TIMEOUT_MS = intSetting('BENCH_RUN_TIMEOUT_S', 600) * 1000;
-export const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'throughput,latency,scale').split(',').map((s) => s.trim()));
+export const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'throughput,startup,latency,scale').split(',').map((s) => s.trim()));
+/** Only these throughput rows (their keys: node50, tsp50, jms50, jms50-tmpfs, jms50-cp, …), for development; null: all. */
+export const ROWS = process.env.BENCH_ROWS === undefined || process.env.BENCH_ROWS === '' ? null : new Set(process.env.BENCH_ROWS.split(',').map((s) => s.trim()));
 export const TSP_MODE = process.env.BENCH_TSP ?? 'auto';
 export const TMP_PARENT = process.env.BENCH_TMP ?? os.tmpdir();
 export const NEC = process.env.NODE_EXTRA_CA_CERTS;

@@ -16,6 +16,9 @@
  *     called once, with code null when a signal ended the job and signo 0 when not
  *     (both null and 0: its status was collected by someone else).
  *   check() -> null when this kernel and libc support all of it, else the reason.
+ *   childrenUsage() -> [user µs, system µs] of every child this process has reaped
+ *     (getrusage RUSAGE_CHILDREN, exact where /proc/self/stat has clock ticks): the
+ *     pool's CPU report for `make bench` (pool/cpu-report.ts).
  *
  * Needs Linux >= 5.3 (pidfd_open) and glibc >= 2.29 (posix_spawn_file_actions_addchdir_np).
  */
@@ -26,6 +29,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -334,6 +338,22 @@ static napi_value js_check(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value js_children_usage(napi_env env, napi_callback_info info) {
+  (void)info;
+  struct rusage ru;
+  napi_value result, user, sys;
+  if (getrusage(RUSAGE_CHILDREN, &ru) != 0) {
+    throw_code(env, errno, "getrusage");
+    return NULL;
+  }
+  napi_create_array_with_length(env, 2, &result);
+  napi_create_double(env, (double)ru.ru_utime.tv_sec * 1e6 + (double)ru.ru_utime.tv_usec, &user);
+  napi_create_double(env, (double)ru.ru_stime.tv_sec * 1e6 + (double)ru.ru_stime.tv_usec, &sys);
+  napi_set_element(env, result, 0, user);
+  napi_set_element(env, result, 1, sys);
+  return result;
+}
+
 static void free_instance(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
@@ -354,5 +374,7 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "spawn", fn);
   napi_create_function(env, "check", NAPI_AUTO_LENGTH, js_check, NULL, &fn);
   napi_set_named_property(env, exports, "check", fn);
+  napi_create_function(env, "childrenUsage", NAPI_AUTO_LENGTH, js_children_usage, NULL, &fn);
+  napi_set_named_property(env, exports, "childrenUsage", fn);
   return exports;
 }
