@@ -53,11 +53,19 @@ function shortArg(arg: string): string {
   return arg.length > 40 ? `${arg.slice(0, 40)}…` : arg;
 }
 
-/** The environment a job gets: the console's own. */
+let ownEnv: Record<string, string> | null = null;
+
+/**
+ * The environment a job gets: the console's own, copied once per process (a console
+ * never changes it), so every submit carries the same object and its key is computed
+ * once (protocol/env-key.ts).
+ */
 function consoleEnv(): Record<string, string> {
+  if (ownEnv !== null) return ownEnv;
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  return env;
+  ownEnv = Object.freeze(env);
+  return ownEnv;
 }
 
 function consoleCwd(): string | undefined {

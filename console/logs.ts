@@ -8,7 +8,6 @@
 
 import fs from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { errno } from '../protocol/fifo.js';
 import { copyRange, tailStart } from '../protocol/file-tail.js';
 import type { JobView } from '../protocol/messages.js';
@@ -29,6 +28,12 @@ export interface LogSink {
   end(): void;
 }
 
+/** Waits `ms`, or rejects at the abort; timers/promises is loaded only by logs -f. */
+async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  const timers = await import('node:timers/promises');
+  await timers.setTimeout(ms, undefined, { signal });
+}
+
 async function infoOf(conn: Connection, jobId: number, signal: AbortSignal): Promise<JobView | Failure> {
   const reply = await conn.request({ kind: 'info', jobId }, undefined, signal);
   if (reply.kind === 'error') return { ok: false, code: reply.code, message: reply.message };
@@ -40,7 +45,7 @@ async function infoOf(conn: Connection, jobId: number, signal: AbortSignal): Pro
 async function started(conn: Connection, action: LogsAction, signal: AbortSignal): Promise<{ view: JobView; dir: string } | Failure> {
   let view = await infoOf(conn, action.jobId, signal);
   while (!('ok' in view) && view.dir === null && action.follow && view.status !== 'finished') {
-    await sleep(FOLLOW_POLL_MS, undefined, { signal });
+    await sleep(FOLLOW_POLL_MS, signal);
     view = await infoOf(conn, action.jobId, signal);
   }
   if ('ok' in view) return view;
@@ -104,7 +109,7 @@ async function copyLogs(conn: Connection, action: LogsAction, sink: LogSink | nu
     let offset = await copyRange(fh, from, size, write, signal);
     let finished = view.status === 'finished';
     while (action.follow && !finished && !signal.aborted) {
-      await sleep(FOLLOW_POLL_MS, undefined, { signal });
+      await sleep(FOLLOW_POLL_MS, signal);
       const now = await infoOf(conn, action.jobId, signal);
       if ('ok' in now) return now;
       finished = now.status === 'finished';

@@ -15,32 +15,20 @@
 // not set itself up (its private FIFOs, a bad -w or -r).
 
 import fs from 'node:fs';
-import readline from 'node:readline';
-import { Command, CommanderError } from 'commander';
 import { CoordinatorNotRunningError } from '../protocol/errors.js';
-import { JMS_VERSION } from '../protocol/messages.js';
 import { reasonOf, resolveFifos } from '../protocol/paths.js';
-import { commanderSentence } from '../protocol/usage.js';
+import { quickArgs, type Args } from './args.js';
 import { Connection, ConsoleSetupError } from './connection.js';
 import { errorJson } from './json.js';
 import { endQuietlyOnClosedOutput, exitWhenFlushed, HeldOutput, stdio } from './output.js';
-import { makePaint } from './render.js';
-import { banner, repl, restoreTerminal } from './repl.js';
-import { Shell, type LineResult, type Mode } from './shell.js';
+import { makePaint } from './paint.js';
+import { Shell, type LineResult } from './shell.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
 const EXIT_NO_COORDINATOR = 3;
 const EXIT_INTERNAL = 70;
-
-interface Args {
-  jmsIn: string | undefined;
-  jmsOut: string | undefined;
-  ops: string | undefined;
-  command: string[];
-  mode: Mode;
-}
 
 let jsonErrors = false;
 
@@ -49,33 +37,11 @@ function usageError(message: string): number {
   return EXIT_USAGE;
 }
 
-function parseArgs(argv: string[]): Args | number {
-  const program = new Command('jms_console')
-    .description('The JMS console: sends commands to a running jms_coord and shows its answers.')
-    .version(JMS_VERSION)
-    .option('-w, --jms-in <jms_in>', "FIFO the console writes, the coordinator's -r (default: $JMS_IN, else jms_in in the per-user directory)")
-    .option('-r, --jms-out <jms_out>', "FIFO the coordinator writes, its -w (default: $JMS_OUT, else jms_out in the per-user directory)")
-    .option('-o, --operations <file>', 'commands to send first, one per line')
-    .option('--json', 'answers as JSON: one document, or one per line for lists (README: JSON answers)')
-    .option('-q, --quiet', "submit prints only the JobID; other commands print nothing on success")
-    .argument('[command...]', 'one command to send, then exit (e.g. submit sleep 10); after -o, once the file is done')
-    .addHelpText('after', '\nThe per-user directory: $JMS_DIR, else $XDG_RUNTIME_DIR/jms, else ~/.jms.')
-    .passThroughOptions()
-    .exitOverride()
-    .configureOutput({ writeErr: () => undefined });
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (err) {
-    if (!(err instanceof CommanderError)) throw err;
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_OK;
-    const sentence = commanderSentence(err.code, err.message, 'jms_console --help');
-    return usageError(sentence ?? `${err.message.replace(/^error: /, '')}; 'jms_console --help' lists the options.`);
-  }
-  const o = program.opts<{ jmsIn?: string; jmsOut?: string; operations?: string; json?: boolean; quiet?: boolean }>();
-  if (o.json === true && o.quiet === true) return usageError("--json and --quiet cannot be used together; choose one, e.g. 'jms_console --json status-all'.");
-  const mode: Mode = o.json === true ? 'json' : o.quiet === true ? 'quiet' : 'text';
-  jsonErrors = mode === 'json';
-  return { jmsIn: o.jmsIn, jmsOut: o.jmsOut, ops: o.operations, command: program.args, mode };
+/** The usual command lines are read at once; the rest (help, version, errors) by commander, loaded only then. */
+async function parseArgs(argv: string[]): Promise<Args | number> {
+  const args = quickArgs(argv) ?? (await import('./args-full.js')).fullArgs(argv);
+  if (typeof args !== 'number') jsonErrors = args.mode === 'json';
+  return args;
 }
 
 function readOps(file: string): string[] | null {
@@ -131,11 +97,11 @@ async function lines(shell: Shell, source: Iterable<string> | AsyncIterable<stri
 
 async function main(): Promise<number> {
   endQuietlyOnClosedOutput();
-  const args = parseArgs(process.argv.slice(2));
+  const args = await parseArgs(process.argv.slice(2));
   if (typeof args === 'number') return args;
   const ops = args.ops === undefined ? [] : readOps(args.ops);
   if (ops === null) return EXIT_USAGE;
-  const paint = makePaint(process.stdout.isTTY && args.mode === 'text');
+  const paint = await makePaint(process.stdout.isTTY && args.mode === 'text');
   const conn = await Connection.open(resolveFifos({ jmsIn: args.jmsIn, jmsOut: args.jmsOut }));
   const interactive = args.command.length === 0 && process.stdin.isTTY;
   // A terminal that reports no size (0 columns) gets the classic 80.
@@ -143,7 +109,8 @@ async function main(): Promise<number> {
   const shell = new Shell(conn, stdio, paint, { interactive, mode: args.mode, columns });
   shell.leaveWhenGone();
   // The banner first, so that -o's replayed commands and answers follow it.
-  if (interactive) banner(conn);
+  const repl = interactive ? await import('./repl.js') : null;
+  if (repl !== null) repl.banner(conn);
   const fromFile = await lines(shell, ops, paint.dim('jms> '));
   const command = args.command.join(' ');
   if (fromFile.stopped && command !== '') {
@@ -155,14 +122,14 @@ async function main(): Promise<number> {
     const result = await shell.run(command, { oneShot: true });
     return fromFile.failed || result === 'error' ? EXIT_FAILED : EXIT_OK;
   }
-  if (interactive) return repl(shell, conn, paint);
+  if (repl !== null) return repl.repl(shell, conn, paint);
+  const readline = await import('node:readline');
   const rl = readline.createInterface({ input: process.stdin, terminal: false });
   const fromStdin = await lines(shell, rl, null);
   return fromFile.failed || fromStdin.failed ? EXIT_FAILED : EXIT_OK;
 }
 
 for (const [sig, code] of [['SIGTERM', 143], ['SIGHUP', 129], ['SIGINT', 130]] as const) process.on(sig, () => process.exit(code));
-process.on('exit', restoreTerminal);
 
 main().then(
   (code) => exitWhenFlushed(code),

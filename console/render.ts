@@ -2,14 +2,9 @@
 // for the rest). Colour only through `paint`, which is a no-op unless stdout is a
 // terminal and NO_COLOR is unset.
 
-import { Chalk, type ChalkInstance } from 'chalk';
 import { outcomeOf, type HostInfo, type JobBrief, type JobResult, type JobView, type PoolView, type Reply, type RequestKind } from '../protocol/messages.js';
 import { formatDuration } from '../protocol/duration.js';
-
-export function makePaint(isTty: boolean): ChalkInstance {
-  const off = !isTty || (process.env['NO_COLOR'] ?? '') !== '';
-  return new Chalk({ level: off ? 0 : 1 });
-}
+import type { Paint } from './paint.js';
 
 function pad(n: number): string {
   return String(n).padStart(2, '0');
@@ -51,14 +46,14 @@ export function ending(result: JobResult): { word: string; detail: string; sep: 
 }
 
 /** `JobID 4 succeeded (exit code 0)`, `JobID 5 failed: <why it could not start>` … */
-export function outcomeLine(jobId: number, result: JobResult | null, paint: ChalkInstance): string {
+export function outcomeLine(jobId: number, result: JobResult | null, paint: Paint): string {
   if (result === null) return `JobID ${jobId} has not finished`;
   const e = ending(result);
   const word = outcomeOf(result) === 'succeeded' ? paint.green(e.word) : paint.red(e.word);
   return e.sep === ' ' ? `JobID ${jobId} ${word} (${e.detail})` : `JobID ${jobId} ${word}: ${e.detail}`;
 }
 
-function statusWord(job: JobBrief, paint: ChalkInstance, secWord: 'seconds' | 'sec'): string {
+function statusWord(job: JobBrief, paint: Paint, secWord: 'seconds' | 'sec'): string {
   switch (job.status) {
     case 'active':
       return paint.cyan(`Active (running for ${job.runningForSec ?? 0} ${secWord})`);
@@ -77,7 +72,7 @@ export function brief(view: JobView): JobBrief {
 }
 
 /** The Status of `status` (classic) and of `info` (`full`: with how it ended). */
-function statusOfView(view: JobView, paint: ChalkInstance, full: boolean): string {
+function statusOfView(view: JobView, paint: Paint, full: boolean): string {
   const word = statusWord(brief(view), paint, 'seconds');
   if (view.pause !== null) return `${word} (${pauseNote(view.pause)})`;
   if (view.waiting !== null) return `${word} (${view.waiting})`;
@@ -91,7 +86,7 @@ function dash(v: string | number | null): string {
 }
 
 /** `info`: one `Field: value` per line, in the README's order. */
-export function infoLines(view: JobView, paint: ChalkInstance): string[] {
+export function infoLines(view: JobView, paint: Paint): string[] {
   const r = view.result;
   const exit = r === null ? '-' : r.kind === 'exited' ? `code ${r.code}` : r.kind === 'signalled' ? `signal ${r.signal}`
     : r.kind === 'timed-out' ? (r.signal !== null ? `signal ${r.signal}` : `code ${r.code ?? 0}`) : '-';
@@ -129,7 +124,7 @@ export function batchHeader(kind: RequestKind): string | null {
 }
 
 /** One line for item number `n` (from 1) of a batch answer to `kind`. */
-export function renderItem(kind: RequestKind, n: number, reply: Reply, paint: ChalkInstance): string {
+export function renderItem(kind: RequestKind, n: number, reply: Reply, paint: Paint): string {
   if (reply.kind === 'pool') return `${n}. ${reply.pool.pid} ${reply.pool.jobs}${poolNote(reply.pool)}`;
   if (reply.kind === 'host') return `${n}. ${hostLine(reply.host, paint)}`;
   if (reply.kind === 'detail') {
@@ -142,7 +137,7 @@ export function renderItem(kind: RequestKind, n: number, reply: Reply, paint: Ch
 }
 
 /** One host of show-hosts: `h1 up: tags gpu, openfoam; 1 of 2 slots in use; 1 pool`. */
-function hostLine(h: HostInfo, paint: ChalkInstance): string {
+function hostLine(h: HostInfo, paint: Paint): string {
   const state = h.state === 'up' ? paint.green('up') : h.state === 'down' ? paint.red('down') : paint.yellow(h.state);
   const notes = [
     `tags ${h.tags.length === 0 ? '-' : h.tags.join(', ')}`,
@@ -188,7 +183,7 @@ function jobsWord(n: number): string {
 }
 
 /** The text of a single answer (lines joined by newlines); errors are rendered by the caller. */
-export function renderSingle(reply: Reply, paint: ChalkInstance): string {
+export function renderSingle(reply: Reply, paint: Paint): string {
   switch (reply.kind) {
     case 'submitted':
       return `JobID: ${reply.jobId}, PID: ${reply.pid}`;

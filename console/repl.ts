@@ -12,10 +12,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import readline from 'node:readline';
-import type { ChalkInstance } from 'chalk';
 import type { Reply } from '../protocol/messages.js';
 import { ALL_NAMES, findCommand } from './commands.js';
 import type { Connection } from './connection.js';
+import type { Paint } from './paint.js';
 import type { Shell } from './shell.js';
 
 const HISTORY_SIZE = 1000;
@@ -169,7 +169,8 @@ function ctrlC(rl: readline.Interface, keys: KeyState): () => void {
 }
 
 /** Runs the REPL until end of input, `exit` or a second ^C; returns the console's exit code. */
-export async function repl(shell: Shell, conn: Connection, paint: ChalkInstance): Promise<number> {
+export async function repl(shell: Shell, conn: Connection, paint: Paint): Promise<number> {
+  process.on('exit', restoreTerminal);
   const file = historyPath();
   const rl = readline.createInterface({
     input: process.stdin,

@@ -3,8 +3,6 @@
 // Every error is one line, `jms_console: error: <what went wrong>; <what to do>.`
 // (README "Errors"); an abort (^C) ends the command in progress and prints nothing.
 
-import type { ChalkInstance } from 'chalk';
-import { envKey } from '../protocol/env-key.js';
 import { CoordinatorNotRunningError } from '../protocol/errors.js';
 import { BATCH_REQUESTS, outcomeOf, type JobView, type Reply } from '../protocol/messages.js';
 import { findCommand, suggest, type LogsAction, type RequestBody } from './commands.js';
@@ -13,12 +11,14 @@ import { findHelp, helpJson, helpLines, topicLines } from './help.js';
 import { errorJson, itemJson, JsonLogLines, singleJson } from './json.js';
 import { showLogs, type LogSink } from './logs.js';
 import { exitWhenFlushed, type Output } from './output.js';
+import type { Paint } from './paint.js';
 import { batchHeader, coordinatorLines, renderItem, renderSingle } from './render.js';
 
 export type LineResult = 'ok' | 'error' | 'quit' | 'shutdown' | 'cancelled';
 
 /** text: the answers as people read them; json: as JSON; quiet: only submit's JobID. */
-export type Mode = 'text' | 'json' | 'quiet';
+export type { Mode } from './args.js';
+import type { Mode } from './args.js';
 
 export interface ShellOptions {
   /** A person at a terminal (the REPL). */
@@ -34,15 +34,19 @@ const VALUE_FLAGS = new Set(['-w', '-r', '-o', '--jms-in', '--jms-out', '--opera
 
 export class Shell {
   private inFlight = 0;
-  /** Keys of the environments this connection has sent whole. */
-  private readonly envsSent = new Set<string>();
+  /** The environment this connection has sent whole (the console's own: one object). */
+  private sentEnv: Readonly<Record<string, string>> | null = null;
+  /** Its key, computed once a second submit needs it (so a one-shot never loads node:crypto). */
+  private sentKey: string | null = null;
+  /** The last submit that had to wait for its body: the ones after it go after it. */
+  private tail: Promise<unknown> = Promise.resolve();
   /** The coordinator answered a shutdown: its going away is expected. */
   shutdownAnswered = false;
 
   constructor(
     private readonly conn: Connection,
     private readonly io: Output,
-    private readonly paint: ChalkInstance,
+    private readonly paint: Paint,
     private readonly opts: ShellOptions,
   ) {}
 
@@ -75,7 +79,8 @@ export class Shell {
   }
 
   private async send(request: RequestBody, io: Output, signal: AbortSignal | undefined): Promise<LineResult> {
-    const body = this.withEnvKey(request);
+    const ready = this.withEnvKey(request);
+    const body = ready instanceof Promise ? await ready : ready;
     const kind = body.kind;
     const text = this.opts.mode === 'text';
     const header = text ? batchHeader(kind) : null;
@@ -123,16 +128,30 @@ export class Shell {
     return this.fail(`${of} did not succeed (${which}); 'info ${first}' says how it ended.`, io, 'E_JOB_FAILED');
   }
 
-  /** A submit carries the console's environment whole once per connection, then by its key. */
-  private withEnvKey(body: RequestBody): RequestBody {
+  /**
+   * A submit carries the console's environment whole once per connection, then by its
+   * key. The first goes out at once; the later ones in order, one after another, the
+   * first of them once the key is computed.
+   */
+  private withEnvKey(body: RequestBody): RequestBody | Promise<RequestBody> {
     if (body.kind !== 'submit' || body.env === undefined) return body;
-    const key = envKey(body.env);
-    if (!this.envsSent.has(key)) {
-      this.envsSent.add(key);
+    const env = body.env;
+    if (this.sentEnv === null) {
+      this.sentEnv = env;
       return body;
     }
-    const { env: _sent, ...rest } = body;
-    return { ...rest, envKey: key };
+    const next = this.tail.catch(() => undefined).then(async (): Promise<RequestBody> => {
+      if (this.sentEnv !== env) {
+        this.sentEnv = env;
+        this.sentKey = null;
+        return body;
+      }
+      this.sentKey ??= (await import('../protocol/env-key.js')).envKey(env);
+      const { env: _sent, ...rest } = body;
+      return { ...rest, envKey: this.sentKey };
+    });
+    this.tail = next;
+    return next;
   }
 
   private async logs(action: LogsAction, io: Output, signal: AbortSignal): Promise<LineResult> {

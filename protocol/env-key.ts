@@ -1,9 +1,16 @@
 // The key of a job environment: the same on both sides of a pipe, so an environment
 // crosses each pipe once (a console's first submit, a pool's first job with it) and
-// later frames name it by key.
+// later frames name it by key. A frozen environment (the console's own) is hashed once.
 
 import { createHash } from 'node:crypto';
 
-export function envKey(env: Record<string, string>): string {
-  return createHash('sha1').update(JSON.stringify(env)).digest('base64url').slice(0, 20);
+/** Keys of frozen environments, which cannot change after they were hashed. */
+const known = new WeakMap<Readonly<Record<string, string>>, string>();
+
+export function envKey(env: Readonly<Record<string, string>>): string {
+  const cached = known.get(env);
+  if (cached !== undefined) return cached;
+  const key = createHash('sha1').update(JSON.stringify(env)).digest('base64url').slice(0, 20);
+  if (Object.isFrozen(env)) known.set(env, key);
+  return key;
 }

@@ -2,13 +2,15 @@
 // net.Socket (nodejs/node#23220): a reader that must outlive its writers opens
 // O_RDWR, one that wants EOF when its writer goes opens O_RDONLY. Writers open
 // O_WRONLY|O_NONBLOCK, where ENXIO means nobody reads: no coordinator is running.
+// FIFOs are made by the jms_fifo addon (protocol/native/jms-fifo.c) when it is built,
+// else by the mkfifo program (JMS_FIFO=mkfifo forces that).
 
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
 import { CoordinatorNotRunningError } from './errors.js';
 import { PIPE_BUF } from './messages.js';
+import { addonCandidates, loadNative } from './native-addon.js';
 
 const { O_RDONLY, O_RDWR, O_WRONLY, O_NONBLOCK, O_NOFOLLOW } = fs.constants;
 
@@ -26,9 +28,39 @@ export function pathKind(path: string): PathKind {
   return st.isFIFO() ? 'fifo' : 'other';
 }
 
-/** Creates a FIFO readable and writable by its owner only. */
-export function makeFifo(path: string): void {
-  execFileSync('mkfifo', ['-m', '600', '--', path], { stdio: ['ignore', 'ignore', 'pipe'] });
+type Mkfifo = (path: string, mode: number) => void;
+
+let nativeMkfifo: Mkfifo | null | undefined;
+
+function hasMkfifo(m: unknown): m is { mkfifo: Mkfifo } {
+  return typeof m === 'object' && m !== null && 'mkfifo' in m && typeof m.mkfifo === 'function';
+}
+
+/** The addon's mkfifo, or null (not built, does not load, or JMS_FIFO=mkfifo). */
+function mkfifoOfAddon(): Mkfifo | null {
+  if (nativeMkfifo !== undefined) return nativeMkfifo;
+  nativeMkfifo = null;
+  if (process.env['JMS_FIFO'] === 'mkfifo') return null;
+  const got = loadNative(addonCandidates('jms_fifo.node', import.meta.url), 'jms_fifo.node');
+  if ('module' in got && hasMkfifo(got.module)) nativeMkfifo = got.module.mkfifo;
+  return nativeMkfifo;
+}
+
+function isChildProcess(m: unknown): m is typeof import('node:child_process') {
+  return typeof m === 'object' && m !== null && 'execFileSync' in m && typeof m.execFileSync === 'function';
+}
+
+/**
+ * Creates a FIFO readable and writable by its owner only. An error carries the errno
+ * name as its code (from the addon) or the mkfifo program's stderr; child_process is
+ * loaded only for the program.
+ */
+export function makeFifo(path: string, via: 'auto' | 'mkfifo' = 'auto'): void {
+  const native = via === 'auto' ? mkfifoOfAddon() : null;
+  if (native !== null) return native(path, 0o600);
+  const cp: unknown = createRequire(import.meta.url)('node:child_process');
+  if (!isChildProcess(cp)) throw new Error('node:child_process did not load');
+  cp.execFileSync('mkfifo', ['-m', '600', '--', path], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 export function removeFifo(path: string): void {
@@ -39,7 +71,20 @@ export function removeFifo(path: string): void {
   }
 }
 
-function openFd(path: string, flags: number): Promise<number> {
+/**
+ * Opens in libuv's thread pool when the open may block (a FIFO without O_NONBLOCK waits
+ * for its peer); a non-blocking open is made at once, so a one-shot console never starts
+ * the thread pool. `inPool`: a path a client named, which might be on a file system that
+ * hangs, is opened in the thread pool all the same.
+ */
+function openFd(path: string, flags: number, inPool = false): Promise<number> {
+  if (!inPool && (flags & O_NONBLOCK) !== 0) {
+    try {
+      return Promise.resolve(fs.openSync(path, flags));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
   return new Promise((resolve, reject) => {
     fs.open(path, flags, (err, fd) => (err ? reject(err) : resolve(fd)));
   });
@@ -70,7 +115,7 @@ export async function openOwnFifo(path: string, direction: 'read' | 'write', uid
   const refused = whyNotOwnFifo(before, uid);
   if (refused !== null) throw new Error(`${path} ${refused}`);
   const flags = (direction === 'read' ? O_RDONLY : O_WRONLY) | O_NONBLOCK | O_NOFOLLOW;
-  const fd = await openFd(path, flags);
+  const fd = await openFd(path, flags, true);
   const st = await new Promise<fs.Stats>((resolve, reject) =>
     fs.fstat(fd, (err, stats) => (err ? reject(err) : resolve(stats))),
   );
@@ -137,18 +182,17 @@ export async function writeAtomic(path: string, frame: string, deadlineMs: numbe
   try {
     for (;;) {
       try {
-        const n = await new Promise<number>((resolve, reject) =>
-          fs.write(fd, data, 0, data.length, null, (err, written) => (err ? reject(err) : resolve(written))),
-        );
+        // Non-blocking: it writes the whole frame at once or fails with EAGAIN.
+        const n = fs.writeSync(fd, data, 0, data.length, null);
         if (n === data.length) return;
         throw new Error(`short write of ${n} bytes to ${path}`);
       } catch (err) {
         if (errno(err) !== 'EAGAIN' || Date.now() > until) throw err;
-        await delay(5);
+        await new Promise((resolve) => setTimeout(resolve, 5));
       }
     }
   } finally {
-    fs.close(fd, () => undefined);
+    fs.closeSync(fd);
   }
 }
 

@@ -3,10 +3,7 @@
 // jobs through it. A missing addon is normal (not built, or a bundled pool on a host
 // without it); one that is present but unusable is worth a line from the caller.
 
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { addonCandidates as nativeCandidates, loadNative } from '../../protocol/native-addon.js';
 import { signalName, whyNotStarted } from './failure.js';
 import type { ExitInfo, JobSpawner } from './types.js';
 
@@ -34,30 +31,20 @@ export const ADDON_FILE = 'jms_spawn.node';
 
 /**
  * Where the addon may be: beside this module (a bundle shipped with its .node file), then
- * the build tree (this file is dist/pool/spawn/native.js once compiled). None when the
- * module's own location is unknown (bundled as CommonJS, where import.meta is empty).
+ * build/Release of the checkout (protocol/native-addon.ts). None when the module's own
+ * location is unknown.
  */
 export function addonCandidates(): string[] {
-  try {
-    const here = dirname(fileURLToPath(import.meta.url));
-    return [join(here, ADDON_FILE), join(here, '../../../build/Release', ADDON_FILE)];
-  } catch {
-    return [];
-  }
+  return nativeCandidates(ADDON_FILE, import.meta.url);
 }
 
 export type AddonLoad = { addon: Addon; file: string } | { missing: string } | { unusable: string };
 
 /** The first candidate that exists, loaded and self-checked. */
 export function loadAddon(candidates: readonly string[] = addonCandidates()): AddonLoad {
-  const file = candidates.find((f) => fs.existsSync(f));
-  if (file === undefined) return { missing: `${ADDON_FILE} is not built (looked in: ${candidates.join(', ') || 'nowhere'})` };
-  let mod: unknown;
-  try {
-    mod = createRequire(file)(file);
-  } catch (err) {
-    return { unusable: `${file} does not load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` };
-  }
+  const got = loadNative(candidates, ADDON_FILE);
+  if (!('module' in got)) return got;
+  const { module: mod, file } = got;
   if (!isAddon(mod)) return { unusable: `${file} is not the spawn addon (no spawn and check functions)` };
   const problem = mod.check();
   return problem === null ? { addon: mod, file } : { unusable: `${file} is unsupported here: ${problem}` };

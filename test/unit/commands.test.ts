@@ -7,7 +7,8 @@ import t, { type Test } from 'tap';
 import { MAX_COMMAND_BYTES, type JobResult, type JobView, type Reply } from '../../protocol/messages.js';
 import { ALL_NAMES, COMMANDS, findCommand, suggest, type Parsed } from '../../console/commands.js';
 import { formatDuration, parseDuration } from '../../protocol/duration.js';
-import { ending, infoLines, localTime, makePaint, outcomeLine, renderSingle } from '../../console/render.js';
+import { plain } from '../../console/paint.js';
+import { ending, infoLines, localTime, outcomeLine, renderSingle } from '../../console/render.js';
 import { itemJson, jobDoc, singleJson } from '../../console/json.js';
 import { helpJson, helpLines, wrap } from '../../console/help.js';
 
@@ -55,7 +56,7 @@ function commandOf(got: Parsed): string | null {
   return submitOf(got)?.command ?? null;
 }
 
-const paint = makePaint(false);
+const paint = plain;
 
 const SUBMITTED_AT = Date.UTC(2024, 4, 6, 9, 0, 0);
 const STARTED_AT = Date.UTC(2024, 4, 6, 9, 0, 2, 500);
@@ -231,19 +232,18 @@ t.test('submit: a plain job carries env and cwd, and no timeout', async (t) => {
   }
 });
 
-t.test('submit: the env is taken when the line is parsed', async (t) => {
+t.test('submit: the env is taken once, at the first submit (a console never changes its own)', async (t) => {
+  const first = submitOf(parse('submit', 'env'))?.env;
   const key = 'JMS_COMMANDS_TEST_VAR';
   process.env[key] = 'a value with spaces';
   t.teardown(() => {
     delete process.env[key];
   });
-  const got = parse('submit', 'env');
-  t.equal(submitOf(got)?.env?.[key], 'a value with spaces',
-    'a variable set before parsing is in env');
-  delete process.env[key];
-  const after = parse('submit', 'env');
-  t.notOk(key in (submitOf(after)?.env ?? {}),
-    'an unset variable is not');
+  const later = submitOf(parse('submit', 'env'))?.env;
+  t.ok(first !== undefined && later === first, 'every submit carries the same environment object');
+  t.ok(Object.isFrozen(later), 'frozen, so the key computed for it once stays right');
+  t.notOk(key in (later ?? {}), 'a variable set in the process afterwards is not in it');
+  t.equal(submitOf(parse('submit', `--export ${key} env`))?.setEnv?.[key], 'a value with spaces', '--export still reads the variable as it is now');
 });
 
 t.test('submit: --timeout forms', async (t) => {
