@@ -226,13 +226,12 @@ function pauseOptions(name: 'pause-all' | 'resume-all', rest: string): { host?: 
   // `--for=10m` is `--for 10m`.
   const args = words(rest).flatMap((w) => (/^--(for|host)=/.test(w) ? [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)] : [w]));
   const out: { host?: string; forSec?: number } = {};
-  const takes = name === 'pause-all'
-    ? "pause-all takes nothing, or --for and a duration, and --host and a host; for example 'pause-all --for 1h30m' or 'pause-all --host h1'"
-    : "resume-all takes nothing, or --host and a host; for example 'resume-all --host h1'";
+  const takes = name === 'pause-all' ? 'pause-all takes nothing, or --for and a duration, and --host and a host' : 'resume-all takes nothing, or --host and a host';
+  const example = name === 'pause-all' ? "for example 'pause-all --for 1h30m' or 'pause-all --host h1'" : "for example 'resume-all --host h1'";
   for (let i = 0; i < args.length; i += 2) {
     const [flag = '', value] = [args[i], args[i + 1]];
     if (value === undefined || value === '' || !(flag === '--host' || (flag === '--for' && name === 'pause-all'))) {
-      return { error: `${takes}, not '${shortArg(rest.trim())}'.` };
+      return { error: `${takes}, not '${shortArg(rest.trim())}'; ${example}.` };
     }
     if (flag === '--host') {
       if (!HOST_NAME.test(value)) return { error: `'${shortArg(value)}' is not a host name; 'show-hosts' lists the hosts.` };

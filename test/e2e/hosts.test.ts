@@ -100,7 +100,8 @@ t.test('jobs go where their tags say; the pool program is installed once per hos
   const b = await bedFor(t, '5m', true);
   if (b === null) return;
   const { s, h1, h2, run } = b;
-  for (const h of [h1, h2]) for (const f of fs.readdirSync(join(h.dirs.cache, 'jms'), { withFileTypes: true }).filter((e) => e.name.startsWith('pool-'))) fs.rmSync(join(h.dirs.cache, 'jms', f.name));
+  // Each host starts without the pool program.
+  for (const h of [h1, h2]) fs.rmSync(join(h.dirs.cache, 'jms'), { recursive: true, force: true });
   let c = await launch(t, s);
   await upHosts(s);
   // Submitted from a directory only this machine has (/tmp is each host's own): on h1 it runs in its job directory.
