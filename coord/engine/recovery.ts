@@ -54,6 +54,9 @@ export class Recovery {
     const { coord } = this;
     coord.nextJobId = replayed.nextJobId;
     for (const [key, env] of replayed.envs) coord.restoreEnv(key, env);
+    // In force before anything may start: a pause or a switched-off host holds from the first moment.
+    coord.restorePauses(replayed.pauses);
+    coord.restoreHostsOff(replayed.hostsOff);
     const byPool = new Map<string, Waiting>();
     let maxPoolId = 0;
     for (const job of replayed.jobs.values()) {
@@ -99,8 +102,6 @@ export class Recovery {
     await Promise.all(firsts);
     for (const host of coord.hosts.values()) if (host !== coord.local) void this.sweep(host);
     this.counts.waiting = this.pendingJobs();
-    coord.restorePauses(replayed.pauses);
-    coord.restoreHostsOff(replayed.hostsOff);
     coord.schedule();
     return this.counts;
   }
