@@ -18,6 +18,7 @@
 
 import { failpoint } from '../protocol/failpoints.js';
 import { DirError, openOwnDir, type OwnDir } from '../protocol/own-dir.js';
+import { expandHome } from '../protocol/paths-home.js';
 import type { PoolCommand, PoolConfig, PoolEvent } from '../protocol/pool-messages.js';
 import { AttachPoint } from './attach.js';
 import { Ledger } from './ledger.js';
@@ -70,8 +71,10 @@ function configure(c: PoolConfig): void {
   config = c;
   let out: OwnDir | null = null;
   try {
-    out = openOwnDir(c.outDir, { expect: c.outDirId });
-    ledger = Ledger.create(c.ledgerDir, c.key);
+    // Another host's directories may start with ~/ (its home) and be missing yet; the
+    // coordinator's own directory (with its id) it made and checked itself.
+    out = openOwnDir(expandHome(c.outDir), c.outDirId === null ? { create: true } : { expect: c.outDirId });
+    ledger = Ledger.create(expandHome(c.ledgerDir), c.key);
     ledger.write({ r: 'pool', key: c.key, pid: process.pid, at: Date.now() });
     attach = new AttachPoint(ledger.dir, c.key, adopt, log);
   } catch (err) {
