@@ -38,6 +38,8 @@ export interface AllocView {
   features: ReadonlySet<string>;
   /** The longest a pool may run there (null: no limit known). */
   maxTimeSec: number | null;
+  /** The features of each kind of node (empty: not known, nothing is ruled out). */
+  nodes: readonly ReadonlySet<string>[];
   pools: PoolSlot[];
 }
 
@@ -55,6 +57,11 @@ export function needSec(timeoutSec: number | undefined, graceMs: number): number
 /** A job needing `need` seconds can run on a host whose pools may run `max`. */
 export function timeFits(need: number | undefined, max: number | null): boolean {
   return need === undefined || max === null || need <= max;
+}
+
+/** Some kind of node has every one of the features (or the kinds are not known). */
+export function nodeFits(nodes: readonly ReadonlySet<string>[], features: readonly string[]): boolean {
+  return nodes.length === 0 || nodes.some((n) => features.every((f) => n.has(f)));
 }
 
 /** The job's tags that are features (its forbidden tags are the host's business), sorted. */

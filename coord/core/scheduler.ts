@@ -18,7 +18,7 @@
 // it (core/allocations.ts); a pool whose allocation is pending holds its jobs queued
 // (`waits`). No spares there.
 
-import { choosePool, featuresOf, placementFor, timeFits, type AllocView, type Placement } from './allocations.js';
+import { choosePool, featuresOf, nodeFits, placementFor, timeFits, type AllocView, type Placement } from './allocations.js';
 
 export interface HostView {
   name: string;
@@ -91,9 +91,11 @@ function hasRoom(h: Live, job: QueuedJob): boolean {
   return h.pools < h.maxPools || choosePool(h.alloc, featuresOf(job.needs, h.alloc.features), job.needSec) !== undefined;
 }
 
-/** The host's tags fit the job, and so does its time limit. */
+/** The host's tags fit the job; on an allocating host, so do its time limit and one kind of its nodes. */
 function hostFits(h: HostView, job: QueuedJob): boolean {
-  return fits(job.needs, h.tags) && (h.alloc === undefined || timeFits(job.needSec, h.alloc.maxTimeSec));
+  if (!fits(job.needs, h.tags)) return false;
+  const { alloc } = h;
+  return alloc === undefined || (timeFits(job.needSec, alloc.maxTimeSec) && nodeFits(alloc.nodes, featuresOf(job.needs, alloc.features)));
 }
 
 /** A copy the decision may change. */

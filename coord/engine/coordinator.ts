@@ -14,7 +14,7 @@ import { fits } from '../core/scheduler.js';
 import { inProgress, isIllegal, step, type Job, type JobEvent, type JobState } from '../core/state.js';
 import { cannotSignal } from '../core/wording.js';
 import { Host } from '../hosts/host.js';
-import { noHostFits, timeRefusal, waitingFor } from '../hosts/wording.js';
+import { noHostFits, placeRefusal, waitingFor } from '../hosts/wording.js';
 import type { AppendMode, Journal } from '../persist/journal.js';
 import { optionsOf, recordsFor, type JournalRecord } from '../persist/records.js';
 import { Fleet, PoolIds } from '../pools/fleet.js';
@@ -201,8 +201,8 @@ export class Coordinator {
       if (!hosts.some((h) => fits(options.needs ?? [], h.tags))) throw new BadRequestError(noHostFits(options.needs, hosts));
       job.needs = options.needs;
     }
-    const tooLong = timeRefusal(options, [...this.hosts.values()], this.config.graceMs);
-    if (tooLong !== null) throw new BadRequestError(tooLong);
+    const never = placeRefusal(options, [...this.hosts.values()], this.config.graceMs);
+    if (never !== null) throw new BadRequestError(never);
     if (options.setEnv !== undefined) job.setEnv = options.setEnv;
     // Recorded before it is queued: a job that runs is always a job on record.
     try {

@@ -143,7 +143,7 @@ export class Host {
       const slot = slotOf(pool, now);
       if (slot !== null) pools.push(slot);
     }
-    return { alloc: { features: allocator.features(), maxTimeSec: allocator.maxTimeSec(), pools } };
+    return { alloc: { features: allocator.features(), maxTimeSec: allocator.maxTimeSec(), nodes: allocator.nodeKinds(), pools } };
   }
 
   stop(): void {

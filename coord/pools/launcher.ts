@@ -57,6 +57,8 @@ export interface Allocator {
   features(): ReadonlySet<string>;
   /** The longest a pool may run there, in seconds (null: no limit known). */
   maxTimeSec(): number | null;
+  /** The features of each kind of node (empty: not known yet). */
+  nodeKinds(): readonly ReadonlySet<string>[];
   /** `waiting for Slurm job 1234: Resources`, for a pool not started yet; null once it runs. */
   waiting(key: string): string | null;
   allocation(key: string): AllocationState | null;

@@ -130,6 +130,8 @@ export function parseSlurmTime(text: string): number | null | undefined {
 export interface Partition {
   /** Features of its nodes. */
   features: Set<string>;
+  /** The features of each kind of its nodes (one sinfo line each). */
+  kinds: Set<string>[];
   /** Its longest time limit (null: unlimited). */
   maxTimeSec: number | null;
 }
@@ -137,18 +139,21 @@ export interface Partition {
 /** sinfo's `%f|%l` lines for a partition (one per kind of node); null when it has no nodes. */
 export function parsePartition(text: string): Partition | null {
   const features = new Set<string>();
+  const kinds: Set<string>[] = [];
   let max: number | null | undefined;
   let lines = 0;
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     lines += 1;
     const [feats = '', limit = ''] = line.split('|');
-    for (const f of feats.split(',')) if (f !== '' && f !== '(null)') features.add(f);
+    const kind = new Set(feats.split(',').filter((f) => f !== '' && f !== '(null)'));
+    for (const f of kind) features.add(f);
+    kinds.push(kind);
     const sec = parseSlurmTime(limit);
     if (sec === null) max = null;
     else if (sec !== undefined && max !== null) max = Math.max(max ?? 0, sec);
   }
-  return lines === 0 ? null : { features, maxTimeSec: max ?? null };
+  return lines === 0 ? null : { features, kinds, maxTimeSec: max ?? null };
 }
 
 /** `'a b'` for a POSIX shell. */

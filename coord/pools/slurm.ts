@@ -99,6 +99,10 @@ export class SlurmLauncher implements Launcher, Allocator {
     return limits.length === 0 ? null : Math.min(...limits);
   }
 
+  nodeKinds(): readonly ReadonlySet<string>[] {
+    return this.partition?.kinds ?? [];
+  }
+
   waiting(key: string): string | null {
     if (this.live.get(key)?.started !== false) return null;
     const row = this.queue.row(key);

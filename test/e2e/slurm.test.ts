@@ -129,6 +129,9 @@ t.test('jobs land on the node their tags ask for; show-hosts has the Slurm jobs;
   await holdBoxes(t, [n1, n2]);
   const s = clusterSite(t, CLUSTER());
   const c = await start(t, s, cl);
+  await waitFor('the cluster up', async () => (await showHosts(t, s)).find((h) => h.name === 'cluster')?.state === 'up', 10_000, 100);
+  const both = await consoleRun(s, 'submit --needs big,small -- true');
+  t.match([both.code, both.stderr], [1, /no node of cluster has all of big, small \(its nodes have big,tagA; small\)/], 'features on no one node: refused');
   const t0 = Date.now();
   const big = jobIdOf(await ok(s, 'submit --needs big -- hostname; echo big-$JMS_HOST'));
   const small = jobIdOf(await ok(s, 'submit --needs small -- hostname'));
@@ -316,7 +319,7 @@ t.test('workstation and cluster in one coordinator (the cluster through a login 
   await waitFor('every host up', async () => (await showHosts(t, s)).every((h) => h.state === 'up'), 20_000, 100);
   const refused = await consoleRun(s, 'submit --needs cluster --timeout 10m -- true');
   t.not(refused.code, 0, 'a --timeout longer than the cluster allows is refused');
-  t.match(refused.stderr, /--timeout 10m.*cluster at most 5m/, refused.stderr);
+  t.match(refused.stderr, /cluster runs pools for at most 5m.*--timeout 10m/, refused.stderr);
   // The first two hold this machine and the workstation while the cluster starts a pool for the third.
   const jobs = [];
   for (const sleep of [8, 8, 0]) jobs.push(jobIdOf(await ok(s, `submit -- hostname; sleep ${sleep}`)));

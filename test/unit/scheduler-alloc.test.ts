@@ -6,7 +6,7 @@
 
 import t from 'tap';
 import {
-  choosePool, featuresOf, needSec, placementFor, poolTakes, START_SLACK_SEC, timeFits, type AllocView, type PoolSlot,
+  choosePool, featuresOf, needSec, nodeFits, placementFor, poolTakes, START_SLACK_SEC, timeFits, type AllocView, type PoolSlot,
 } from '../../coord/core/allocations.js';
 import { decide, type HostView, type QueuedJob } from '../../coord/core/scheduler.js';
 
@@ -14,7 +14,7 @@ function cluster(over: Partial<HostView> = {}, alloc: Partial<AllocView> = {}): 
   return {
     name: 'cluster', tags: new Set(['big', 'small', 'cluster']), open: true, slots: 100, running: 0, pools: 0, maxPools: 4,
     room: 0, spare: false, spares: false, cost: 10, jobsPerPool: 2,
-    alloc: { features: new Set(['big', 'small']), maxTimeSec: 3600, pools: [], ...alloc }, ...over,
+    alloc: { features: new Set(['big', 'small']), maxTimeSec: 3600, nodes: [], pools: [], ...alloc }, ...over,
   };
 }
 
@@ -84,7 +84,7 @@ t.test('time: a pool takes only jobs whose time fits in what it has left; no-tim
 });
 
 t.test('what a pool is asked for, and what a job needs', async (t) => {
-  const alloc: AllocView = { features: new Set(), maxTimeSec: 600, pools: [] };
+  const alloc: AllocView = { features: new Set(), maxTimeSec: 600, nodes: [], pools: [] };
   t.strictSame(placementFor(alloc, [], 61), { features: [], timeSec: 120, whole: false }, 'whole minutes');
   t.strictSame(placementFor(alloc, [], 590), { features: [], timeSec: 600, whole: true }, 'never more than the limit');
   t.strictSame(placementFor(alloc, ['big'], undefined), { features: ['big'], timeSec: 600, whole: true });
@@ -113,6 +113,16 @@ t.test('workstations first; the cluster when they are full or lack the tags; for
   t.strictSame([...d.blocked], [[3, ['h1']]], '!cluster waits for the workstation');
 });
 
+t.test('features no kind of node has together: the cluster does not fit the job', async (t) => {
+  const nodes = [new Set(['big', 'tagA']), new Set(['small'])];
+  const d = decide([job(1, ['big', 'small']), job(2, ['big']), job(3)], [cluster({}, { nodes })]);
+  t.strictSame([...d.blocked], [[1, []]], 'big and small are on no one node');
+  t.strictSame([...d.waits].map(([id]) => id), [2, 3]);
+  t.ok(nodeFits([], ['x']), 'kinds not known yet: nothing is ruled out');
+  t.ok(nodeFits(nodes, []) && nodeFits(nodes, ['tagA', 'big']));
+  t.notOk(nodeFits(nodes, ['tagA', 'small']));
+});
+
 t.test('closed (paused, down, off) cluster: nothing is asked for', async (t) => {
   const d = decide([job(1)], [cluster({ open: false })]);
   t.strictSame(d.effects, []);
@@ -121,7 +131,7 @@ t.test('closed (paused, down, off) cluster: nothing is asked for', async (t) => 
 
 t.test('choosePool: the closest fit among running pools', async (t) => {
   const alloc: AllocView = {
-    features: new Set(['a', 'b']), maxTimeSec: null,
+    features: new Set(['a', 'b']), maxTimeSec: null, nodes: [],
     pools: [slot({ id: 1, features: new Set(['a', 'b']) }), slot({ id: 2, features: new Set(['a']) }), slot({ id: 3, features: new Set() })],
   };
   t.equal(choosePool(alloc, [], undefined)?.id, 3);

@@ -79,7 +79,8 @@ t.test("Slurm's time forms (sinfo %l) and a partition's features and limit", asy
   for (const [text, sec] of cases) t.equal(parseSlurmTime(text), sec, text);
   const p = parsePartition('big,tagA|1:00:00\nsmall|2:00:00\n');
   t.strictSame(p === null ? null : { f: [...p.features].sort(), m: p.maxTimeSec }, { f: ['big', 'small', 'tagA'], m: 7200 });
-  t.strictSame(parsePartition('(null)|infinite\n'), { features: new Set(), maxTimeSec: null });
+  t.strictSame(p?.kinds.map((k) => [...k].sort()), [['big', 'tagA'], ['small']], 'one kind of node per line');
+  t.strictSame(parsePartition('(null)|infinite\n'), { features: new Set(), kinds: [new Set()], maxTimeSec: null });
   t.equal(parsePartition(''), null, 'no nodes: no such partition');
 });
 
