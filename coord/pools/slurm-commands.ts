@@ -106,9 +106,13 @@ export function srunJobId(line: string): string | null {
   return m?.[1] ?? null;
 }
 
-/** One of srun's own error lines (not the pool's): the reason a pool could not start. */
-export function isSrunError(line: string): boolean {
-  return /^srun: error: /.test(line);
+/**
+ * One of Slurm's own error lines (srun's, or slurmstepd's on the node: not the pool's),
+ * without its prefix: why a pool could not start. Null for any other line.
+ */
+export function slurmError(line: string): string | null {
+  const m = /^(?:srun|slurmstepd(?:-\S+)?): error: (.*)$/.exec(line);
+  return m?.[1] ?? null;
 }
 
 /**

@@ -15,7 +15,7 @@
 
 import type { PoolCommand } from '../../protocol/pool-messages.js';
 import type { LinkListener, PoolLink } from './link.js';
-import { isSrunError, srunJobId } from './slurm-commands.js';
+import { slurmError, srunJobId } from './slurm-commands.js';
 
 export interface SrunHooks {
   /** srun named the pool's Slurm job. */
@@ -32,7 +32,8 @@ export function srunLink(open: (listener: LinkListener) => PoolLink, listener: L
   let started = false;
   let letGo = false;
   let cancelling = false;
-  let lastError: string | null = null;
+  /** Slurm's errors before the pool answered (the reason it could not start). */
+  const errors: string[] = [];
   const inner = open({
     event: (event) => {
       if (letGo) return;
@@ -45,12 +46,13 @@ export function srunLink(open: (listener: LinkListener) => PoolLink, listener: L
     closed: (how) => {
       if (letGo) return;
       hooks.ended();
-      listener.closed(started || lastError === null ? how : `${how}: ${lastError}`);
+      listener.closed(started || errors.length === 0 ? how : `${how}: ${errors.join('; ')}`);
     },
     log: (line) => {
       const id = srunJobId(line);
       if (id !== null) hooks.jobId(id);
-      if (isSrunError(line)) lastError = line.replace(/^srun: error: /, '');
+      const error = started ? null : slurmError(line);
+      if (error !== null && errors.length < 3) errors.push(error);
       if (!letGo) listener.log(line);
     },
   });

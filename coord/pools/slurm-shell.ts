@@ -20,6 +20,8 @@ export interface ClusterShell {
   /** The Node.js the nodes run the pool program with, and the program's path there. */
   readonly node: string;
   readonly program: string;
+  /** The Node.js that runs the pool program's tools where the commands run. */
+  readonly toolNode: string;
   /** Makes the commands runnable (over ssh: Node.js there, the pool program installed). */
   prepare(again: boolean): Promise<void>;
   run(argv: readonly string[]): Promise<Ran>;
@@ -49,6 +51,8 @@ export function slurmEnv(): NodeJS.ProcessEnv {
 /** The commands run here; the nodes see this installation's pool program (a shared filesystem). */
 export class LocalShell implements ClusterShell {
   readonly where = 'here';
+  /** This coordinator's own Node.js. */
+  readonly toolNode = process.execPath;
 
   constructor(readonly node: string, readonly program: string) {}
 
@@ -90,10 +94,12 @@ function remoteWord(word: string): string {
 export class LoginShell implements ClusterShell {
   readonly where: string;
   readonly program: string;
+  readonly toolNode: string;
 
   constructor(private readonly ssh: SshLauncher, login: string, readonly node: string) {
     this.where = `on ${login}`;
     this.program = ssh.program;
+    this.toolNode = node;
   }
 
   prepare(again: boolean): Promise<void> {

@@ -78,7 +78,7 @@ export class SlurmLauncher implements Launcher, Allocator {
     private readonly spec: SlurmHostSpec,
     private readonly shell: ClusterShell,
     readonly leaseMs: number,
-    clock: Clock,
+    private readonly clock: Clock,
     private readonly log: (line: string) => void,
   ) {
     this.host = spec.name;
@@ -165,8 +165,9 @@ export class SlurmLauncher implements Launcher, Allocator {
     if (r.code !== 0) this.log(`${this.host}: scancel ${ids.join(' ')} failed: ${lastLine(r.stderr)}`);
   }
 
-  private tool(args: readonly string[]): string[] {
-    return [this.shell.node, this.shell.program, ...args];
+  /** The pool program on a node (`onNode`: in a pool's job), or where the commands run. */
+  private tool(args: readonly string[], onNode = false): string[] {
+    return [onNode ? this.shell.node : this.shell.toolNode, this.shell.program, ...args];
   }
 
   start(config: PoolConfig, listener: LinkListener, place: Placement = { features: [], timeSec: this.maxTimeSec(), whole: true }): PoolLink {
@@ -175,12 +176,18 @@ export class SlurmLauncher implements Launcher, Allocator {
     this.claimed.add(key);
     const state = { started: false };
     this.live.set(key, state);
-    const argv = ['srun', ...poolSrunArgs(this.spec.slurm, place, name), ...this.tool(['--key', key])];
+    const asked = this.clock.now();
+    const argv = ['srun', ...poolSrunArgs(this.spec.slurm, place, name), ...this.tool(['--key', key], true)];
     const link = srunLink((l) => this.shell.link(argv, l), listener, {
       jobId: (id) => this.queue.noteId(key, id),
       started: () => {
         state.started = true;
-        void this.queue.refresh(); // its node, for show-hosts
+        const after = this.clock.now() - asked;
+        // Its node, for show-hosts (and the log).
+        void this.queue.refresh().then(() => {
+          const row = this.queue.row(key);
+          this.log(`${this.host}: pool ${key} started as Slurm job ${row?.id ?? this.queue.idOf(key) ?? '?'} on ${row?.node || '?'}, ${after} ms after srun`);
+        });
       },
       ended: () => this.live.delete(key),
       cancel: async () => {
@@ -210,7 +217,7 @@ export class SlurmLauncher implements Launcher, Allocator {
       await this.scancel([row.id]);
       return this.dead(key, `its Slurm job ${row.id} had not started`);
     }
-    const found = await attachProbe((l) => this.shell.link(['srun', ...stepSrunArgs(row.id), ...this.tool(['--attach', this.paths.ledgerDir, key, String(pid ?? 0)])], l), listener);
+    const found = await attachProbe((l) => this.shell.link(['srun', ...stepSrunArgs(row.id), ...this.tool(['--attach', this.paths.ledgerDir, key, String(pid ?? 0)], true)], l), listener);
     // Its pool is gone while its job lingers: the job goes too, with anything left of it.
     if (found.kind === 'dead') await this.scancel([row.id]);
     return found;

@@ -200,6 +200,23 @@ t.test("a pool Slurm has not started holds its jobs queued, saying what Slurm jo
   await noneLeft(t, cl, s);
 });
 
+t.test("a pool that cannot start: its jobs wait, saying Slurm's error; the cluster is tried again", async (t) => {
+  const cl = slurm(t);
+  if (cl === null) return;
+  await holdBoxes(t, cl.nodes);
+  const s = clusterSite(t, CLUSTER().replace('    dir: /scratch/jms', '    dir: /scratch/jms\n    node: no-such-node'));
+  const c = await start(t, s, cl);
+  const id = jobIdOf(await ok(s, 'submit --needs big -- true'));
+  const st = await untilStatus(s, id, /down/, 15_000);
+  t.match(st, /^JobID \d+ Status: Queued \(waiting for cluster is down \(a pool could not start there: its srun exited with code \d+: .*no-such-node: No such file or directory.*\)\)$/, st);
+  t.notMatch(c.log(), /cannot remove the ledger/, 'the tools run with this Node.js, not the one named for the nodes');
+  await waitFor('a second try', () => (c.log().match(/pool \d+ started on cluster/g) ?? []).length >= 2, 15_000, 100);
+  t.pass('it is tried again');
+  await ok(s, 'shutdown');
+  await c.exited;
+  await noneLeft(t, cl, s);
+});
+
 t.test('suspend, resume and kill act on the job on its node; logs', async (t) => {
   const cl = slurm(t);
   if (cl === null) return;

@@ -5,7 +5,7 @@
 import t from 'tap';
 import {
   endReason, isOver, isPending, jobName, keyOfName, minutes, parsePartition, parseQueue, parseSlurmTime, poolSrunArgs,
-  shellWord, siteOf, srunJobId, stepSrunArgs,
+  shellWord, siteOf, slurmError, srunJobId, stepSrunArgs,
 } from '../../coord/pools/slurm-commands.js';
 import type { SlurmSpec } from '../../coord/config/host-spec.js';
 import { allocationLines } from '../../console/render.js';
@@ -69,6 +69,9 @@ t.test("srun's own lines", async (t) => {
   t.equal(srunJobId('srun: jobid 77: nodes(1):`n1\', cpu counts: 1(x1)'), '77');
   t.equal(srunJobId('pool 12: a job 1234 ended'), null);
   t.equal(srunJobId('srun: error: Unable to allocate resources: Invalid feature specification'), null);
+  t.equal(slurmError('srun: error: Unable to allocate resources: Invalid feature specification'), 'Unable to allocate resources: Invalid feature specification');
+  t.equal(slurmError('slurmstepd-n1: error: execve(): node: No such file or directory'), 'execve(): node: No such file or directory');
+  t.equal(slurmError('pool 12: error: not ours'), null);
 });
 
 t.test("Slurm's time forms (sinfo %l) and a partition's features and limit", async (t) => {
