@@ -71,6 +71,8 @@ export class SlurmLauncher implements Launcher, Allocator {
   private readonly claimed = new Set<string>();
   /** Pools started by this launcher whose link is open: whether their allocation has started. */
   private readonly live = new Map<string, { started: boolean }>();
+  /** Pools whose allocation ended before they started: they left no ledger. */
+  private readonly unstarted = new Set<string>();
   private readonly queue: SlurmQueue;
   private allocated: (key: string, id: string) => void = () => undefined;
 
@@ -177,9 +179,13 @@ export class SlurmLauncher implements Launcher, Allocator {
     const state = { started: false };
     this.live.set(key, state);
     const asked = this.clock.now();
-    const argv = ['srun', ...poolSrunArgs(this.spec.slurm, place, name), ...this.tool(['--key', key], true)];
+    const argv = ['srun', ...poolSrunArgs(this.spec.slurm, place, name), ...this.tool(['--key', key, '--slurm'], true)];
     const link = srunLink((l) => this.shell.link(argv, l), listener, {
-      jobId: (id) => this.queue.noteId(key, id),
+      jobId: (id) => {
+        this.queue.noteId(key, id);
+        // srun says it waits: squeue says why, for the jobs that wait with it.
+        if (!state.started) void this.queue.refresh();
+      },
       started: () => {
         state.started = true;
         const after = this.clock.now() - asked;
@@ -189,7 +195,10 @@ export class SlurmLauncher implements Launcher, Allocator {
           this.log(`${this.host}: pool ${key} started as Slurm job ${row?.id ?? this.queue.idOf(key) ?? '?'} on ${row?.node || '?'}, ${after} ms after srun`);
         });
       },
-      ended: () => this.live.delete(key),
+      ended: () => {
+        if (!state.started) this.unstarted.add(key);
+        this.live.delete(key);
+      },
       cancel: async () => {
         const r = await this.shell.run(['scancel', '--me', `--name=${name}`]);
         if (r.code !== 0) this.log(`${this.host}: cannot cancel the Slurm job ${name}: ${lastLine(r.stderr)}`);
@@ -254,6 +263,7 @@ export class SlurmLauncher implements Launcher, Allocator {
 
   async forget(key: string): Promise<void> {
     this.queue.forget(key);
+    if (this.unstarted.delete(key)) return;
     const r = await this.shell.run(this.tool(['--forget', this.paths.ledgerDir, key]));
     if (r.code !== 0) this.log(`cannot remove the ledger ${key} of ${this.host}: ${lastLine(r.stderr)}`);
   }

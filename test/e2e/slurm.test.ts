@@ -34,9 +34,12 @@ function clusterSite(t: Test, hosts: string, flags: string[] = []): Site {
   return s;
 }
 
-/** Starts the site's coordinator; a failed test shows its log. */
+/**
+ * Starts the site's coordinator; a failed test shows its log. Without tap's NODE_OPTIONS
+ * (its processinfo hook): a pool tool started as the coordinator exits would hang in it.
+ */
 async function start(t: Test, s: Site, cl: SlurmBed): ReturnType<typeof launch> {
-  const c = await launch(t, s, { env: cl.env });
+  const c = await launch(t, s, { env: { ...cl.env, NODE_OPTIONS: '' } });
   t.teardown(() => {
     if (!t.passing()) t.comment(`coordinator log:\n${c.log()}`);
   });
@@ -159,6 +162,8 @@ t.test('jobs land on the node their tags ask for; show-hosts has the Slurm jobs;
   t.equal(hosts.find((h) => h.name === 'local')?.allocations, undefined, 'other hosts have no allocations');
   const journal = fs.readFileSync(join(s.out, '.jms', 'journal'), 'utf8');
   for (const j of mine) t.ok(journal.includes(`"slurm":"${j.id}"`), `the journal has Slurm job ${j.id}`);
+  const latencies = [...c.log().matchAll(/started as Slurm job \d+ on n\d, (\d+) ms after srun/g)].map((m) => Number(m[1]));
+  t.ok(latencies.length >= 2, `each pool's start is logged with its latency: ${latencies.join(', ')} ms from srun to the pool's first frame`);
   t.match(await ok(s, 'shutdown'), /^Served 3 jobs/);
   await c.exited;
   await noneLeft(t, cl, s);
@@ -190,14 +195,21 @@ t.test("a pool Slurm has not started holds its jobs queued, saying what Slurm jo
   const pending = (await showHosts(t, s)).find((h) => h.name === 'cluster')?.allocations?.[0];
   t.match(pending, { id: slurmId, state: 'PENDING', features: ['big'] }, 'show-hosts: the pending pool with its Slurm job');
   t.notOk(pending?.reason === null, `with its reason: ${JSON.stringify(pending)}`);
-  await exec(['scancel', '--name=filler'], { env: cl.env });
+  const other = jobIdOf(await ok(s, 'submit --needs small -- hostname'));
+  await untilStatus(s, other, /Queued \(waiting for Slurm job \d+/, 10_000);
+  t.equal((await ours(cl, s)).filter((j) => j.state === 'PENDING').length, 2, 'two pools pending, one per feature');
+  const onN1 = (await squeue(cl)).find((j) => j.name === 'filler' && j.nodes === 'n1');
+  t.ok(onN1 !== undefined, 'the filler of n1');
+  t.equal((await exec(['scancel', onN1?.id ?? ''], { env: cl.env })).code, 0, 'n1 freed');
   const t1 = Date.now();
   await untilStatus(s, id, /Finished/, 20_000);
-  t.comment(`the pool started and ran its job ${Date.now() - t1} ms after the nodes were freed`);
+  t.comment(`the pool started and ran its job ${Date.now() - t1} ms after n1 was freed`);
   t.equal((await info(s, id)).get('Status'), 'Finished (succeeded, exit code 0)');
+  t.match(await ok(s, `status ${other}`), /Queued \(waiting for Slurm job \d+: \w+\)/, 'the small one still waits for n2');
   await ok(s, 'shutdown');
   await c.exited;
   await noneLeft(t, cl, s);
+  t.match(c.log(), /Job has been cancelled|revoked|cancel/i, 'the pending pool was cancelled at shutdown');
 });
 
 t.test("a pool that cannot start: its jobs wait, saying Slurm's error; the cluster is tried again", async (t) => {
@@ -270,6 +282,42 @@ t.test('coordinator SIGKILL with cluster jobs running: the restart adopts them w
   await untilStatus(s, b, /Finished/);
   t.equal((await info(s, a)).get('Status'), 'Finished (failed, exit code 7)', 'adopted with its real exit code');
   t.equal((await info(s, b)).get('Status'), 'Finished (failed, exit code 9)');
+  await ok(s, 'shutdown');
+  await second.exited;
+  await noneLeft(t, cl, s);
+});
+
+t.test("the coordinator and its srun killed together: the pool misses its heartbeat, ends its job after the lease, and its Slurm job ends", async (t) => {
+  const cl = slurm(t);
+  if (cl === null) return;
+  const n2 = node(cl, 'n2');
+  await holdBoxes(t, [n2]);
+  const s = clusterSite(t, CLUSTER(), ['--lease', '2s']);
+  const first = await start(t, s, cl);
+  const id = jobIdOf(await ok(s, 'submit --needs small -- sleep 60'));
+  await untilStatus(s, id, /Active/);
+  // As when the coordinator's machine goes: srun dies with it (and with srun's own helper
+  // process: srun alone killed would cancel its job), while slurmstepd keeps the pool's stdin open.
+  const children = (pid: number): number[] => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter((x) => x !== '').map(Number);
+    } catch {
+      return [];
+    }
+  };
+  const sruns = children(first.pid);
+  const all = [...sruns, ...sruns.flatMap(children)];
+  t.ok(sruns.length > 0, `srun and its helper: ${all.join(', ')}`);
+  for (const pid of all) process.kill(pid, 'SIGSTOP');
+  for (const pid of all) process.kill(pid, 'SIGKILL');
+  await crash(first);
+  const t0 = Date.now();
+  t.match(await ours(cl, s), [{ state: 'RUNNING' }], 'its Slurm job still runs without srun');
+  await waitFor('the pool to end its job and itself', async () => (await ours(cl, s)).length === 0, 30_000, 200);
+  t.comment(`the Slurm job ended ${Date.now() - t0} ms after its srun was killed (heartbeat 3 s + lease 2 s)`);
+  const second = await start(t, s, cl);
+  const st = await untilStatus(s, id, /Finished/, 15_000);
+  t.match((await info(s, id)).get('Status'), /^Finished \(lost: its pool lost the coordinator for longer than its lease and ended it/, st);
   await ok(s, 'shutdown');
   await second.exited;
   await noneLeft(t, cl, s);
