@@ -45,9 +45,8 @@ export function attachProbe(open: (listener: LinkListener) => PoolLink, listener
         if (first) answer({ kind: 'alive' });
         else if (attached) listener.closed(how);
       },
-      log: (line) => {
-        if (attached) listener.log(line);
-      },
+      // srun's own lines (a step it cannot create yet, …) are worth a log line either way.
+      log: (line) => listener.log(line),
     });
   });
 }
