@@ -67,7 +67,7 @@ export class SlurmLauncher implements Launcher, Allocator {
   private ready: Promise<void> | null = null;
   /** The Slurm jobs of an earlier coordinator have been looked over. */
   private reaped = false;
-  /** Pools this coordinator answers for (started, or looked for after a restart): never reaped. */
+  /** Until the reap: pools this coordinator answers for (started, or looked for after a restart). */
   private readonly claimed = new Set<string>();
   /** Pools started by this launcher whose link is open: whether their allocation has started. */
   private readonly live = new Map<string, { started: boolean }>();
@@ -157,6 +157,7 @@ export class SlurmLauncher implements Launcher, Allocator {
     if (rows === null) throw new HostError(this.queue.failure);
     this.reaped = true;
     const stale = [...rows].filter(([key, row]) => !this.claimed.has(key) && !isOver(row.state)).map(([, row]) => row.id);
+    this.claimed.clear();
     if (stale.length === 0) return;
     await this.scancel(stale);
     this.log(`${this.host}: cancelled ${stale.length} Slurm job(s) of an earlier coordinator that no pool answered for: ${stale.join(', ')}`);
@@ -175,7 +176,7 @@ export class SlurmLauncher implements Launcher, Allocator {
   start(config: PoolConfig, listener: LinkListener, place: Placement = { features: [], timeSec: this.maxTimeSec(), whole: true }): PoolLink {
     const { key } = config;
     const name = jobName(this.spec.site, key);
-    this.claimed.add(key);
+    this.claim(key);
     const state = { started: false };
     this.live.set(key, state);
     const asked = this.clock.now();
@@ -209,8 +210,13 @@ export class SlurmLauncher implements Launcher, Allocator {
     return link;
   }
 
+  /** Registered before any await: the reap (at the first prepare) must see every pool looked for. */
+  private claim(key: string): void {
+    if (!this.reaped) this.claimed.add(key);
+  }
+
   async probe(key: string, pid: number | null, listener: LinkListener): Promise<Probe> {
-    this.claimed.add(key);
+    this.claim(key);
     try {
       await this.prepare();
     } catch (err) {
