@@ -68,6 +68,9 @@ async function noneLeft(t: Test, cl: SlurmBed, s: Site): Promise<void> {
   await waitFor('no Slurm job of this coordinator left', async () => (await ours(cl, s)).length === 0, 15_000, 200)
     .catch(() => undefined);
   t.same(await ours(cl, s), [], 'squeue lists no Slurm job of this coordinator');
+  // Its nodes done cleaning up too, before the test lets go of them.
+  await waitFor('no node completing', async () => !(await sinfo(cl)).some((n) => n.state.startsWith('comp')), 10_000, 100)
+    .catch(() => undefined);
 }
 
 /** `Field: value` lines of `info`. */
