@@ -80,7 +80,8 @@ export function brief(view: JobView): JobBrief {
 function statusOfView(view: JobView, paint: ChalkInstance, full: boolean): string {
   const word = statusWord(brief(view), paint, 'seconds');
   if (view.pause !== null) return `${word} (${pauseNote(view.pause)})`;
-  if (view.waiting !== null) return `${word} (${view.waiting})`;
+  // With a hosts file only: what a queued job waits for (`Queued (waiting for Slurm job 12: Resources)`).
+  if (view.status === 'queued' && view.waiting !== null) return `${word} (${view.waiting})`;
   if (!full || view.result === null) return word;
   const e = ending(view.result);
   return e.sep === ' ' ? `${word} (${e.word}, ${e.detail})` : `${word} (${e.word}: ${e.detail})`;
@@ -153,6 +154,21 @@ function hostLine(h: HostInfo, paint: ChalkInstance): string {
   if (!h.windowOpen) notes.push('outside its run windows');
   if (h.why !== null && h.state === 'down') notes.push(h.why);
   return `${h.name} ${state}: ${notes.join('; ')}`;
+}
+
+/**
+ * A Slurm host's pools under its show-hosts line, one each:
+ * `  pool 3: Slurm job 1234 RUNNING on n1 (-C big, 2m), 1 job` or
+ * `  pool 4: Slurm job 1235 PENDING (Resources) (-C big&tagA, 2m), 0 jobs`.
+ */
+export function allocationLines(host: HostInfo): string[] {
+  return (host.allocations ?? []).map((a) => {
+    const asked = [a.features.length > 0 ? `-C ${a.features.join('&')}` : '', a.timeSec === null ? '' : formatDuration(a.timeSec)].filter((x) => x !== '');
+    const job = a.id === null ? 'Slurm job (not queued yet)' : `Slurm job ${a.id}`;
+    const where = a.node === null || a.state === 'PENDING' ? '' : ` on ${a.node}`;
+    const why = a.reason === null ? '' : ` (${a.reason})`;
+    return `  pool ${a.pool}: ${job} ${a.state}${why}${where}${asked.length > 0 ? ` (${asked.join(', ')})` : ''}, ${a.jobs === 1 ? '1 job' : `${a.jobs} jobs`}`;
+  });
 }
 
 /** host-off / host-on. */

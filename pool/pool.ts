@@ -18,11 +18,13 @@
 
 import { failpoint } from '../protocol/failpoints.js';
 import { DirError, openOwnDir, type OwnDir } from '../protocol/own-dir.js';
+import { expandHome } from '../protocol/paths-home.js';
 import type { PoolCommand, PoolConfig, PoolEvent } from '../protocol/pool-messages.js';
 import { AttachPoint } from './attach.js';
 import { Ledger } from './ledger.js';
 import { Link } from './link.js';
 import { describe, Runner } from './runner.js';
+import { cancelOwnJob, CONFIG_WAIT_MS, ownSlurmJob } from './slurm-job.js';
 
 let config: PoolConfig | null = null;
 let runner: Runner | null = null;
@@ -35,6 +37,10 @@ const envs = new Map<string, Record<string, string>>();
 let takesJobs = true;
 let byeSent = false;
 let lease: NodeJS.Timeout | null = null;
+/** Its own Slurm job, when srun started it as one (pool/slurm-job.ts). */
+const slurmJob = ownSlurmJob(process.argv.slice(2), process.env);
+/** The coordinator is the one that started it (over stdin), not one that re-attached. */
+let firstLink = true;
 
 function log(message: string): void {
   process.stderr.write(`pool ${process.pid}: ${message}\n`);
@@ -63,6 +69,16 @@ function settle(): void {
 function leave(released: boolean): void {
   if (released) ledger?.remove();
   attach?.close();
+  exitPool(released);
+}
+
+/**
+ * `released`: a coordinator has every end it had to know. Under srun, the Slurm job is
+ * srun's to end only when the coordinator that started it released it (through srun,
+ * which is then alive); otherwise the pool cancels it itself (pool/slurm-job.ts).
+ */
+function exitPool(released: boolean): never {
+  if (slurmJob !== null && !(released && firstLink)) cancelOwnJob(slurmJob, log);
   process.exit(0);
 }
 
@@ -70,8 +86,10 @@ function configure(c: PoolConfig): void {
   config = c;
   let out: OwnDir | null = null;
   try {
-    out = openOwnDir(c.outDir, { expect: c.outDirId });
-    ledger = Ledger.create(c.ledgerDir, c.key);
+    // Another host's directories may start with ~/ (its home) and be missing yet; the
+    // coordinator's own directory (with its id) it made and checked itself.
+    out = openOwnDir(expandHome(c.outDir), c.outDirId === null ? { create: true } : { expect: c.outDirId });
+    ledger = Ledger.create(expandHome(c.ledgerDir), c.key);
     ledger.write({ r: 'pool', key: c.key, pid: process.pid, at: Date.now() });
     attach = new AttachPoint(ledger.dir, c.key, adopt, log);
   } catch (err) {
@@ -137,7 +155,7 @@ function terminate(): void {
 function lost(why: string): void {
   link = null;
   takesJobs = false;
-  if (config === null || runner === null) process.exit(0);
+  if (config === null || runner === null) exitPool(false);
   log(`${why}; ${runner.active} job(s) go on, recorded in the ledger`);
   try {
     ledger?.write({ r: 'orphaned', at: Date.now() });
@@ -159,6 +177,7 @@ function adopt(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, clos
   if (lease !== null) clearTimeout(lease);
   lease = null;
   link = new Link(input, output, { command: handle, lost, log }, close);
+  firstLink = false;
   if (config?.heartbeatMs != null) link.expectWithin(3 * config.heartbeatMs);
   byeSent = false;
   link.send({ kind: 'state', key: config?.key ?? '', pid: process.pid, jobs: runner?.allTraces() ?? [] });
@@ -171,3 +190,10 @@ process.stderr.on('error', () => undefined);
 process.on('SIGINT', () => undefined);
 process.on('SIGHUP', () => undefined);
 process.on('SIGTERM', terminate);
+if (slurmJob !== null) {
+  setTimeout(() => {
+    if (config !== null) return;
+    log(`no config within ${CONFIG_WAIT_MS} ms: leaving`);
+    exitPool(false);
+  }, CONFIG_WAIT_MS).unref();
+}

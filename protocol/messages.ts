@@ -154,6 +154,27 @@ export interface HostInfo {
   pause: { until: number | null } | null;
   /** Inside its run windows now (always true without windows). */
   windowOpen: boolean;
+  /** A Slurm host's pools, each a Slurm job of its own (absent for other hosts). */
+  allocations?: HostAllocation[];
+}
+
+/** One pool of a Slurm host, as show-hosts tells it: its Slurm job and that job's state. */
+export interface HostAllocation {
+  /** The coordinator's id of the pool. */
+  pool: number;
+  /** Its Slurm job's id, once known. */
+  id: string | null;
+  /** PENDING, RUNNING, … as squeue says. */
+  state: string;
+  /** Why it pends (squeue's reason), while it does. */
+  reason: string | null;
+  node: string | null;
+  /** The features it was asked for (srun -C). */
+  features: string[];
+  /** Its time limit in seconds (null: none asked for). */
+  timeSec: number | null;
+  /** Jobs it runs now. */
+  jobs: number;
 }
 
 // --- requests (console -> coordinator, on the console's private FIFO) --------------

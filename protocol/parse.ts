@@ -15,6 +15,7 @@ import {
   OUTCOMES,
   type PoolView,
   HOST_STATES,
+  type HostAllocation,
   type HostInfo,
   type Reply,
   type Request,
@@ -233,7 +234,21 @@ function readHost(f: Fields): HostInfo {
     name: f.str('name', 255), kind: f.oneOf('kind', ['local', 'ssh', 'slurm'] as const), state: f.oneOf('state', HOST_STATES),
     why: f.strOrNull('why'), tags, slots: f.int('slots'), used: f.int('used'), pools: f.int('pools'), cost: f.int('cost', 0, 1_000_000),
     pause: f.has('pause') ? { until: f.obj('pause').intOrNull('until') } : null, windowOpen: f.oneOf('windowOpen', [true, false] as const),
+    ...(f.has('allocations') ? { allocations: readAllocations(f.raw('allocations')) } : {}),
   };
+}
+
+function readAllocations(v: unknown): HostAllocation[] {
+  if (!Array.isArray(v)) throw new FieldError("'allocations' must be a list");
+  return v.map((item: unknown, i): HostAllocation => {
+    const a = new Fields(item, `allocations[${i}]`);
+    const features = a.raw('features');
+    if (!Array.isArray(features) || !features.every((x): x is string => typeof x === 'string')) throw new FieldError("'features' must be a list of words");
+    return {
+      pool: a.int('pool'), id: a.strOrNull('id'), state: a.str('state', 64), reason: a.strOrNull('reason'), node: a.strOrNull('node'),
+      features, timeSec: a.intOrNull('timeSec'), jobs: a.int('jobs'),
+    };
+  });
 }
 
 const REPLY_KINDS = [

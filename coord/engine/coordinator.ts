@@ -14,7 +14,7 @@ import { fits } from '../core/scheduler.js';
 import { inProgress, isIllegal, step, type Job, type JobEvent, type JobState } from '../core/state.js';
 import { cannotSignal } from '../core/wording.js';
 import { Host } from '../hosts/host.js';
-import { noHostFits, waitingFor } from '../hosts/wording.js';
+import { noHostFits, placeRefusal, waitingFor } from '../hosts/wording.js';
 import type { AppendMode, Journal } from '../persist/journal.js';
 import { optionsOf, recordsFor, type JournalRecord } from '../persist/records.js';
 import { Fleet, PoolIds } from '../pools/fleet.js';
@@ -104,6 +104,7 @@ export class Coordinator {
         log,
       });
       this.hosts.set(host.name, host);
+      setup.launcher.allocator?.onAllocated((key, id) => this.allocated(host, key, id));
     }
     this.dispatcher = new Dispatcher(this.hosts, {
       job: (id) => this.job(id),
@@ -116,6 +117,7 @@ export class Coordinator {
       pendingPools: (host) => this.recovery.pendingPools(host),
       now: () => this.clock.now(),
       jobsPool: config.jobsPool,
+      graceMs: config.graceMs,
     });
     this.control = new JobControl(clock, {
       graceMs: () => this.config.graceMs,
@@ -165,9 +167,22 @@ export class Coordinator {
     for (const host of this.hosts.values()) host.connect();
   }
 
+  /** A pool's allocation (its Slurm job) got its id: on record with the pool. */
+  private allocated(host: Host, key: string, id: string): void {
+    const pool = [...host.fleet.pools.values()].find((p) => p.key === key);
+    if (pool === undefined) return;
+    log(`pool ${pool.id} on ${host.name} is Slurm job ${id}`);
+    void this.record({ r: 'pool', pid: Math.max(pool.pid, 0), state: 'started', at: this.clock.now(), key, host: host.name, slurm: id });
+  }
+
   /** What a queued job waits for (with a hosts file), or null. */
   waitingOf(job: Job): string | null {
     if (!this.multiHost || job.state.tag !== 'queued') return null;
+    const held = this.dispatcher.waits.get(job.id);
+    const host = held === undefined ? undefined : this.hosts.get(held.host);
+    const pool = held === undefined ? undefined : host?.fleet.pools.get(held.pool);
+    const allocation = pool === undefined ? null : host?.launcher.allocator?.waiting(pool.key) ?? null;
+    if (allocation !== null) return allocation;
     const fitting = this.dispatcher.blocked.get(job.id);
     return fitting === undefined ? null : waitingFor(fitting.map((name) => this.hosts.get(name)).filter((h): h is Host => h !== undefined), this.clock.now());
   }
@@ -186,6 +201,8 @@ export class Coordinator {
       if (!hosts.some((h) => fits(options.needs ?? [], h.tags))) throw new BadRequestError(noHostFits(options.needs, hosts));
       job.needs = options.needs;
     }
+    const never = placeRefusal(options, [...this.hosts.values()], this.config.graceMs);
+    if (never !== null) throw new BadRequestError(never);
     if (options.setEnv !== undefined) job.setEnv = options.setEnv;
     // Recorded before it is queued: a job that runs is always a job on record.
     try {
@@ -447,6 +464,9 @@ export class Coordinator {
   private onEvent(pool: Pool, event: PoolEvent): void {
     switch (event.kind) {
       case 'ready':
+        // An allocation (a Slurm job) has started: the jobs held for it go to it now.
+        if (pool.spec.place !== undefined) break;
+        return;
       case 'signalled':
       case 'pong':
         return;
@@ -475,11 +495,15 @@ export class Coordinator {
         pool.jobs.delete(event.jobId);
         break;
     }
+    if (event.kind === 'ready') this.schedule();
     if (pool.jobs.size === 0) this.hosts.get(pool.host)?.fleet.retireWhenIdle(pool);
   }
 
   private onGone(pool: Pool, how: string): void {
     void this.record({ r: 'pool', pid: Math.max(pool.pid, 0), state: 'ended', at: this.clock.now(), how, key: pool.key, host: pool.host });
+    // An allocation that ended before its pool could start (srun refused, the job was
+    // cancelled): the host cannot take pools now; it is tried again in a few seconds.
+    if (pool.awaitingAllocation && !pool.retired && this.stopping === null) this.hosts.get(pool.host)?.down(`a pool could not start there: its srun ${how}`);
     if (pool.jobs.size > 0) log(`pool ${pool.id} (pid ${pool.pid}) ${how} with ${pool.jobs.size} job(s) unfinished`);
     this.recovery.poolGone(pool, how);
     this.schedule();
@@ -539,7 +563,10 @@ export class Coordinator {
   private snapshot(): JournalRecord[] {
     const out: JournalRecord[] = [];
     for (const [key, env] of this.envs) out.push({ r: 'env', key, env });
-    for (const pool of this.pools()) out.push({ r: 'pool', pid: Math.max(pool.pid, 0), state: 'started', at: this.clock.now(), key: pool.key, host: pool.host });
+    for (const pool of this.pools()) {
+      const slurm = this.hosts.get(pool.host)?.launcher.allocator?.allocation(pool.key)?.id ?? null;
+      out.push({ r: 'pool', pid: Math.max(pool.pid, 0), state: 'started', at: this.clock.now(), key: pool.key, host: pool.host, ...(slurm === null ? {} : { slurm }) });
+    }
     out.push(...this.control.pauses.records());
     for (const host of this.hosts.values()) if (host.switchedOff) out.push({ r: 'host', name: host.name, off: true, at: this.clock.now() });
     for (const job of this.jobs.values()) out.push(...recordsFor(job));

@@ -5,7 +5,8 @@
 // written, the job is queued again, as the journal has it.
 
 import { failpoint } from '../../protocol/failpoints.js';
-import { decide, type QueuedJob } from '../core/scheduler.js';
+import { needSec, type Placement } from '../core/allocations.js';
+import { decide, type Held, type QueuedJob } from '../core/scheduler.js';
 import type { Job, JobEvent } from '../core/state.js';
 import type { Host } from '../hosts/host.js';
 import type { AppendMode } from '../persist/journal.js';
@@ -28,6 +29,7 @@ export interface DispatchHost {
   pendingPools(host: string): number;
   now(): number;
   jobsPool: number;
+  graceMs: number;
 }
 
 export class Dispatcher {
@@ -35,6 +37,8 @@ export class Dispatcher {
   readonly queue: number[] = [];
   /** Jobs left queued at the last decision, with the hosts that fit them. */
   blocked = new Map<number, string[]>();
+  /** Jobs left queued at the last decision for a pool whose allocation is pending (its id). */
+  waits = new Map<number, Held>();
 
   constructor(
     readonly hosts: ReadonlyMap<string, Host>,
@@ -63,9 +67,11 @@ export class Dispatcher {
     const now = this.on.now();
     const { jobsPool } = this.on;
     const views = [...this.hosts.values()].map((h) => h.view(now, this.on.hostPaused(h.name), jobsPool, this.on.pendingPools(h.name)));
-    const jobs: QueuedJob[] = this.queue.map((id) => ({ id, needs: this.on.job(id).needs ?? [] }));
-    const { effects, blocked } = decide(jobs, views);
+    const jobs = this.queue.map((id) => this.queued(id));
+    const { effects, blocked, waits } = decide(jobs, views);
     this.blocked = blocked;
+    /** Pools this decision starts, by the ref the scheduler gave them. */
+    const started = new Map<number, number>();
     const sent = new Set<number>();
     for (const effect of effects) {
       const host = this.hosts.get(effect.host);
@@ -73,7 +79,8 @@ export class Dispatcher {
       const { fleet } = host;
       switch (effect.type) {
         case 'start-pool':
-          fleet.current = this.startPool(host);
+          if (effect.place === undefined) fleet.current = this.startPool(host);
+          else started.set(effect.ref ?? 0, this.startPool(host, effect.place).id);
           break;
         case 'use-spare':
           fleet.current = fleet.spare;
@@ -83,21 +90,31 @@ export class Dispatcher {
           fleet.spare = this.startPool(host);
           fleet.retireWhenIdle(fleet.spare);
           break;
-        case 'dispatch':
-          if (fleet.current === null) break;
-          this.dispatch(this.on.job(effect.jobId), fleet.current);
+        case 'dispatch': {
+          const pool = effect.pool === undefined ? fleet.current : fleet.pools.get(effect.pool) ?? null;
+          if (pool === null) break;
+          this.dispatch(this.on.job(effect.jobId), pool);
           sent.add(effect.jobId);
           break;
+        }
       }
     }
+    this.waits = new Map([...waits].map(([id, w]) => [id, { host: w.host, pool: w.pool < 0 ? started.get(w.pool) ?? 0 : w.pool }]));
     if (sent.size > 0) {
       const left = this.queue.filter((id) => !sent.has(id));
       this.queue.splice(0, this.queue.length, ...left);
     }
   }
 
-  private startPool(host: Host): Pool {
-    const pool = host.fleet.start();
+  /** A queued job as the scheduler sees it. */
+  private queued(id: number): QueuedJob {
+    const job = this.on.job(id);
+    const need = needSec(job.timeoutSec, this.on.graceMs);
+    return need === undefined ? { id, needs: job.needs ?? [] } : { id, needs: job.needs ?? [], needSec: need };
+  }
+
+  private startPool(host: Host, place?: Placement): Pool {
+    const pool = host.fleet.start(place);
     this.on.poolStarted(pool);
     log(`pool ${pool.id} started on ${host.name}${pool.pid > 0 ? ` (pid ${pool.pid})` : ''}`);
     return pool;

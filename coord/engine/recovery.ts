@@ -131,6 +131,9 @@ export class Recovery {
       }
       if (found.kind === 'dead') {
         if (w.host !== coord.local) w.host.up();
+        // The host's own reason (a Slurm node that failed …) goes to the jobs it took.
+        // Retries (a later issue) hook in here: a job lost this way is one to requeue.
+        if (found.why !== undefined) w.gone = found.why;
         this.settle(w, found.ledger === null ? null : { live: false, traces: found.ledger.jobs });
         return tried();
       }

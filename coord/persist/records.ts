@@ -14,8 +14,11 @@ export type JournalRecord =
   /** pause-all (on, until a time or null) or its end (off). */
   | { r: 'pause'; on: boolean; until: number | null; at: number; host?: string }
   | { r: 'ev'; id: number; ev: JobEvent }
-  /** A pool process started or ended (history for people; replay needs only job records). */
-  | { r: 'pool'; pid: number; state: 'started' | 'ended'; at: number; how?: string; key?: string; host?: string }
+  /**
+   * A pool process started or ended (history for people; replay needs only job records).
+   * `slurm`: its Slurm job's id, on a Slurm host (written again once it is known).
+   */
+  | { r: 'pool'; pid: number; state: 'started' | 'ended'; at: number; how?: string; key?: string; host?: string; slurm?: string }
   /** host-off (off) or host-on of a host of the hosts file. */
   | { r: 'host'; name: string; off: boolean; at: number }
   /** A note in the history (the journal could be written again after a full disk). */
@@ -75,6 +78,7 @@ export function parseRecord(value: unknown): JournalRecord | { invalid: string }
       if (f.has('how')) rec.how = f.str('how');
       if (f.has('key')) rec.key = f.str('key', 64);
       if (f.has('host')) rec.host = f.str('host', 255);
+      if (f.has('slurm')) rec.slurm = f.str('slurm', 64);
       return rec;
     }
     return { r, id: f.int('id', 1), ev: readEvent(f.obj('ev')) };

@@ -7,7 +7,10 @@
 
 import type { LedgerView } from '../../protocol/ledger.js';
 import type { PoolConfig } from '../../protocol/pool-messages.js';
+import type { Placement } from '../core/allocations.js';
 import type { LinkListener, PoolLink } from './link.js';
+
+export type { Placement };
 
 /** Where a host's pools write, as the coordinator tells them in `config`. */
 export interface HostPaths {
@@ -20,8 +23,11 @@ export interface HostPaths {
 export type Probe =
   /** It answered: its `state` is the first event on the link. */
   | { kind: 'attached'; link: PoolLink }
-  /** Nobody answers and its process is gone: what its ledger holds (null: it left none). */
-  | { kind: 'dead'; ledger: LedgerView | null }
+  /**
+   * Nobody answers and its process is gone: what its ledger holds (null: it left none);
+   * `why`, when the host knows why it ended (its Slurm job's node failed, …).
+   */
+  | { kind: 'dead'; ledger: LedgerView | null; why?: string }
   /** Its process lives but does not answer yet (it may not have read its last frames). */
   | { kind: 'alive' }
   /** The host cannot be reached now. */
@@ -30,19 +36,51 @@ export type Probe =
 /** The host cannot take pools now; the message says why. */
 export class HostError extends Error {}
 
+/** One pool's allocation, as show-hosts tells it. */
+export interface AllocationState {
+  /** The cluster's id for it (the Slurm job id), once known. */
+  id: string | null;
+  /** PENDING, RUNNING, NODE_FAIL, … */
+  state: string;
+  /** Why it pends (Slurm's reason), while it does. */
+  reason: string | null;
+  node: string | null;
+}
+
+/**
+ * What a launcher whose every pool is an allocation of its own (a Slurm job) adds: the
+ * scheduler asks each pool for features and a time (core/allocations.ts), and the jobs
+ * that wait for a pending allocation say what it waits for.
+ */
+export interface Allocator {
+  /** The host's tags that are node features (its other tags, every pool has). */
+  features(): ReadonlySet<string>;
+  /** The longest a pool may run there, in seconds (null: no limit known). */
+  maxTimeSec(): number | null;
+  /** The features of each kind of node (empty: not known yet). */
+  nodeKinds(): readonly ReadonlySet<string>[];
+  /** `waiting for Slurm job 1234: Resources`, for a pool not started yet; null once it runs. */
+  waiting(key: string): string | null;
+  allocation(key: string): AllocationState | null;
+  /** Tells `fn` the allocation id of a pool once it is known (for the journal). */
+  onAllocated(fn: (key: string, id: string) => void): void;
+}
+
 export interface Launcher {
   readonly host: string;
   readonly paths: HostPaths;
   /** Pools on this host keep their jobs this long without a coordinator (null: until they end). */
   readonly leaseMs: number | null;
   readonly heartbeatMs: number | null;
+  /** Present where each pool is an allocation of its own. */
+  readonly allocator?: Allocator;
   /**
    * Makes the host ready for pools (for ssh: Node.js there, the pool program installed);
    * throws HostError. `again`: check anew, even if it was ready before (after a failure).
    */
   prepare(again?: boolean): Promise<void>;
-  /** Starts a pool process and sends it `config`; frames go to `listener`. */
-  start(config: PoolConfig, listener: LinkListener): PoolLink;
+  /** Starts a pool process and sends it `config`; frames go to `listener`. `place`: what an allocator's pool is asked for. */
+  start(config: PoolConfig, listener: LinkListener, place?: Placement): PoolLink;
   /** Looks for the pool `key` (whose process was `pid`, if known). */
   probe(key: string, pid: number | null, listener: LinkListener): Promise<Probe>;
   /** Keys of the ledgers left on this host (null: the host cannot be reached). */

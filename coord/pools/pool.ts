@@ -2,6 +2,7 @@
 // still take. Commands go out as frames (never as signals to a process, which over ssh
 // would reach only the ssh client); events come back to the owner.
 
+import type { Placement } from '../core/allocations.js';
 import type { Timer } from '../core/clock.js';
 import type { JobSignal, PoolCommand, PoolEvent } from '../../protocol/pool-messages.js';
 import type { LinkListener, PoolLink } from './link.js';
@@ -18,6 +19,8 @@ export interface PoolSpec {
   key: string;
   host: string;
   capacity: number;
+  /** What it was asked for, on a host whose pools are allocations (Slurm). */
+  place?: Placement;
 }
 
 type SignalWaiter = { jobId: number; signal: JobSignal; done: (error: string | null) => void };
@@ -40,6 +43,8 @@ export class Pool {
   lastHeard = 0;
   /** Its link was cut for silence. */
   cut = false;
+  /** When it said it was ready (or, re-attached, gave its state): on Slurm, when its allocation started. */
+  readyAt: number | null = null;
   private link: PoolLink | null = null;
   private readonly signalWaiters: SignalWaiter[] = [];
   /** Environments this pool already has (sent once, then named by key). */
@@ -66,6 +71,11 @@ export class Pool {
 
   get host(): string {
     return this.spec.host;
+  }
+
+  /** An allocation that has not started yet: it neither answers nor takes jobs. */
+  get awaitingAllocation(): boolean {
+    return this.spec.place !== undefined && this.readyAt === null;
   }
 
   /** The listener its link reports to. */

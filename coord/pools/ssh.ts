@@ -32,7 +32,7 @@ export function shellPath(p: string): string {
   return p.startsWith('~/') ? `"$HOME"/${quote(p.slice(2))}` : quote(p);
 }
 
-interface Ran {
+export interface Ran {
   code: number | null;
   stdout: string;
   stderr: string;
@@ -43,7 +43,8 @@ export class SshLauncher implements Launcher {
   readonly paths: HostPaths;
   readonly heartbeatMs = HEARTBEAT_MS;
   private ready: Promise<void> | null = null;
-  private readonly program: string;
+  /** The pool program's path on the host. */
+  readonly program: string;
 
   constructor(
     private readonly spec: SshSpec,
@@ -68,7 +69,13 @@ export class SshLauncher implements Launcher {
     return ['-T', ...this.options(), this.spec.ssh];
   }
 
-  private run(command: string, input = ''): Promise<Ran> {
+  /** The ssh command line that runs `command` on the host (a shell line there). */
+  argv(command: string): string[] {
+    return ['ssh', ...this.args(), command];
+  }
+
+  /** Runs `command` on the host (a shell line there). */
+  run(command: string, input = ''): Promise<Ran> {
     return new Promise((resolve) => {
       const child = spawn('ssh', [...this.args(), command], { stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
