@@ -18,6 +18,7 @@
 
 import { failpoint } from '../protocol/failpoints.js';
 import { DirError, openOwnDir, type OwnDir } from '../protocol/own-dir.js';
+import { expandHome } from '../protocol/paths-home.js';
 import type { PoolCommand, PoolConfig, PoolEvent } from '../protocol/pool-messages.js';
 import { AttachPoint } from './attach.js';
 import { Ledger } from './ledger.js';
@@ -70,8 +71,9 @@ function configure(c: PoolConfig): void {
   config = c;
   let out: OwnDir | null = null;
   try {
-    out = openOwnDir(c.outDir, { expect: c.outDirId });
-    ledger = Ledger.create(c.ledgerDir, c.key);
+    // A hosts file's `dir: ~/…` is this host's home (the coordinator cannot know it).
+    out = openOwnDir(expandHome(c.outDir), { expect: c.outDirId });
+    ledger = Ledger.create(expandHome(c.ledgerDir), c.key);
     ledger.write({ r: 'pool', key: c.key, pid: process.pid, at: Date.now() });
     attach = new AttachPoint(ledger.dir, c.key, adopt, log);
   } catch (err) {
@@ -102,7 +104,8 @@ function handle(command: PoolCommand): void {
       runner.run({
         jobId: command.jobId, command: command.command, ...(command.cwd === undefined ? {} : { cwd: command.cwd }),
         ...(env === undefined ? {} : { env }), ...(command.setEnv === undefined ? {} : { setEnv: command.setEnv }),
-        ...(command.orJobDir === true ? { orJobDir: true } : {}),
+        ...(command.orJobDir === true ? { orJobDir: true } : {}), ...(command.inJobDir === true ? { inJobDir: true } : {}),
+        ...(command.stage === undefined ? {} : { stage: command.stage }),
       });
       return;
     }
