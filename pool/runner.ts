@@ -115,7 +115,10 @@ export class Runner {
     const { jobId } = spec;
     let pid = -1;
     const inJobDir = spec.inJobDir === true || (spec.cwd !== undefined && !isDir(spec.cwd));
-    const cwd = inJobDir ? this.config.out.at(dir.tmpName) : spec.cwd;
+    // Through the pool's own descriptor, by pid: the child resolves the path after the
+    // spawner closed every inherited descriptor (posix_spawn's closefrom), where its own
+    // /proc/self/fd no longer has it.
+    const cwd = inJobDir ? `/proc/${process.pid}/fd/${this.config.out.fd}/${dir.tmpName}` : spec.cwd;
     // In its job directory, the job starts under the directory's first name: that name stays
     // valid (a link to the final one), so a $PWD taken at once still works later.
     const hidden = `${this.config.out.path}/${dir.tmpName}`;
