@@ -120,7 +120,8 @@ function handle(command: PoolCommand): void {
       runner.run({
         jobId: command.jobId, command: command.command, ...(command.cwd === undefined ? {} : { cwd: command.cwd }),
         ...(env === undefined ? {} : { env }), ...(command.setEnv === undefined ? {} : { setEnv: command.setEnv }),
-        ...(command.orJobDir === true ? { orJobDir: true } : {}),
+        ...(command.orJobDir === true ? { orJobDir: true } : {}), ...(command.inJobDir === true ? { inJobDir: true } : {}),
+        ...(command.stage === undefined ? {} : { stage: command.stage }),
       });
       return;
     }

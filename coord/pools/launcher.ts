@@ -2,8 +2,10 @@
 // the interface every host kind implements (local processes, ssh, Slurm). A launcher
 // readies its host (ssh: the pool program installed there), starts pools, finds an
 // orphaned pool again after a crash or a lost link (re-attached, or what it left if it
-// died), and ends the process groups of jobs whose pool is gone. Nothing outside a
-// launcher touches a pid or a path of its host.
+// died), and ends the process groups of jobs whose pool is gone; it also carries a batch
+// job's files: staged onto the host before it runs, collected from its directory into
+// the archive when it ends, its scratch removed (coord/pools/transfer.ts does the work).
+// Nothing outside a launcher touches a pid or a path of its host.
 
 import type { LedgerView } from '../../protocol/ledger.js';
 import type { PoolConfig } from '../../protocol/pool-messages.js';
@@ -94,6 +96,30 @@ export interface Launcher {
    * (null: all of it), and until `until` settles what is appended (then a last read).
    */
   readFile(path: string, lines: number | null, until: Promise<void>): AsyncIterable<Buffer>;
+  /**
+   * Makes `from` (a file or folder on the coordinator's machine, absolute) available on
+   * this host under the staging area `area` (a relative name such as `alice/sweep-1/3`, no
+   * `..`); returns its absolute path there, for a run frame's `stage[].src`. Local: `from`
+   * itself (nothing copied). Elsewhere: `<host dir>/.jms-stage/<area>/<basename>`, an
+   * earlier copy of the same replaced. Throws HostError with a one-line reason.
+   */
+  put(from: string, area: string): Promise<string>;
+  /** Removes the staging area `area` on this host (what `put` copied there); a missing one is fine. */
+  unstage(area: string): Promise<void>;
+  /**
+   * Copies `entries` (paths relative to `dir`, a job directory on this host) into `dest`
+   * (a folder on the coordinator's machine, created if missing), each entry replacing
+   * what `dest` had under its name. Entries that do not exist are skipped (what `dest`
+   * has under their names is left) and returned in `missing`; any other failure throws
+   * HostError with a one-line reason.
+   */
+  collect(dir: string, entries: readonly string[], dest: string): Promise<{ missing: string[] }>;
+  /**
+   * Removes these directories on this host (recursively). Refuses (HostError) any path
+   * not strictly inside this host's job-directory root or its staging root, the staging
+   * root itself, and JMS's own `.jms` there. Missing ones are fine.
+   */
+  remove(paths: readonly string[]): Promise<void>;
   /** At shutdown, once its pools are gone: nothing of the coordinator's stays on the host. */
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@
 import type { Placement } from '../core/allocations.js';
 import type { Timer } from '../core/clock.js';
 import type { JobSignal, PoolCommand, PoolEvent } from '../../protocol/pool-messages.js';
+import type { StageEntry } from '../../protocol/stage.js';
 import type { LinkListener, PoolLink } from './link.js';
 
 export interface PoolOwner {
@@ -21,6 +22,19 @@ export interface PoolSpec {
   capacity: number;
   /** What it was asked for, on a host whose pools are allocations (Slurm). */
   place?: Placement;
+}
+
+/** Where and with what a job runs (the `run` frame's options). */
+export interface RunOptions {
+  cwd?: string;
+  envKey?: string;
+  env?: Record<string, string>;
+  setEnv?: Record<string, string>;
+  orJobDir?: boolean;
+  /** In its job directory, whatever `cwd` says (a batch job). */
+  inJobDir?: boolean;
+  /** Files on the pool's host copied into the job directory first (Launcher.put gives `src`). */
+  stage?: readonly StageEntry[];
 }
 
 type SignalWaiter = { jobId: number; signal: JobSignal; done: (error: string | null) => void };
@@ -102,11 +116,13 @@ export class Pool {
     this.send({ kind: 'retire' });
   }
 
-  run(jobId: number, command: string, opts: { cwd?: string; envKey?: string; env?: Record<string, string>; setEnv?: Record<string, string>; orJobDir?: boolean }): void {
+  run(jobId: number, command: string, opts: RunOptions): void {
     const run: PoolCommand = { kind: 'run', jobId, command };
     if (opts.cwd !== undefined) run.cwd = opts.cwd;
     if (opts.setEnv !== undefined) run.setEnv = opts.setEnv;
     if (opts.orJobDir === true) run.orJobDir = true;
+    if (opts.inJobDir === true) run.inJobDir = true;
+    if (opts.stage !== undefined && opts.stage.length > 0) run.stage = [...opts.stage];
     if (opts.envKey !== undefined && opts.env !== undefined) {
       if (!this.envKeys.has(opts.envKey)) {
         this.envKeys.add(opts.envKey);
