@@ -290,6 +290,10 @@ export class SlurmLauncher implements Launcher, Allocator {
     throw new HostError(`staging ${from} on ${this.host}'s nodes is not built yet`);
   }
 
+  async unstage(area: string): Promise<void> {
+    throw new HostError(`removing the staged ${area} on ${this.host}'s nodes is not built yet`);
+  }
+
   async collect(dir: string): Promise<{ missing: string[] }> {
     throw new HostError(`archiving ${dir} from ${this.host}'s nodes is not built yet`);
   }

@@ -99,10 +99,10 @@ t.test('names that would leave the job directory or clobber its output are refus
     [{ src: base, as: 'a/../../escaped' }, `cannot stage ${base} as a/../../escaped: the name goes up with '..'`],
     [{ src: base, as: '/tmp/escaped' }, `cannot stage ${base} as /tmp/escaped: the name is an absolute path`],
     [{ src: base, as: '.' }, `cannot stage ${base} as .: the name names the directory itself`],
-    [{ src: base, as: 'stdout_13' }, `cannot stage ${base} as stdout_13: the name is one of the job's output files`],
+    [{ src: base, as: 'stdout_15' }, `cannot stage ${base} as stdout_15: the name is one of the job's output files`],
     [{ src: 'src/base.msh', as: 'x' }, 'cannot stage src/base.msh as x: its source is not an absolute path'],
   ];
-  let jobId = 10;
+  let jobId = 10; // the fifth case is job 15: its own stdout_15
   for (const [entry, want] of cases) {
     jobId += 1;
     t.equal(await startFailure(t, b, jobId, [entry]), want, entry.as);
