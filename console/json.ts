@@ -88,6 +88,14 @@ export function singleJson(reply: Reply): string {
         return { error: { code: reply.code, message: reply.message } };
       case 'host-switched':
         return { host: reply.host, state: reply.state, running: reply.running };
+      case 'batch-submitted':
+        return { batch: reply.batch, jobs: reply.jobs, firstJobId: reply.firstJobId, lastJobId: reply.lastJobId, builds: reply.builds };
+      case 'batch-killed':
+        return { batch: reply.batch, dequeued: reply.dequeued, signalled: reply.signalled };
+      case 'batch':
+        return { ...reply.batch };
+      case 'batch-part':
+      case 'file':
       case 'job':
       case 'detail':
       case 'pool':

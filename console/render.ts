@@ -46,7 +46,10 @@ export function ending(result: JobResult): { word: string; detail: string; sep: 
     case 'start-failed':
     case 'lost':
     case 'cancelled':
+    case 'archive-failed':
       return { word, detail: result.reason, sep: ': ' };
+    case 'dependency-failed':
+      return { word, detail: `JobID ${result.jobId} ${result.outcome.replace('-', ' ')}`, sep: ': ' };
   }
 }
 
@@ -228,6 +231,14 @@ export function renderSingle(reply: Reply, paint: ChalkInstance): string {
       return `Served ${reply.served} jobs, ${reply.inProgress} were still in progress`;
     case 'host-switched':
       return switchedLine(reply);
+    case 'batch-submitted':
+      return `Batch ${reply.batch}: ${reply.jobs} jobs, JobID ${reply.firstJobId}-${reply.lastJobId}` +
+        (reply.builds === 0 ? '' : ` (${reply.builds} of them builds)`);
+    case 'batch-killed':
+      return `Batch ${reply.batch}: removed ${reply.dequeued} queued jobs, signalled ${reply.signalled}`;
+    case 'batch-part':
+    case 'batch':
+    case 'file':
     case 'job':
     case 'detail':
     case 'pool':

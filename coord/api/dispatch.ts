@@ -2,7 +2,7 @@
 // handlers/<kind>.ts. A JmsError becomes an `error` reply with its code; anything
 // else is a bug: E_INTERNAL to the console, the stack to the log.
 
-import { JmsError } from '../../protocol/errors.js';
+import { BadRequestError, JmsError } from '../../protocol/errors.js';
 import type { BatchItem, Reply, Request } from '../../protocol/messages.js';
 import type { Coordinator } from '../engine/coordinator.js';
 import { showActive, showFinished, showPools, showQueued, statusAll } from './handlers/lists.js';
@@ -69,6 +69,13 @@ function route(ctx: Context, req: CoordRequest, consolePid: number, cancelled?: 
       return switchHost(coord, req);
     case 'read-log':
       return readLog(coord, req);
+    case 'submit-batch':
+    case 'show-batches':
+    case 'status-batch':
+    case 'kill-batch':
+    case 'batch-jobs':
+    case 'archive-list':
+      throw new BadRequestError(`'${req.kind}' is not served by this coordinator yet`);
   }
 }
 

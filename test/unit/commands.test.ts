@@ -82,6 +82,7 @@ function view(over: Partial<JobView> = {}): JobView {
     host: 'local',
     needs: [],
     waiting: null,
+    batch: null, name: null, kind: 'job', after: [], retries: 0, attempts: [], priority: 0, beginAt: null, hooks: [], archive: null,
     ...over,
   };
 }

@@ -38,6 +38,10 @@ const EVENTS: Record<JobEvent['type'], JobEvent> = {
   lost: { type: 'lost', reason: 'its pool died', at: 16_000 },
   requeued: { type: 'requeued', reason: 'its pool never started it', at: 16_500 },
   cancelled: { type: 'cancelled', reason: 'shutdown', at: 17_000 },
+  'dependency-failed': { type: 'dependency-failed', jobId: 2, outcome: 'failed', at: 17_500 },
+  archived: { type: 'archived', at: 18_000 },
+  'archive-failed': { type: 'archive-failed', reason: 'host down', at: 18_500 },
+  retry: { type: 'retry', at: 19_000 },
 };
 
 type Tag = JobState['tag'];
