@@ -706,6 +706,7 @@ export class Coordinator {
         this.settleStart(event.jobId, { pid: event.pid });
         const job = this.jobs.get(event.jobId);
         if (job !== undefined) this.control.started(job);
+        if (job !== undefined) this.ticker.started(job);
         break;
       }
       case 'start-failed':

@@ -96,6 +96,12 @@ export class Ticker {
     }
   }
 
+  /** A job that has just started where a suspend-outside window is shut: suspended at once. */
+  started(job: Job): void {
+    if (this.on.stopped() || job.state.tag !== 'running' || !this.outside(job, this.clock.now())) return;
+    void this.signal(job, 'SIGSTOP', { type: 'suspended', at: this.clock.now(), by: 'window' });
+  }
+
   private async signal(job: Job, signal: JobSignal, event: JobEvent): Promise<void> {
     const want = signal === 'SIGSTOP' ? 'running' : 'suspended';
     const error = await this.on.signalGroup(job, signal);

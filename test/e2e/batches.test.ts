@@ -8,63 +8,10 @@
 
 import fs from 'node:fs';
 import { join } from 'node:path';
-import t, { type Test } from 'tap';
-import { startCoord, type Coord } from '../helpers/coord.js';
-import { connectRaw, type RawClient } from '../helpers/raw-client.js';
+import t from 'tap';
+import { startCoord } from '../helpers/coord.js';
+import { batchSpec, client, finished, info, one, submit, submitBatch } from '../helpers/requests.js';
 import { waitFor } from '../helpers/wait.js';
-
-let nextId = 1;
-
-interface Client {
-  raw: RawClient;
-  /** Sends a request; resolves its single answer (or the items and end of a batch answer). */
-  ask(req: Record<string, unknown>, items?: boolean): Promise<Record<string, unknown>[]>;
-}
-
-async function client(t: Test, c: Coord): Promise<Client> {
-  const raw = await connectRaw(c.jmsIn, c.jmsOut);
-  t.teardown(() => raw.close());
-  return {
-    raw,
-    async ask(req, items = false) {
-      const id = nextId++;
-      await raw.request({ ...req, id });
-      return waitFor(`the answer to ${String(req['kind'])} ${id}`, () => {
-        const got = raw.repliesTo(id);
-        if (!items) return got.length > 0 ? got : undefined;
-        return got.some((f) => f['kind'] === 'end' || f['kind'] === 'error') ? got : undefined;
-      }, 20_000);
-    },
-  };
-}
-
-async function one(cl: Client, req: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const [reply] = await cl.ask(req);
-  if (reply === undefined) throw new Error('no reply');
-  return reply;
-}
-
-async function submit(cl: Client, command: string, extra: Record<string, unknown> = {}): Promise<number> {
-  const r = await one(cl, { kind: 'submit', command, ...extra });
-  if (typeof r['jobId'] !== 'number') throw new Error(`submit refused: ${JSON.stringify(r)}`);
-  return r['jobId'];
-}
-
-type View = Record<string, unknown> & { status: string; result: Record<string, unknown> | null; attempts: Record<string, unknown>[]; waiting: string | null };
-
-async function info(cl: Client, jobId: number): Promise<View> {
-  const r = await one(cl, { kind: 'info', jobId });
-  const job = r['job'];
-  if (typeof job !== 'object' || job === null) throw new Error(`info refused: ${JSON.stringify(r)}`);
-  return job as View; // test-side reading of the coordinator's answer
-}
-
-async function finished(cl: Client, jobId: number, timeoutMs = 20_000): Promise<View> {
-  return waitFor(`JobID ${jobId} to finish`, async () => {
-    const v = await info(cl, jobId);
-    return v.status === 'finished' ? v : undefined;
-  }, timeoutMs, 50);
-}
 
 t.test('a failed dependency ends the jobs after it, and theirs, as dependency-failed', async (t) => {
   const c = await startCoord(t);
@@ -155,24 +102,6 @@ t.test('an exit hook sees the job, once; --on-exit cases by outcome', async (t) 
   await waitFor('the failing hook', async () => ((await info(cl, slow))['hooks'] as { state: string }[])[0]?.state === 'failed');
   t.match(((await info(cl, slow))['hooks'] as Record<string, unknown>[])[0], { state: 'failed', how: 'exit code 9' }, 'a failed hook is shown');
 });
-
-function batchSpec(over: Record<string, unknown>, jobs: Record<string, unknown>[]): Record<string, unknown> {
-  const job = (j: Record<string, unknown>): Record<string, unknown> => ({
-    needs: [], after: [], files: [], timeoutSec: null, retries: 0, priority: 0, begin: null, onExit: [], ...j,
-  });
-  return {
-    name: 'b1', namespace: 'alice', needs: [], notify: null, build: null, save: null, keep: false, windows: null, suspendOutside: false, onExit: [],
-    ...over, jobs: jobs.map(job),
-  };
-}
-
-async function submitBatch(cl: Client, spec: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const data = JSON.stringify(spec);
-  const half = Math.ceil(data.length / 2);
-  const first = await one(cl, { kind: 'submit-batch', token: 'tok', part: 0, parts: 2, data: data.slice(0, half) });
-  if (first['kind'] !== 'batch-part') return first;
-  return one(cl, { kind: 'submit-batch', token: 'tok', part: 1, parts: 2, data: data.slice(half) });
-}
 
 t.test('a batch: build once, staged files, a matrix in job directories, saved files archived, notify', async (t) => {
   const c = await startCoord(t);
