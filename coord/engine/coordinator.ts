@@ -417,7 +417,7 @@ export class Coordinator {
   /** What a batch job's run gets: its batch's variables, and its staging area. */
   private batchRun(job: Job, pool: Pool): { setEnv: Record<string, string>; area: string } | null {
     if (job.batch === undefined) return null;
-    const setEnv: Record<string, string> = { JMS_BATCH: job.batch, JMS_JOB_NAME: job.name ?? '', JMS_ATTEMPT: String((job.attempts?.length ?? 0) + 1) };
+    const setEnv: Record<string, string> = { JMS_BATCH: job.batch, JMS_JOB_NAME: job.name ?? '' };
     const buildId = this.batches.byKey.get(job.batch)?.builds.get(pool.host);
     const build = buildId === undefined ? undefined : this.jobs.get(buildId)?.state;
     if (build?.tag === 'finished' && build.started !== null) setEnv['JMS_BUILD_DIR'] = build.started.dir;

@@ -183,7 +183,7 @@ export class Dispatcher {
    * user named and JMS's own.
    */
   private runOptions(job: Job, pool: Pool, batch: Record<string, string>, stage: StageEntry[]): Parameters<Pool['run']>[2] {
-    const setEnv = { ...job.setEnv, ...batch, JMS_JOB_ID: String(job.id), JMS_HOST: pool.host };
+    const setEnv = { ...job.setEnv, ...batch, JMS_JOB_ID: String(job.id), JMS_HOST: pool.host, JMS_ATTEMPT: String((job.attempts?.length ?? 0) + 1) };
     const local = this.hosts.get(pool.host)?.spec.kind === 'local';
     const env = local ? this.on.envOf(job) : undefined;
     const inJobDir = job.batch !== undefined;
