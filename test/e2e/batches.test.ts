@@ -157,3 +157,21 @@ t.test('a build that fails everywhere cancels the batch, saying why', async (t) 
   const status = await one(cl, { kind: 'status-batch', batch: 'nobuild' });
   t.match(status, { batch: { state: 'cancelled', reason: /build failed/ } });
 });
+
+t.test('kill-batch: its queued jobs leave the queue, its running ones are killed; show-batches lists it', async (t) => {
+  const c = await startCoord(t, { jobsPool: 1, maxPools: 1 });
+  const cl = await client(t, c);
+  const r = await submitBatch(cl, batchSpec({ name: 'doomed' }, [
+    { name: 'long', command: 'sleep 30' }, { name: 'next', command: 'true' }, { name: 'after', command: 'true', after: ['long'] },
+  ]));
+  const first = Number(r['firstJobId']);
+  await waitFor('the first to run', async () => (await info(cl, first))['pid'] !== null);
+  const killed = await one(cl, { kind: 'kill-batch', batch: 'alice/doomed' });
+  t.match(killed, { kind: 'batch-killed', batch: 'alice/doomed', signalled: 1 });
+  t.equal(Number(killed['dequeued']) + Number(killed['signalled']), 3, 'every job it had');
+  t.match((await finished(cl, first)).result, { kind: 'signalled', signal: 'SIGTERM' });
+  t.match((await finished(cl, first + 1)).result, { kind: 'cancelled' });
+  const listed = (await cl.ask({ kind: 'show-batches' }, true)).filter((f) => f['kind'] === 'batch');
+  t.match(listed, [{ batch: { key: 'alice/doomed', jobs: 3 } }]);
+  t.match(await one(cl, { kind: 'status-batch', batch: 'nope' }), { kind: 'error', message: "There is no batch 'nope'; the batches are alice/doomed ('show-batches' lists them)." });
+});
