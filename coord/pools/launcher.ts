@@ -94,8 +94,9 @@ export interface Launcher {
   /**
    * A file of a job on this host (its output), from where its last `lines` lines begin
    * (null: all of it), and until `until` settles what is appended (then a last read).
+   * `poolKey`: the pool that ran it (a Slurm node's own disk is read on that node).
    */
-  readFile(path: string, lines: number | null, until: Promise<void>): AsyncIterable<Buffer>;
+  readFile(path: string, lines: number | null, until: Promise<void>, poolKey?: string): AsyncIterable<Buffer>;
   /**
    * Makes `from` (a file or folder on the coordinator's machine, absolute) available on
    * this host under the staging area `area` (a relative name such as `alice/sweep-1/3`, no

@@ -4,7 +4,7 @@
 // pool program (in the host's cache directory, which the nodes must see). Either way a
 // command is an argv; over ssh it becomes one quoted shell line there.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import { HELD_CERTS } from '../../protocol/messages.js';
 import { HostError } from './launcher.js';
@@ -27,6 +27,8 @@ export interface ClusterShell {
   run(argv: readonly string[]): Promise<Ran>;
   /** A frame link to argv's stdin and stdout (srun in front of a pool, or of a tool). */
   link(argv: readonly string[], listener: LinkListener): PoolLink;
+  /** argv started where the commands run, its stdio piped (a stream of bytes, not frames). */
+  spawn(argv: readonly string[]): ChildProcessWithoutNullStreams;
 }
 
 /** Longest a Slurm command may take here before it counts as failed. */
@@ -83,6 +85,11 @@ export class LocalShell implements ClusterShell {
   link(argv: readonly string[], listener: LinkListener): PoolLink {
     return spawnLink(argv, slurmEnv(), listener);
   }
+
+  spawn(argv: readonly string[]): ChildProcessWithoutNullStreams {
+    const [cmd = '', ...args] = argv;
+    return spawn(cmd, args, { stdio: 'pipe', env: slurmEnv() });
+  }
 }
 
 /** A word of a command line on the login node (`~/…` expands to the home there). */
@@ -112,5 +119,10 @@ export class LoginShell implements ClusterShell {
 
   link(argv: readonly string[], listener: LinkListener): PoolLink {
     return spawnLink(this.ssh.argv(argv.map(remoteWord).join(' ')), process.env, listener);
+  }
+
+  spawn(argv: readonly string[]): ChildProcessWithoutNullStreams {
+    const [cmd = 'ssh', ...args] = this.ssh.argv(argv.map(remoteWord).join(' '));
+    return spawn(cmd, args, { stdio: 'pipe' });
   }
 }

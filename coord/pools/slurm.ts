@@ -71,6 +71,8 @@ export class SlurmLauncher implements Launcher, Allocator {
   private readonly claimed = new Set<string>();
   /** Pools started by this launcher whose link is open: whether their allocation has started. */
   private readonly live = new Map<string, { started: boolean }>();
+  /** The node each pool ran on, as squeue said (a finished job's files are read there). */
+  private readonly nodes = new Map<string, string>();
   /** Pools whose allocation ended before they started: they left no ledger. */
   private readonly unstarted = new Set<string>();
   private readonly queue: SlurmQueue;
@@ -193,6 +195,7 @@ export class SlurmLauncher implements Launcher, Allocator {
         // Its node, for show-hosts (and the log).
         void this.queue.refresh().then(() => {
           const row = this.queue.row(key);
+          if (row !== undefined && row.node !== '') this.nodes.set(key, row.node);
           this.log(`${this.host}: pool ${key} started as Slurm job ${row?.id ?? this.queue.idOf(key) ?? '?'} on ${row?.node || '?'}, ${after} ms after srun`);
         });
       },
@@ -279,13 +282,46 @@ export class SlurmLauncher implements Launcher, Allocator {
     // (and the job of a pool found dead is cancelled), so there is nothing to signal here.
   }
 
-  // The files of jobs on the nodes (logs, staging, archive): placeholders until node
-  // steps for them are built; see the Slurm section of the README.
-  async *readFile(path: string): AsyncIterable<Buffer> {
-    yield* [];
-    throw new HostError(`reading ${path} on ${this.host}'s nodes is not built yet`);
+  /**
+   * A job's file, read on the node that ran it (its disk may be the node's own): through a
+   * step in its pool's Slurm job while that runs (`srun --jobid --overlap`), else through
+   * a small Slurm job of its own on that node. The pool program's `--read` tool does the
+   * reading, as over ssh; the end of its input tells it to read a last time.
+   */
+  async *readFile(path: string, lines: number | null, until: Promise<void>, poolKey?: string): AsyncIterable<Buffer> {
+    await this.prepare();
+    const where = poolKey === undefined ? null : await this.stepFor(poolKey);
+    if (where === null) throw new HostError(`cannot read ${path} on ${this.host}: the node that ran it is not known to this coordinator (its pool's Slurm job has ended)`);
+    const child = this.shell.spawn(['srun', ...where, ...this.tool(['--read', path, String(lines ?? -1)], true)]);
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (x: string) => (stderr += x));
+    child.stdin.on('error', () => undefined);
+    void until.then(() => child.stdin.end(), () => child.stdin.end());
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code: number | null) => resolve(code)));
+    try {
+      for await (const chunk of child.stdout) if (Buffer.isBuffer(chunk)) yield chunk;
+      const code = await exited;
+      if (code !== 0) throw new Error(`cannot read ${path} on ${this.host}: ${lastLine(stderr.replaceAll(/^srun: (job \d+ (queued|has been allocated)|.*waiting).*$/gm, '')) || `srun exited with code ${code ?? 'null'}`}`);
+    } finally {
+      child.kill();
+    }
   }
 
+  /** srun's options to run a tool on the node of the pool `key`: in its Slurm job, or in one of its own there. */
+  private async stepFor(key: string): Promise<string[] | null> {
+    let row = this.queue.row(key);
+    if (row === undefined && !this.nodes.has(key)) {
+      await this.queue.refresh();
+      row = this.queue.row(key);
+    }
+    if (row !== undefined && row.node !== '') this.nodes.set(key, row.node);
+    if (row !== undefined && row.state === 'RUNNING' && this.live.has(key)) return stepSrunArgs(row.id);
+    const node = this.nodes.get(key);
+    if (node === undefined) return null;
+    return [`--partition=${this.spec.slurm.partition}`, `--nodelist=${node}`, '--nodes=1', '--ntasks=1', '--chdir=/', `--job-name=${jobName(this.spec.site, `${key}-read`)}`];
+  }
+
+  // Staging and the archive on the nodes' own disks: not built yet (see the Slurm section of the README).
   async put(from: string): Promise<string> {
     throw new HostError(`staging ${from} on ${this.host}'s nodes is not built yet`);
   }
