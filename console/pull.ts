@@ -7,6 +7,7 @@
 import fs from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { ArchiveFile } from '../protocol/messages.js';
+import { errno } from '../protocol/fifo.js';
 import { reasonOf } from '../protocol/paths.js';
 
 /** The files whose paths match one of `include` (all when there is none) and none of `exclude`. */
@@ -54,6 +55,12 @@ function inside(dir: string, path: string): string | null {
   return rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || rel.startsWith(sep) ? null : to;
 }
 
+/** Why a copy failed: a file gone from the archive is said so, the rest as the system says it. */
+function copyError(err: unknown, from: string): string {
+  if (errno(err) === 'ENOENT' && err instanceof Error && 'path' in err && err.path === from) return 'it is no longer in the archive';
+  return reasonOf(err);
+}
+
 /** Copies `files` from `root` into `to` (made as needed); `onFile` sees each one copied. */
 export async function copyFiles(root: string, files: readonly ArchiveFile[], to: string, onFile: (f: ArchiveFile) => void): Promise<CopyResult> {
   const out: CopyResult = { copied: [], bytes: 0, failed: [] };
@@ -71,7 +78,7 @@ export async function copyFiles(root: string, files: readonly ArchiveFile[], to:
       out.bytes += f.size;
       onFile(f);
     } catch (err) {
-      out.failed.push({ path: f.path, why: reasonOf(err) });
+      out.failed.push({ path: f.path, why: copyError(err, from) });
     }
   }
   return out;
