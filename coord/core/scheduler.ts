@@ -50,6 +50,8 @@ export interface QueuedJob {
   needs: readonly string[];
   /** Hosts to use only when no other fits (where earlier attempts failed). */
   avoid?: readonly string[];
+  /** The only hosts it may go to (a build step's host; where its batch's build succeeded). */
+  only?: readonly string[];
   /** How long it needs its pool for (core/allocations.ts needSec); absent: it has no timeout. */
   needSec?: number;
 }
@@ -94,6 +96,7 @@ function hasRoom(h: Live, job: QueuedJob): boolean {
 /** The host's tags fit the job; on an allocating host, so do its time limit and one kind of its nodes. */
 function hostFits(h: HostView, job: QueuedJob): boolean {
   if (!fits(job.needs, h.tags)) return false;
+  if (job.only !== undefined && !job.only.includes(h.name)) return false;
   const { alloc } = h;
   return alloc === undefined || (timeFits(job.needSec, alloc.maxTimeSec) && nodeFits(alloc.nodes, featuresOf(job.needs, alloc.features)));
 }

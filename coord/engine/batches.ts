@@ -24,6 +24,8 @@ export interface Batch {
   jobs: number[];
   /** Its build job on each host. */
   builds: Map<string, number>;
+  /** Every job has ended for good (its notify was started). */
+  ended?: true;
 }
 
 /** What a batch's jobs are submitted with besides their own spec. */

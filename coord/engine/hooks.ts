@@ -47,8 +47,10 @@ export class Hooks {
   constructor(
     private readonly clock: Clock,
     private readonly host: HookHost,
-    restored: ReadonlyMap<string, HookOnRecord> = new Map(),
-  ) {
+  ) {}
+
+  /** What the journal knew of hooks (at a restart): one started and not ended was interrupted. */
+  restore(restored: ReadonlyMap<string, HookOnRecord>): void {
     for (const [key, rec] of restored) {
       const where = { of: rec.of, n: rec.n };
       this.live.set(key, rec.ended === null

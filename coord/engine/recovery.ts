@@ -57,6 +57,7 @@ export class Recovery {
     // In force before anything may start: a pause or a switched-off host holds from the first moment.
     coord.restorePauses(replayed.pauses);
     coord.restoreHostsOff(replayed.hostsOff);
+    coord.restoreBatches(replayed);
     const byPool = new Map<string, Waiting>();
     let maxPoolId = 0;
     for (const job of replayed.jobs.values()) {
@@ -102,6 +103,7 @@ export class Recovery {
     await Promise.all(firsts);
     for (const host of coord.hosts.values()) if (host !== coord.local) void this.sweep(host);
     this.counts.waiting = this.pendingJobs();
+    coord.settleRestored();
     coord.schedule();
     return this.counts;
   }

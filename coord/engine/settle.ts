@@ -25,6 +25,8 @@ export interface SettleHost {
   /** End waiters (wait, submit's answer) hear that it ended. */
   ended(id: number): void;
   now(): number;
+  /** Every job of the batch has ended for good (after its notify is started). */
+  batchEnded(batch: Batch): void;
 }
 
 export class Settler {
@@ -127,11 +129,14 @@ export class Settler {
   }
 
   private batchEnded(batch: Batch): void {
+    if (batch.ended === true) return;
+    batch.ended = true;
     const counts = this.batchCounts(batch);
     const env: Record<string, string> = { JMS_BATCH: batch.rec.key, JMS_BATCH_JOBS: String(batch.jobs.length), JMS_ARCHIVE: batchArchiveDir(this.archiver.root, batch.rec.key) };
     for (const [outcome, n] of Object.entries(counts)) env[`JMS_BATCH_${outcome.toUpperCase().replaceAll('-', '_')}`] = String(n);
     if (batch.rec.notify !== null) this.hooks.ended({ batch: batch.rec.key }, [{ when: 'any', command: batch.rec.notify }], null, env);
     if (!batch.rec.keep) this.removeBuilds(batch);
+    this.on.batchEnded(batch);
   }
 
   batchCounts(batch: Batch): Partial<Record<Outcome, number>> {

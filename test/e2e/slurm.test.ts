@@ -24,6 +24,7 @@ import {
   type SlurmBed, type SlurmJob, type SlurmNode,
 } from '../helpers/testbed.js';
 import { waitFor } from '../helpers/wait.js';
+import { unwrapTapSpawnHook } from '../helpers/spawn-job.js';
 
 /** A site whose coordinator runs with `hosts` as its hosts file and the cluster's SLURM_CONF. */
 function clusterSite(t: Test, hosts: string, flags: string[] = []): Site {
@@ -39,6 +40,9 @@ function clusterSite(t: Test, hosts: string, flags: string[] = []): Site {
  * (its processinfo hook): a pool tool started as the coordinator exits would hang in it.
  */
 async function start(t: Test, s: Site, cl: SlurmBed): ReturnType<typeof launch> {
+  // The hook would put NODE_OPTIONS back into the coordinator's environment, and srun
+  // carries it to the nodes, where tap's files are missing when the checkout is under /tmp.
+  unwrapTapSpawnHook();
   const c = await launch(t, s, { env: { ...cl.env, NODE_OPTIONS: '' } });
   t.teardown(() => {
     if (!t.passing()) t.comment(`coordinator log:\n${c.log()}`);
@@ -180,7 +184,7 @@ t.test("a pool Slurm has not started holds its jobs queued, saying what Slurm jo
   const s = clusterSite(t, CLUSTER());
   const c = await start(t, s, cl);
   // Every CPU of both nodes taken by jobs of our own.
-  const fillers = [n1, n2].map((n) => exec(['srun', '-p', cl.partition, '-w', n.name, '-c', String(n.cpus), '-J', 'filler', 'sleep', '60'],
+  const fillers = [n1, n2].map((n) => exec(['srun', '--chdir=/', '-p', cl.partition, '-w', n.name, '-c', String(n.cpus), '-J', 'filler', 'sleep', '60'],
     { env: cl.env, timeoutMs: 90_000 }));
   t.teardown(async () => {
     await exec(['scancel', '--name=filler'], { env: cl.env });
@@ -266,15 +270,18 @@ t.test('coordinator SIGKILL with cluster jobs running: the restart adopts them w
   await holdBoxes(t, [n1, n2]);
   const s = clusterSite(t, CLUSTER());
   const first = await start(t, s, cl);
-  // Each ends when its gate file appears (the test directory is on the shared filesystem).
-  const a = jobIdOf(await ok(s, 'submit --needs big -- until [ -e gate-a ]; do sleep 0.1; done; exit 7'));
-  const b = jobIdOf(await ok(s, 'submit --needs small -- until [ -e gate-b ]; do sleep 0.1; done; exit 9'));
+  // Each ends when its gate file appears, in a directory of the shared filesystem (not the
+  // test's own: it is under /tmp when the checkout is, and each node has its own /tmp).
+  const gates = fs.mkdtempSync('/var/tmp/jms-gates-');
+  t.teardown(() => fs.rmSync(gates, { recursive: true, force: true }));
+  const a = jobIdOf(await ok(s, `submit --needs big -- until [ -e ${gates}/gate-a ]; do sleep 0.1; done; exit 7`));
+  const b = jobIdOf(await ok(s, `submit --needs small -- until [ -e ${gates}/gate-b ]; do sleep 0.1; done; exit 9`));
   await untilStatus(s, a, /Active/);
   await untilStatus(s, b, /Active/);
   await crash(first);
-  fs.writeFileSync(join(s.dir, 'gate-a'), '');
+  fs.writeFileSync(join(gates, 'gate-a'), '');
   // A job named as this coordinator's that no pool answers for (as a crash right after srun would leave).
-  const stray = exec(['srun', '-p', cl.partition, '-J', `jms-${siteOf(os.hostname(), fs.realpathSync(s.out))}-stray-1`, 'sleep', '60'],
+  const stray = exec(['srun', '--chdir=/', '-p', cl.partition, '-J', `jms-${siteOf(os.hostname(), fs.realpathSync(s.out))}-stray-1`, 'sleep', '60'],
     { env: cl.env, timeoutMs: 90_000 });
   await waitFor('the stray job to run', async () => (await ours(cl, s)).some((j) => j.name.endsWith('stray-1') && j.state === 'RUNNING'), 10_000, 100);
   await waitFor("the first job's pool to end with it, without a coordinator", async () => {
@@ -285,7 +292,7 @@ t.test('coordinator SIGKILL with cluster jobs running: the restart adopts them w
   const second = await start(t, s, cl);
   await waitFor('the running pool re-attached', () => /re-attached pool/.test(second.log()), 15_000, 50);
   t.comment(`restart to the pool re-attached: ${Date.now() - t0} ms`);
-  fs.writeFileSync(join(s.dir, 'gate-b'), '');
+  fs.writeFileSync(join(gates, 'gate-b'), '');
   await waitFor('the stray job to be cancelled', async () => !(await ours(cl, s)).some((j) => j.name.endsWith('stray-1')), 10_000, 100);
   t.match(second.log(), /cancelled 1 Slurm job\(s\) of an earlier coordinator/, 'the stray job was cancelled, and said so');
   await stray;
