@@ -58,7 +58,7 @@ export async function pull(a: PullAction, ctx: ActionContext): Promise<ActionOut
   if (listed === 'ok' || !('list' in listed)) return listed;
   const { root, list } = listed;
   const key = root === null ? a.batch : keyOfRoot(root);
-  const chosen = selectFiles(list, a.include, a.exclude);
+  const chosen = selectFiles(list, a.include, a.exclude).sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
   const to = a.to ?? defaultTarget(key);
   const text = ctx.mode === 'text';
   const bytes = chosen.reduce((sum, f) => sum + f.size, 0);
