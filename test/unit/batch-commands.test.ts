@@ -3,11 +3,15 @@
 // through console/commands.ts): the good forms, and each mistake's exact one-line error.
 // Batch files are real files in a test directory.
 
+import fs from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { readBatchFile } from '../../console/batch-commands.js';
 import { findCommand, type Parsed } from '../../console/commands.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 function parse(name: string, rest: string): Parsed {
   const spec = findCommand(name);
@@ -184,4 +188,20 @@ t.test('submit-batch: every mistake on its own line, then one sentence; nothing 
   t.equal(errorOf(t, parse('submit-batch', 'a.yaml b.yaml'), 'two files'), "submit-batch takes one batch file, not 2 words; for example 'submit-batch sweep.yaml'.");
   const folder = readBatchFile('.', dir);
   t.match('error' in folder ? folder.error : '', /^cannot read the batch file \.: /, 'a folder is not a batch file');
+});
+
+t.test("README's Batches example is a batch file that submit-batch accepts", async (t) => {
+  const readme = fs.readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const at = readme.indexOf('\n## Batches\n');
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(readme.slice(at));
+  t.ok(at >= 0 && yaml !== null, 'the section and its example');
+  const dir = t.testdir({ 'sweep.yaml': yaml?.[1] ?? '', 'mesh.sh': 'true\n', case: { 'base.msh': 'm\n' } });
+  const got = readBatchFile('sweep.yaml', dir);
+  if (!('kind' in got)) {
+    t.fail(`refused: ${[...(got.lines ?? []), got.error].join('\n')}`);
+    return;
+  }
+  t.equal(got.spec.jobs.length, 7, '1 + 3 × 2 jobs, as the README says');
+  t.equal(`${got.spec.namespace}/${got.spec.name}`, 'alice/sweep-1');
+  t.strictSame(got.spec.jobs.map((j) => j.name).slice(0, 3), ['mesh', 'solve[re=100,grid=coarse]', 'solve[re=100,grid=fine]']);
 });
