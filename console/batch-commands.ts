@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { BATCH_NAME, type BatchSpec } from '../protocol/batch.js';
+import { errno } from '../protocol/fifo.js';
 import { reasonOf } from '../protocol/paths.js';
 import { type Exists, parseBatchFile } from './batch-file.js';
 import type { CommandSpec, Parsed, ParseError } from './commands.js';
@@ -100,9 +101,11 @@ function readText(file: string, shown: string): string | ParseError {
   try {
     const size = fs.statSync(file).size;
     if (size > MAX_BATCH_FILE_BYTES) return { error: `${shown} is ${size} bytes, more than the ${MAX_BATCH_FILE_BYTES} a batch file may have; split it into several batches.` };
+    if (fs.statSync(file).isDirectory()) return { error: `${shown} is a folder, not a batch file; give submit-batch a YAML batch file ('help submit-batch' says more).` };
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
-    return { error: `cannot read the batch file ${shown}: ${reasonOf(err)}; give submit-batch a YAML file, e.g. 'submit-batch sweep.yaml'.` };
+    const why = errno(err) === 'ENOENT' ? 'there is no such file' : reasonOf(err);
+    return { error: `cannot read the batch file ${shown}: ${why}; give submit-batch a YAML batch file ('help submit-batch' says more).` };
   }
 }
 
@@ -114,7 +117,7 @@ export function readBatchFile(shown: string, cwd: string, exists: Exists = isFil
   const got = parseBatchFile(text, shown, dirname(file), exists);
   if ('errors' in got) {
     const n = got.errors.length;
-    return { error: `${shown} has ${n === 1 ? 'a mistake' : `${n} mistakes`}, so nothing was submitted; fix ${n === 1 ? 'it' : 'them'} and run 'submit-batch ${shown}' again.`, lines: got.errors };
+    return { error: `${shown} has ${n === 1 ? 'a mistake' : `${n} mistakes`}, so nothing was submitted; fix ${n === 1 ? 'it' : 'them'} and submit the file again.`, lines: got.errors };
   }
   if (got.namespace === '') {
     const ns = userNamespace();
@@ -128,8 +131,8 @@ export function readBatchFile(shown: string, cwd: string, exists: Exists = isFil
 
 function parseSubmitBatch(rest: string): Parsed {
   const shown = rest.trim();
-  if (shown === '') return { error: "submit-batch needs a batch file; for example 'submit-batch sweep.yaml' ('help submit-batch' shows what it holds)." };
-  if (shown.startsWith('-')) return { error: `submit-batch has no options, not '${short(words(shown)[0] ?? shown)}'; give it just the batch file, e.g. 'submit-batch sweep.yaml'.` };
+  if (shown === '') return { error: "submit-batch needs a batch file; give it one, e.g. submit-batch sweep.yaml ('help submit-batch' says more)." };
+  if (shown.startsWith('-')) return { error: `submit-batch has no options, not '${short(words(shown)[0] ?? shown)}'; give it just the batch file, e.g. submit-batch sweep.yaml.` };
   let cwd: string;
   try {
     cwd = process.cwd();
@@ -138,7 +141,7 @@ function parseSubmitBatch(rest: string): Parsed {
   }
   // A name with spaces is taken whole when that file exists; else it is too many words.
   if (/\s/.test(shown) && isFile(resolve(cwd, shown)) === 'missing') {
-    return { error: `submit-batch takes one batch file, not ${words(shown).length} words; for example 'submit-batch sweep.yaml'.` };
+    return { error: `submit-batch takes one batch file, not ${words(shown).length} words; give it one, e.g. submit-batch sweep.yaml.` };
   }
   return readBatchFile(shown, cwd);
 }
@@ -195,7 +198,7 @@ export function parsePull(rest: string): Parsed {
 export function parseExportLog(rest: string): Parsed {
   const args = splitEquals(words(rest), ['--format']);
   let batch: string | null | undefined;
-  const example = "for example 'export-log sweep-1 --format tsv > joblog.tsv' or 'export-log all'";
+  const example = "for example 'export-log sweep-1 --format tsv' or 'export-log all'";
   for (let i = 0; i < args.length; i++) {
     const a = args[i] ?? '';
     if (a === '--format') {
@@ -247,6 +250,6 @@ export const BATCH_COMMANDS: readonly CommandSpec[] = [
   {
     name: 'export-log', usage: 'export-log <batch>|all [--format tsv]',
     summary: "the job log of a batch (or of every job), GNU parallel's --joblog format: one tab-separated line per run, with its host, start, run time, exit value and signal",
-    example: 'export-log sweep-1 > joblog.tsv', takesJobId: false, parse: parseExportLog,
+    example: 'export-log sweep-1', takesJobId: false, parse: parseExportLog,
   },
 ];

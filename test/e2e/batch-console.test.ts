@@ -92,7 +92,7 @@ t.test('a bad batch file: every mistake with its line, exit status 1, nothing su
   t.match(r.stderr, /bad\.yaml:1: name:/);
   t.match(r.stderr, /bad\.yaml:5: jobs\[0\]\.after/);
   t.match(r.stderr, /bad\.yaml:6: jobs\[0\]\.files/);
-  t.match(lines.at(-1), /^jms_console: error: bad\.yaml has \d+ mistakes, so nothing was submitted; fix them and run 'submit-batch bad\.yaml' again\.$/);
+  t.match(lines.at(-1), /^jms_console: error: bad\.yaml has \d+ mistakes, so nothing was submitted; fix them and submit the file again\.$/);
   t.equal(await c.ok('show-batches'), 'Batches:', 'no batch was made');
   t.notMatch(await c.ok('status-all'), /JobID/, 'and no job');
 });

@@ -130,7 +130,7 @@ t.test('export-log: forms and mistakes', async (t) => {
   t.strictSame(parse('export-log', 'sweep-1'), { kind: 'export-log', batch: 'sweep-1' });
   t.strictSame(parse('export-log', 'alice/sweep-1 --format tsv'), { kind: 'export-log', batch: 'alice/sweep-1' });
   t.strictSame(parse('export-log', '--format=tsv all'), { kind: 'export-log', batch: null }, 'all: every job');
-  const example = "for example 'export-log sweep-1 --format tsv > joblog.tsv' or 'export-log all'";
+  const example = "for example 'export-log sweep-1 --format tsv' or 'export-log all'";
   const cases: [string, string][] = [
     ['', `export-log needs a batch, or all; ${example}.`],
     ['a --format csv', `'csv' is not a format export-log writes; it writes only tsv (GNU parallel's --joblog format), ${example}.`],
@@ -180,14 +180,14 @@ t.test('submit-batch: every mistake on its own line, then one sentence; nothing 
   t.ok(lines.every((l) => /^bad\.yaml:\d+: \S+/.test(l)), 'each names the file, its line and its field');
   t.match(lines.join('\n'), /bad\.yaml:1: name:/, 'the name on line 1');
   t.match(lines.join('\n'), /bad\.yaml:7: jobs\[1\]\.after/, 'the unknown job on line 7');
-  t.equal('error' in got ? got.error : '', `bad.yaml has ${lines.length} mistakes, so nothing was submitted; fix them and run 'submit-batch bad.yaml' again.`);
+  t.equal('error' in got ? got.error : '', `bad.yaml has ${lines.length} mistakes, so nothing was submitted; fix them and submit the file again.`);
   const missing = parse('submit-batch', join(dir, 'none.yaml'));
-  t.match(errorOf(t, missing, 'a missing file'), /^cannot read the batch file .*none\.yaml: .*; give submit-batch a YAML file, e.g. 'submit-batch sweep\.yaml'\.$/);
-  t.equal(errorOf(t, parse('submit-batch', ''), 'no file'), "submit-batch needs a batch file; for example 'submit-batch sweep.yaml' ('help submit-batch' shows what it holds).");
-  t.equal(errorOf(t, parse('submit-batch', '--dry x.yaml'), 'an option'), "submit-batch has no options, not '--dry'; give it just the batch file, e.g. 'submit-batch sweep.yaml'.");
-  t.equal(errorOf(t, parse('submit-batch', 'a.yaml b.yaml'), 'two files'), "submit-batch takes one batch file, not 2 words; for example 'submit-batch sweep.yaml'.");
+  t.match(errorOf(t, missing, 'a missing file'), /^cannot read the batch file .*none\.yaml: there is no such file; give submit-batch a YAML batch file \('help submit-batch' says more\)\.$/);
+  t.equal(errorOf(t, parse('submit-batch', ''), 'no file'), "submit-batch needs a batch file; give it one, e.g. submit-batch sweep.yaml ('help submit-batch' says more).");
+  t.equal(errorOf(t, parse('submit-batch', '--dry x.yaml'), 'an option'), "submit-batch has no options, not '--dry'; give it just the batch file, e.g. submit-batch sweep.yaml.");
+  t.equal(errorOf(t, parse('submit-batch', 'a.yaml b.yaml'), 'two files'), "submit-batch takes one batch file, not 2 words; give it one, e.g. submit-batch sweep.yaml.");
   const folder = readBatchFile('.', dir);
-  t.match('error' in folder ? folder.error : '', /^cannot read the batch file \.: /, 'a folder is not a batch file');
+  t.equal('error' in folder ? folder.error : '', ". is a folder, not a batch file; give submit-batch a YAML batch file ('help submit-batch' says more).", 'a folder is not a batch file');
 });
 
 t.test("README's Batches example is a batch file that submit-batch accepts", async (t) => {
