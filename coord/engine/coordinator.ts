@@ -125,6 +125,8 @@ export class Coordinator {
   readonly hooks: Hooks;
   private readonly ticker: Ticker;
   private readonly parts = new Map<string, Parts>();
+  /** The soonest time a held job waits for, as the last decision saw it. */
+  private heldUntil: number | null = null;
 
   constructor(
     readonly config: CoordConfig,
@@ -158,7 +160,7 @@ export class Coordinator {
       pendingPools: (host) => this.recovery.pendingPools(host),
       hold: (job) => this.holdOf(job),
       dependencyFailed: (job, hold) => this.settler.failDependent(job, hold.jobId, hold.outcome),
-      heldUntil: (at) => this.ticker.arm(at),
+      heldUntil: (at) => (this.heldUntil = at),
       batchRun: (job, pool) => this.batchRun(job, pool),
       startFailed: (job, pool, reason) => this.startFailed(job, pool, reason),
       now: () => this.clock.now(),
@@ -380,6 +382,7 @@ export class Coordinator {
     }
     this.nextJobId += news.length;
     this.batches.add(rec);
+    if (rec.windows !== null) this.ticker.windowsChanged();
     for (const n of news) {
       const { id, cmd, at, ...options } = n;
       const job: Job = { ...options, id, command: this.interner.str(cmd), submittedAt: at, state: { tag: 'queued' } };
@@ -678,6 +681,7 @@ export class Coordinator {
   schedule(): void {
     this.archiver.retry((id) => this.jobs.get(id));
     this.dispatcher.schedule();
+    if (this.stopping === null) this.ticker.arm(this.heldUntil);
   }
 
   private onEvent(pool: Pool, event: PoolEvent): void {

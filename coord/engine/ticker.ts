@@ -26,17 +26,17 @@ export interface TickHost {
 export class Ticker {
   private timer: Timer | null = null;
   private deadline: number | null = null;
+  /** The soonest change of any window (cached: undefined until looked for). */
+  private windowsAt: number | null | undefined = undefined;
 
   constructor(private readonly clock: Clock, private readonly on: TickHost) {}
 
   /** Wakes at the soonest of `heldUntil` (a held job's time) and the next change of any window. */
   arm(heldUntil: number | null): void {
     const now = this.clock.now();
+    if (this.windowsAt === undefined || (this.windowsAt !== null && this.windowsAt <= now)) this.windowsAt = this.nextWindowChange(now);
     let at = heldUntil;
-    for (const w of this.windows()) {
-      const next = nextChange(w, now);
-      if (next !== null && (at === null || next < at)) at = next;
-    }
+    if (this.windowsAt !== null && (at === null || this.windowsAt < at)) at = this.windowsAt;
     if (at === this.deadline && this.timer !== null) return;
     this.timer?.cancel();
     this.timer = null;
@@ -48,6 +48,20 @@ export class Ticker {
       this.enforce();
       this.on.schedule();
     });
+  }
+
+  /** A batch with windows came (or went): the next change is looked for again. */
+  windowsChanged(): void {
+    this.windowsAt = undefined;
+  }
+
+  private nextWindowChange(now: number): number | null {
+    let at: number | null = null;
+    for (const w of this.windows()) {
+      const next = nextChange(w, now);
+      if (next !== null && (at === null || next < at)) at = next;
+    }
+    return at;
   }
 
   stop(): void {

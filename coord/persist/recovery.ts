@@ -88,8 +88,10 @@ export class Replayer {
         if (rec.on) this.pauses.set(rec.host ?? null, rec.until);
         else this.pauses.delete(rec.host ?? null);
         return;
-      case 'new':
-        return this.addNew(rec);
+      case 'new': {
+        const { r: _r, ...job } = rec;
+        return this.addNew(job);
+      }
       case 'batch': {
         const { r: _r, jobs, ...batch } = rec;
         this.batches.set(batch.key, batch);
