@@ -177,7 +177,7 @@ export function parsePull(rest: string): Parsed {
     const a = args[i] ?? '';
     if (a === '--dry') {
       out.dry = true;
-    } else if ((PULL_FLAGS as readonly string[]).includes(a)) {
+    } else if (PULL_FLAGS.some((f) => f === a)) {
       const v = args[++i];
       if (v === undefined || v === '') return { error: `${a} needs a value; ${PULL_EXAMPLE}.` };
       const bad = pullValue(a, v, out);

@@ -20,7 +20,7 @@ export const EXTRA_OPTIONS = ['--after', '--retries', '--priority', '--begin', '
 export type ExtraOption = (typeof EXTRA_OPTIONS)[number];
 
 export function isExtraOption(name: string): name is ExtraOption {
-  return (EXTRA_OPTIONS as readonly string[]).includes(name);
+  return EXTRA_OPTIONS.some((o) => o === name);
 }
 
 export const EXTRA_VALUE: Record<ExtraOption, string> = {
