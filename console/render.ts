@@ -5,6 +5,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { outcomeOf, type HostInfo, type JobBrief, type JobResult, type JobView, type PoolView, type Reply, type RequestKind } from '../protocol/messages.js';
 import { formatDuration } from '../protocol/duration.js';
+import { batchInfoLines, batchLine, batchStatusLines, finishedNote } from './batch-render.js';
 
 export function makePaint(isTty: boolean): ChalkInstance {
   const off = !isTty || (process.env['NO_COLOR'] ?? '') !== '';
@@ -116,6 +117,7 @@ export function infoLines(view: JobView, paint: ChalkInstance): string[] {
     `Timeout: ${view.timeoutSec === null ? 'none' : formatDuration(view.timeoutSec)}`,
     `Working directory: ${dash(view.cwd)}`,
     `Submitted by: ${o === null ? '-' : `${o.user}@${o.host}, console pid ${o.consolePid}`}`,
+    ...batchInfoLines(view),
   ];
 }
 
@@ -125,6 +127,7 @@ const HEADERS: Partial<Record<RequestKind, string>> = {
   'show-finished': 'Finished jobs:',
   'show-queued': 'Queued jobs:',
   'show-hosts': 'Hosts:',
+  'show-batches': 'Batches:',
 };
 
 /** The line shown before a batch's items, if that batch has one. */
@@ -136,9 +139,12 @@ export function batchHeader(kind: RequestKind): string | null {
 export function renderItem(kind: RequestKind, n: number, reply: Reply, paint: ChalkInstance): string {
   if (reply.kind === 'pool') return `${n}. ${reply.pool.pid} ${reply.pool.jobs}${poolNote(reply.pool)}`;
   if (reply.kind === 'host') return `${n}. ${hostLine(reply.host, paint)}`;
+  if (reply.kind === 'batch') return `${n}. ${batchLine(reply.batch, paint)}`;
+  if (reply.kind === 'file') return `${n}. ${reply.file.path} (${reply.file.size} bytes)`;
   if (reply.kind === 'detail') {
     const line = outcomeLine(reply.job.jobId, reply.job.result, paint);
-    return kind === 'wait' ? line : `${n}. ${line}`;
+    if (kind === 'wait') return line;
+    return kind === 'show-finished' ? `${n}. ${line}${finishedNote(reply.job)}` : `${n}. ${line}`;
   }
   if (reply.kind !== 'job') return '';
   if (kind === 'status-all') return `${n}. JobID ${reply.job.jobId} Status: ${statusWord(reply.job, paint, 'sec')}`;
@@ -231,13 +237,17 @@ export function renderSingle(reply: Reply, paint: ChalkInstance): string {
       return `Served ${reply.served} jobs, ${reply.inProgress} were still in progress`;
     case 'host-switched':
       return switchedLine(reply);
-    case 'batch-submitted':
-      return `Batch ${reply.batch}: ${reply.jobs} jobs, JobID ${reply.firstJobId}-${reply.lastJobId}` +
-        (reply.builds === 0 ? '' : ` (${reply.builds} of them builds)`);
+    case 'batch-submitted': {
+      const ids = reply.firstJobId === reply.lastJobId ? `JobID ${reply.firstJobId}` : `JobID ${reply.firstJobId}-${reply.lastJobId}`;
+      const builds = reply.builds === 0 ? '' : ` (${reply.builds === 1 ? '1 of them a build' : `${reply.builds} of them builds`})`;
+      return `Batch ${reply.batch}: ${reply.jobs === 1 ? '1 job' : `${reply.jobs} jobs`}, ${ids}${builds}`;
+    }
     case 'batch-killed':
-      return `Batch ${reply.batch}: removed ${reply.dequeued} queued jobs, signalled ${reply.signalled}`;
-    case 'batch-part':
+      return `Killed batch ${reply.batch}: removed ${reply.dequeued === 1 ? '1 queued job' : `${reply.dequeued} queued jobs`} from the queue, ` +
+        `sent the kill signal to ${reply.signalled === 1 ? '1 running job' : `${reply.signalled} running jobs`}`;
     case 'batch':
+      return batchStatusLines(reply.batch, paint).join('\n');
+    case 'batch-part':
     case 'file':
     case 'job':
     case 'detail':
