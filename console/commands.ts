@@ -6,6 +6,8 @@ import { MAX_COMMAND_BYTES, type Request } from '../protocol/messages.js';
 import { MAX_DURATION_SEC, MAX_WAIT_IDS } from '../protocol/parse.js';
 import type { DistributiveOmit } from './connection.js';
 import { DURATION_HELP, formatDuration, parseDuration } from '../protocol/duration.js';
+import { BATCH_COMMANDS, type BatchAction } from './batch-commands.js';
+import { EXTRA_VALUE, extraOption, isExtraOption, type SubmitExtras } from './submit-extras.js';
 
 export type RequestBody = DistributiveOmit<Request, 'id'>;
 
@@ -19,7 +21,10 @@ export interface LogsAction {
   follow: boolean;
 }
 
-export type Parsed = RequestBody | LogsAction | { error: string };
+/** An error; `lines`: the mistakes it sums up, each shown on its own line before it. */
+export type ParseError = { error: string; lines?: string[] };
+
+export type Parsed = RequestBody | LogsAction | BatchAction | ParseError;
 
 export interface CommandSpec {
   name: string;
@@ -77,7 +82,7 @@ function consoleCwd(): string | undefined {
 }
 
 /** What submit's options set, before the job. */
-interface SubmitOptions {
+interface SubmitOptions extends SubmitExtras {
   timeoutSec?: number;
   needs: string[];
   setEnv: Record<string, string>;
@@ -85,7 +90,7 @@ interface SubmitOptions {
 
 const NEED = /^!?[A-Za-z0-9_.-]{1,64}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const SUBMIT_OPTIONS = '--timeout, --needs, --env and --export';
+const SUBMIT_OPTIONS = '--timeout, --needs, --env, --export, --after, --retries, --priority, --begin and --on-exit';
 const OPTION_VALUE: Record<string, string> = {
   '--timeout': "--timeout needs a duration; for example 'submit --timeout 2h make'.",
   '--needs': "--needs needs tags separated by commas; for example 'submit --needs gpu,openfoam make'.",
@@ -131,32 +136,48 @@ function submitOption(name: string, value: string, o: SubmitOptions): string | n
       return null;
     }
     default:
-      return null;
+      return isExtraOption(name) ? extraOption(name, value, o) : null;
   }
 }
 
+const OPTION_NAMES = '--timeout|--needs|--env|--export|--after|--retries|--priority|--begin|--on-exit';
+/** An option and its value: one word, or '…' / "…" (the quotes are taken off). */
+const WITH_VALUE = new RegExp(`^(${OPTION_NAMES})(?:=|\\s+)('[^']*'|"[^"]*"|\\S+)(?:\\s+|$)`);
+const WITHOUT_VALUE = new RegExp(`^(${OPTION_NAMES})(=?$|=\\s)`);
+
+function unquote(value: string): string {
+  return value.length >= 2 && (value[0] === "'" || value[0] === '"') && value.endsWith(value[0]) ? value.slice(1, -1) : value;
+}
+
+function optionValueError(name: string): string {
+  return OPTION_VALUE[name] ?? (isExtraOption(name) ? EXTRA_VALUE[name] : '');
+}
+
 /**
- * submit [--timeout <duration>] [--needs <tags>] [--env K=V] [--export NAME] [--] <job>:
+ * submit [--timeout <duration>] [--needs <tags>] [--env K=V] [--export NAME] [--after <ids>]
+ * [--retries N] [--priority N] [--begin <time>] [--on-exit <command>] [--] <job>:
  * options only before the job; the job starts at the first word that is not one, or
  * after `--`, and is kept verbatim from there. A job cannot begin with '-' (no command
- * does): such a word is a misplaced option.
+ * does): such a word is a misplaced option. A value with spaces is quoted: '…' or "…".
  */
 function parseSubmit(rest: string): Parsed {
   let text = rest.trim();
   const o: SubmitOptions = { needs: [], setEnv: {} };
   let options = '';
   for (;;) {
-    const opt = /^(--timeout|--needs|--env|--export)(?:=|\s+)(\S+)(?:\s+|$)/.exec(text);
+    const opt = WITH_VALUE.exec(text);
     if (opt !== null) {
-      const [whole, name = '', value = ''] = opt;
+      const [whole, name = '', quoted = ''] = opt;
+      const value = unquote(quoted);
+      if (/^['"]/.test(quoted) && value === quoted) return { error: `the value of ${name} opens a quote (${quoted[0] ?? ''}) that the line does not close; close it, e.g. '${name} "a b"'.` };
       const error = submitOption(name, value, o);
       if (error !== null) return { error };
-      options += `${name} ${value} `;
+      options += `${name} ${quoted} `;
       text = text.slice(whole.length);
       continue;
     }
-    const bare = /^(--timeout|--needs|--env|--export)(=?$|=\s)/.exec(text);
-    if (bare !== null) return { error: OPTION_VALUE[bare[1] ?? '--timeout'] ?? '' };
+    const bare = WITHOUT_VALUE.exec(text);
+    if (bare !== null) return { error: optionValueError(bare[1] ?? '--timeout') };
     const dashes = /^--(?:\s+|$)/.exec(text);
     if (dashes !== null) {
       text = text.slice(dashes[0].length);
@@ -180,6 +201,15 @@ function parseSubmit(rest: string): Parsed {
   if (o.timeoutSec !== undefined) body.timeoutSec = o.timeoutSec;
   if (o.needs.length > 0) body.needs = [...new Set(o.needs)];
   if (Object.keys(o.setEnv).length > 0) body.setEnv = o.setEnv;
+  return withExtras(body, o);
+}
+
+function withExtras(body: Extract<RequestBody, { kind: 'submit' }>, o: SubmitExtras): RequestBody {
+  if (o.after !== undefined) body.after = o.after;
+  if (o.retries !== undefined) body.retries = o.retries;
+  if (o.priority !== undefined) body.priority = o.priority;
+  if (o.begin !== undefined) body.begin = o.begin;
+  if (o.onExit !== undefined) body.onExit = o.onExit;
   return body;
 }
 
@@ -234,13 +264,12 @@ function pauseOptions(name: 'pause-all' | 'resume-all', rest: string): { host?: 
   // `--for=10m` is `--for 10m`.
   const args = words(rest).flatMap((w) => (/^--(for|host)=/.test(w) ? [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)] : [w]));
   const out: { host?: string; forSec?: number } = {};
-  const takes = name === 'pause-all'
-    ? "pause-all takes nothing, or --for and a duration, and --host and a host; for example 'pause-all --for 1h30m' or 'pause-all --host h1'"
-    : "resume-all takes nothing, or --host and a host; for example 'resume-all --host h1'";
+  const takes = name === 'pause-all' ? 'pause-all takes nothing, or --for and a duration, and --host and a host' : 'resume-all takes nothing, or --host and a host';
+  const example = name === 'pause-all' ? "for example 'pause-all --for 1h30m' or 'pause-all --host h1'" : "for example 'resume-all --host h1'";
   for (let i = 0; i < args.length; i += 2) {
     const [flag = '', value] = [args[i], args[i + 1]];
     if (value === undefined || value === '' || !(flag === '--host' || (flag === '--for' && name === 'pause-all'))) {
-      return { error: `${takes}, not '${shortArg(rest.trim())}'.` };
+      return { error: `${takes}, not '${shortArg(rest.trim())}'; ${example}.` };
     }
     if (flag === '--host') {
       if (!HOST_NAME.test(value)) return { error: `'${shortArg(value)}' is not a host name; 'show-hosts' lists the hosts.` };
@@ -298,7 +327,7 @@ function withJobId(name: 'status' | 'info' | 'suspend' | 'resume' | 'kill') {
 export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'submit', usage: 'submit [<options>] [--] <job>',
-    summary: "run a job (a /bin/sh command line) in the console's directory and environment; options: --timeout <duration>, --needs <tags> (only on a host with those tags), --env NAME=value, --export NAME",
+    summary: "run a job (a /bin/sh command line) in the console's directory and environment; options: --timeout <duration>, --needs <tags> (only on a host with those tags), --env NAME=value, --export NAME, --after <JobIDs> (only once they have succeeded), --retries N (run again if it fails), --priority N (higher first, -1000 to 1000), --begin <time> (22:00, +2h, 2026-12-24T22:00), --on-exit <command> (run on this machine when it ends); a value with spaces in '…' or \"…\"",
     example: 'submit --timeout 2h make -C sim > build.log', takesJobId: false, parse: parseSubmit,
   },
   {
@@ -393,6 +422,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     example: 'shutdown --drain', takesJobId: false,
     parse: flagOnly('shutdown', '--drain', (drain) => ({ kind: 'shutdown', drain })),
   },
+  ...BATCH_COMMANDS,
 ];
 
 /** Commands the console answers itself. */

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { LineDecoder, encode } from '../protocol/codec.js';
 import { CoordinatorNotRunningError } from '../protocol/errors.js';
 import { makeFifo, openHolder, openReader, openWriter, pathKind, removeFifo, writeAtomic } from '../protocol/fifo.js';
-import { MAX_FRAME_BYTES, PROTOCOL_VERSION, type Hello, type Reply, type Request, type Welcome } from '../protocol/messages.js';
+import { BATCH_REQUESTS, MAX_FRAME_BYTES, PROTOCOL_VERSION, type Hello, type Reply, type Request, type Welcome } from '../protocol/messages.js';
 import { parseReply, parseWelcome } from '../protocol/parse.js';
 import { checkPrivateDir, consoleDirPrefix, PathError, reasonOf, removeConsoleDir, type FifoPaths } from '../protocol/paths.js';
 
@@ -25,6 +25,8 @@ export class ConsoleSetupError extends Error {}
 export class CancelledError extends Error {}
 
 type Pending = {
+  /** A request answered by a batch: its item frames come before its end. */
+  batch: boolean;
   onItem: (reply: Reply) => void;
   resolve: (last: Reply) => void;
   reject: (err: Error) => void;
@@ -93,8 +95,11 @@ function makePrivate(jmsIn: string): { dir: string; requestFifo: string; replyFi
   return { dir, requestFifo, replyFifo, remove };
 }
 
-/** The frames of a batch answer before its end frame. */
-const ITEM_KINDS: ReadonlySet<Reply['kind']> = new Set<Reply['kind']>(['job', 'pool', 'detail', 'host', 'chunk']);
+/**
+ * The frames of a batch answer before its end frame. `batch` is also the single answer of
+ * status-batch: an item only in the answer to a request answered by a batch.
+ */
+const ITEM_KINDS: ReadonlySet<Reply['kind']> = new Set<Reply['kind']>(['job', 'pool', 'detail', 'host', 'chunk', 'batch', 'file']);
 
 export class Connection {
   private nextId = 1;
@@ -192,7 +197,7 @@ export class Connection {
         signal?.removeEventListener('abort', onAbort);
         fn(v);
       };
-      this.pending.set(id, { onItem, resolve: settle(resolve), reject: settle(reject) });
+      this.pending.set(id, { batch: BATCH_REQUESTS.has(body.kind), onItem, resolve: settle(resolve), reject: settle(reject) });
       this.writer.write(frame);
       if (signal?.aborted === true) onAbort();
       else signal?.addEventListener('abort', onAbort, { once: true });
@@ -227,7 +232,7 @@ export class Connection {
       const id = reply.id === 0 ? (this.pending.keys().next().value ?? 0) : reply.id;
       const waiting = this.pending.get(id);
       if (waiting === undefined) continue;
-      if (ITEM_KINDS.has(reply.kind)) {
+      if (waiting.batch && ITEM_KINDS.has(reply.kind)) {
         waiting.onItem(reply);
         continue;
       }

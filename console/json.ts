@@ -1,26 +1,32 @@
 // --json: every answer as JSON with stable field names (README "JSON answers"): one
 // document for a single answer, one per line for lists. Times are ISO 8601 (UTC).
 
-import { outcomeOf, type JobBrief, type JobView, type Reply } from '../protocol/messages.js';
+import { outcomeOf, type AttemptView, type BatchView, type JobBrief, type JobResult, type JobView, type Reply } from '../protocol/messages.js';
 
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
-/** The job document: status, info, wait and show-finished --long. */
-export function jobDoc(v: JobView): Record<string, unknown> {
-  const r = v.result;
+/** How a run ended, as the job document tells it. */
+function endingDoc(r: JobResult | null): { outcome: string | null; exitCode: number | null; signal: string | null; reason: string | null } {
   const exitCode = r === null ? null : r.kind === 'exited' ? r.code : r.kind === 'timed-out' ? r.code : null;
   const signal = r === null ? null : r.kind === 'signalled' ? r.signal : r.kind === 'timed-out' ? r.signal : null;
-  const reason = r !== null && (r.kind === 'start-failed' || r.kind === 'lost' || r.kind === 'cancelled') ? r.reason : null;
+  const reason = r === null ? null : r.kind === 'start-failed' || r.kind === 'lost' || r.kind === 'cancelled' || r.kind === 'archive-failed' ? r.reason
+    : r.kind === 'dependency-failed' ? `JobID ${r.jobId} ${r.outcome}` : null;
+  return { outcome: r === null ? null : outcomeOf(r), exitCode, signal, reason };
+}
+
+function attemptDoc(a: AttemptView): Record<string, unknown> {
+  return { host: a.host, dir: a.dir, startedAt: iso(a.startedAt), endedAt: iso(a.endedAt), ...endingDoc(a.result) };
+}
+
+/** The job document: status, info, wait, show-finished --long and export-log's batch-jobs. */
+export function jobDoc(v: JobView): Record<string, unknown> {
   return {
     jobId: v.jobId,
     command: v.command,
     status: v.status,
-    outcome: r === null ? null : outcomeOf(r),
-    exitCode,
-    signal,
-    reason,
+    ...endingDoc(v.result),
     pid: v.pid,
     poolPid: v.poolPid,
     dir: v.dir,
@@ -36,7 +42,22 @@ export function jobDoc(v: JobView): Record<string, unknown> {
     host: v.host,
     needs: v.needs,
     waiting: v.waiting,
+    batch: v.batch,
+    name: v.name,
+    kind: v.kind,
+    after: v.after,
+    retries: v.retries,
+    attempts: v.attempts.map(attemptDoc),
+    priority: v.priority,
+    beginAt: iso(v.beginAt),
+    hooks: v.hooks,
+    archive: v.archive,
   };
+}
+
+/** A batch as status-batch and show-batches give it. */
+export function batchDoc(b: BatchView): Record<string, unknown> {
+  return { ...b, submittedAt: iso(b.submittedAt) };
 }
 
 export function briefDoc(b: JobBrief): Record<string, unknown> {
@@ -58,6 +79,10 @@ export function itemJson(reply: Reply): string {
       return JSON.stringify(jobDoc(reply.job));
     case 'job':
       return JSON.stringify(briefDoc(reply.job));
+    case 'batch':
+      return JSON.stringify(batchDoc(reply.batch));
+    case 'file':
+      return JSON.stringify({ root: reply.root, path: reply.file.path, size: reply.file.size });
     default:
       return '';
   }
@@ -88,6 +113,14 @@ export function singleJson(reply: Reply): string {
         return { error: { code: reply.code, message: reply.message } };
       case 'host-switched':
         return { host: reply.host, state: reply.state, running: reply.running };
+      case 'batch-submitted':
+        return { batch: reply.batch, jobs: reply.jobs, firstJobId: reply.firstJobId, lastJobId: reply.lastJobId, builds: reply.builds };
+      case 'batch-killed':
+        return { batch: reply.batch, dequeued: reply.dequeued, signalled: reply.signalled };
+      case 'batch':
+        return batchDoc(reply.batch);
+      case 'batch-part':
+      case 'file':
       case 'job':
       case 'detail':
       case 'pool':
@@ -100,8 +133,9 @@ export function singleJson(reply: Reply): string {
   return JSON.stringify(doc);
 }
 
-export function errorJson(code: string, message: string): string {
-  return JSON.stringify({ error: { code, message } });
+/** An error document; `errors`: the mistakes it sums up (a batch file's), when there are. */
+export function errorJson(code: string, message: string, errors: readonly string[] = []): string {
+  return JSON.stringify({ error: errors.length === 0 ? { code, message } : { code, message, errors } });
 }
 
 /** A long line goes out as documents of at most this many bytes each. */

@@ -4,6 +4,7 @@
 
 import { outcomeOf, type HostInfo, type JobBrief, type JobResult, type JobView, type PoolView, type Reply, type RequestKind } from '../protocol/messages.js';
 import { formatDuration } from '../protocol/duration.js';
+import { batchInfoLines, batchLine, batchStatusLines, finishedNote } from './batch-render.js';
 import type { Paint } from './paint.js';
 
 function pad(n: number): string {
@@ -41,7 +42,10 @@ export function ending(result: JobResult): { word: string; detail: string; sep: 
     case 'start-failed':
     case 'lost':
     case 'cancelled':
+    case 'archive-failed':
       return { word, detail: result.reason, sep: ': ' };
+    case 'dependency-failed':
+      return { word, detail: `JobID ${result.jobId} ${result.outcome.replace('-', ' ')}`, sep: ': ' };
   }
 }
 
@@ -75,7 +79,8 @@ export function brief(view: JobView): JobBrief {
 function statusOfView(view: JobView, paint: Paint, full: boolean): string {
   const word = statusWord(brief(view), paint, 'seconds');
   if (view.pause !== null) return `${word} (${pauseNote(view.pause)})`;
-  if (view.waiting !== null) return `${word} (${view.waiting})`;
+  // With a hosts file only: what a queued job waits for (`Queued (waiting for Slurm job 12: Resources)`).
+  if (view.status === 'queued' && view.waiting !== null) return `${word} (${view.waiting})`;
   if (!full || view.result === null) return word;
   const e = ending(view.result);
   return e.sep === ' ' ? `${word} (${e.word}, ${e.detail})` : `${word} (${e.word}: ${e.detail})`;
@@ -107,6 +112,7 @@ export function infoLines(view: JobView, paint: Paint): string[] {
     `Timeout: ${view.timeoutSec === null ? 'none' : formatDuration(view.timeoutSec)}`,
     `Working directory: ${dash(view.cwd)}`,
     `Submitted by: ${o === null ? '-' : `${o.user}@${o.host}, console pid ${o.consolePid}`}`,
+    ...batchInfoLines(view),
   ];
 }
 
@@ -116,6 +122,7 @@ const HEADERS: Partial<Record<RequestKind, string>> = {
   'show-finished': 'Finished jobs:',
   'show-queued': 'Queued jobs:',
   'show-hosts': 'Hosts:',
+  'show-batches': 'Batches:',
 };
 
 /** The line shown before a batch's items, if that batch has one. */
@@ -127,9 +134,12 @@ export function batchHeader(kind: RequestKind): string | null {
 export function renderItem(kind: RequestKind, n: number, reply: Reply, paint: Paint): string {
   if (reply.kind === 'pool') return `${n}. ${reply.pool.pid} ${reply.pool.jobs}${poolNote(reply.pool)}`;
   if (reply.kind === 'host') return `${n}. ${hostLine(reply.host, paint)}`;
+  if (reply.kind === 'batch') return `${n}. ${batchLine(reply.batch, paint)}`;
+  if (reply.kind === 'file') return `${n}. ${reply.file.path} (${reply.file.size} bytes)`;
   if (reply.kind === 'detail') {
     const line = outcomeLine(reply.job.jobId, reply.job.result, paint);
-    return kind === 'wait' ? line : `${n}. ${line}`;
+    if (kind === 'wait') return line;
+    return kind === 'show-finished' ? `${n}. ${line}${finishedNote(reply.job)}` : `${n}. ${line}`;
   }
   if (reply.kind !== 'job') return '';
   if (kind === 'status-all') return `${n}. JobID ${reply.job.jobId} Status: ${statusWord(reply.job, paint, 'sec')}`;
@@ -148,6 +158,21 @@ function hostLine(h: HostInfo, paint: Paint): string {
   if (!h.windowOpen) notes.push('outside its run windows');
   if (h.why !== null && h.state === 'down') notes.push(h.why);
   return `${h.name} ${state}: ${notes.join('; ')}`;
+}
+
+/**
+ * A Slurm host's pools under its show-hosts line, one each:
+ * `  pool 3: Slurm job 1234 RUNNING on n1 (-C big, 2m), 1 job` or
+ * `  pool 4: Slurm job 1235 PENDING (Resources) (-C big&tagA, 2m), 0 jobs`.
+ */
+export function allocationLines(host: HostInfo): string[] {
+  return (host.allocations ?? []).map((a) => {
+    const asked = [a.features.length > 0 ? `-C ${a.features.join('&')}` : '', a.timeSec === null ? '' : formatDuration(a.timeSec)].filter((x) => x !== '');
+    const job = a.id === null ? 'Slurm job (not queued yet)' : `Slurm job ${a.id}`;
+    const where = a.node === null || a.state === 'PENDING' ? '' : ` on ${a.node}`;
+    const why = a.reason === null ? '' : ` (${a.reason})`;
+    return `  pool ${a.pool}: ${job} ${a.state}${why}${where}${asked.length > 0 ? ` (${asked.join(', ')})` : ''}, ${a.jobs === 1 ? '1 job' : `${a.jobs} jobs`}`;
+  });
 }
 
 /** host-off / host-on. */
@@ -207,6 +232,18 @@ export function renderSingle(reply: Reply, paint: Paint): string {
       return `Served ${reply.served} jobs, ${reply.inProgress} were still in progress`;
     case 'host-switched':
       return switchedLine(reply);
+    case 'batch-submitted': {
+      const ids = reply.firstJobId === reply.lastJobId ? `JobID ${reply.firstJobId}` : `JobID ${reply.firstJobId}-${reply.lastJobId}`;
+      const builds = reply.builds === 0 ? '' : ` (${reply.builds === 1 ? '1 of them a build' : `${reply.builds} of them builds`})`;
+      return `Batch ${reply.batch}: ${reply.jobs === 1 ? '1 job' : `${reply.jobs} jobs`}, ${ids}${builds}`;
+    }
+    case 'batch-killed':
+      return `Killed batch ${reply.batch}: removed ${reply.dequeued === 1 ? '1 queued job' : `${reply.dequeued} queued jobs`} from the queue, ` +
+        `sent the kill signal to ${reply.signalled === 1 ? '1 running job' : `${reply.signalled} running jobs`}`;
+    case 'batch':
+      return batchStatusLines(reply.batch, paint).join('\n');
+    case 'batch-part':
+    case 'file':
     case 'job':
     case 'detail':
     case 'pool':

@@ -3,14 +3,19 @@
 // Every error is one line, `jms_console: error: <what went wrong>; <what to do>.`
 // (README "Errors"); an abort (^C) ends the command in progress and prints nothing.
 
+import { envKey } from '../protocol/env-key.js';
 import { CoordinatorNotRunningError } from '../protocol/errors.js';
 import { BATCH_REQUESTS, outcomeOf, type JobView, type Reply } from '../protocol/messages.js';
+import { type ActionContext, type ActionOutcome, exportLog, pull, submitBatchFile } from './batch-actions.js';
+import type { BatchAction } from './batch-commands.js';
+import type { EnvFields } from './batch-send.js';
 import { findCommand, suggest, type LogsAction, type RequestBody } from './commands.js';
 import { CancelledError, type Connection } from './connection.js';
 import { findHelp, helpJson, helpLines, topicLines } from './help.js';
 import { errorJson, itemJson, JsonLogLines, singleJson } from './json.js';
 import { showLogs, type LogSink } from './logs.js';
 import { exitWhenFlushed, type Output } from './output.js';
+import type { Mode } from './args.js';
 import type { Paint } from './paint.js';
 import { batchHeader, coordinatorLines, renderItem, renderSingle } from './render.js';
 
@@ -18,7 +23,6 @@ export type LineResult = 'ok' | 'error' | 'quit' | 'shutdown' | 'cancelled';
 
 /** text: the answers as people read them; json: as JSON; quiet: only submit's JobID. */
 export type { Mode } from './args.js';
-import type { Mode } from './args.js';
 
 export interface ShellOptions {
   /** A person at a terminal (the REPL). */
@@ -31,15 +35,15 @@ export interface ShellOptions {
 /** jms_console's own options, which a one-shot command line may have put after the command. */
 const VALUELESS_FLAGS = new Set(['-q', '--quiet', '--json']);
 const VALUE_FLAGS = new Set(['-w', '-r', '-o', '--jms-in', '--jms-out', '--operations']);
+/** submit's options that take a value (the value may look like a flag: `--priority -5`). */
+const SUBMIT_VALUE_OPTIONS = new Set(['--timeout', '--needs', '--env', '--export', '--after', '--retries', '--priority', '--begin', '--on-exit']);
 
 export class Shell {
   private inFlight = 0;
-  /** The environment this connection has sent whole (the console's own: one object). */
-  private sentEnv: Readonly<Record<string, string>> | null = null;
-  /** Its key, computed once a second submit needs it (so a one-shot never loads node:crypto). */
-  private sentKey: string | null = null;
-  /** The last submit that had to wait for its body: the ones after it go after it. */
-  private tail: Promise<unknown> = Promise.resolve();
+  /** Keys of the environments this connection has sent whole. */
+  private readonly envsSent = new Set<string>();
+  /** The first environment sent, hashed only when a second one is sent (a one-shot never hashes). */
+  private firstUnhashed: Readonly<Record<string, string>> | null = null;
   /** The coordinator answered a shutdown: its going away is expected. */
   shutdownAnswered = false;
 
@@ -73,14 +77,33 @@ export class Shell {
     const misplaced = oneShot ? misplacedFlag(name, rest) : null;
     if (misplaced !== null) return this.fail(misplaced, io);
     const body = spec.parse(rest);
-    if ('error' in body) return this.fail(body.error, io);
+    if ('error' in body) return this.fail(body.error, io, 'E_USAGE', body.lines);
     if (body.kind === 'logs') return this.logs(body, io, signal ?? new AbortController().signal);
+    if (body.kind === 'batch-file' || body.kind === 'pull' || body.kind === 'export-log') return this.batchAction(body, io, signal);
     return this.send(body, io, signal);
   }
 
+  /** submit-batch, pull and export-log: more than one request, or work of the console's own. */
+  private async batchAction(action: BatchAction, io: Output, signal: AbortSignal | undefined): Promise<LineResult> {
+    const ctx: ActionContext = {
+      conn: this.conn, io, mode: this.opts.mode, paint: this.paint, signal, envFields: (env) => this.envFields(env), cwd: consoleCwd(),
+    };
+    this.inFlight += 1;
+    let done: ActionOutcome;
+    try {
+      done = action.kind === 'batch-file' ? await submitBatchFile(action, ctx) : action.kind === 'pull' ? await pull(action, ctx) : await exportLog(action, ctx);
+    } catch (err) {
+      if (err instanceof CancelledError) return 'cancelled';
+      if (err instanceof CoordinatorNotRunningError) throw err;
+      return this.fail(err instanceof Error ? err.message : String(err), io, err instanceof RangeError ? 'E_TOO_LARGE' : 'E_INTERNAL');
+    } finally {
+      this.inFlight -= 1;
+    }
+    return done === 'ok' ? 'ok' : this.fail(done.message, io, done.code, done.lines);
+  }
+
   private async send(request: RequestBody, io: Output, signal: AbortSignal | undefined): Promise<LineResult> {
-    const ready = this.withEnvKey(request);
-    const body = ready instanceof Promise ? await ready : ready;
+    const body = this.withEnvKey(request);
     const kind = body.kind;
     const text = this.opts.mode === 'text';
     const header = text ? batchHeader(kind) : null;
@@ -128,30 +151,30 @@ export class Shell {
     return this.fail(`${of} did not succeed (${which}); 'info ${first}' says how it ended.`, io, 'E_JOB_FAILED');
   }
 
-  /**
-   * A submit carries the console's environment whole once per connection, then by its
-   * key. The first goes out at once; the later ones in order, one after another, the
-   * first of them once the key is computed.
-   */
-  private withEnvKey(body: RequestBody): RequestBody | Promise<RequestBody> {
+  /** A submit carries the console's environment whole once per connection, then by its key. */
+  private withEnvKey(body: RequestBody): RequestBody {
     if (body.kind !== 'submit' || body.env === undefined) return body;
-    const env = body.env;
-    if (this.sentEnv === null) {
-      this.sentEnv = env;
-      return body;
+    const fields = this.envFields(body.env);
+    if ('env' in fields) return body;
+    const { env: _sent, ...rest } = body;
+    return { ...rest, envKey: fields.envKey };
+  }
+
+  /**
+   * The environment whole the first time this connection sends it, then its key (the
+   * console's own environment is one frozen object, hashed once: protocol/env-key.ts).
+   */
+  private envFields(env: Readonly<Record<string, string>>): EnvFields {
+    if (this.envsSent.size === 0 && this.firstUnhashed === null) {
+      this.firstUnhashed = env;
+      return { env };
     }
-    const next = this.tail.catch(() => undefined).then(async (): Promise<RequestBody> => {
-      if (this.sentEnv !== env) {
-        this.sentEnv = env;
-        this.sentKey = null;
-        return body;
-      }
-      this.sentKey ??= (await import('../protocol/env-key.js')).envKey(env);
-      const { env: _sent, ...rest } = body;
-      return { ...rest, envKey: this.sentKey };
-    });
-    this.tail = next;
-    return next;
+    if (this.firstUnhashed !== null) this.envsSent.add(envKey(this.firstUnhashed));
+    this.firstUnhashed = null;
+    const key = envKey(env);
+    if (this.envsSent.has(key)) return { envKey: key };
+    this.envsSent.add(key);
+    return { env };
   }
 
   private async logs(action: LogsAction, io: Output, signal: AbortSignal): Promise<LineResult> {
@@ -210,10 +233,23 @@ export class Shell {
     return 'ok';
   }
 
-  private fail(message: string, io: Output, code = 'E_USAGE'): LineResult {
-    if (this.opts.mode === 'json') io.err(errorJson(code, message));
-    else io.err(this.paint.red(`jms_console: error: ${message}`));
+  /** One error line, after the `lines` it sums up (a batch file's mistakes, each its own line). */
+  private fail(message: string, io: Output, code = 'E_USAGE', lines: readonly string[] = []): LineResult {
+    if (this.opts.mode === 'json') {
+      io.err(errorJson(code, message, lines));
+      return 'error';
+    }
+    for (const l of lines) io.err(this.paint.red(`jms_console: error: ${l}`));
+    io.err(this.paint.red(`jms_console: error: ${message}`));
     return 'error';
+  }
+}
+
+function consoleCwd(): string {
+  try {
+    return process.cwd();
+  } catch {
+    return '/'; // its directory was removed: pull needs --to with an absolute folder
   }
 }
 
@@ -236,7 +272,7 @@ export function misplacedFlag(name: string, rest: string): string | null {
       at = i;
       break;
     }
-    if (name === 'submit' && w === '--timeout') i += 1;
+    if (name === 'submit' && SUBMIT_VALUE_OPTIONS.has(w)) i += 1;
   }
   const flag = words[at];
   if (flag === undefined) return null;

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
 
   const user = os.userInfo().username;
   const clock = clockFromEnv();
-  const hosts = hostSetups({ hostsFile: args.hosts, maxPools: args.maxPools, jobsPool: args.jobsPool, leaseMs: args.leaseMs }, out, prepareOwnSubdir(stateDir, 'pools'));
+  const hosts = hostSetups({ hostsFile: args.hosts, maxPools: args.maxPools, jobsPool: args.jobsPool, leaseMs: args.leaseMs, clock }, out, stateDir);
   const coord = await openState(args.journal ? stateDir : null, {
     outDir, jobsPool: args.jobsPool, maxPools: args.maxPools, graceMs: args.graceMs, poolIdleMs: args.poolIdleMs, user,
   }, clock, hosts);

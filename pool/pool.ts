@@ -18,12 +18,14 @@
 
 import { failpoint } from '../protocol/failpoints.js';
 import { DirError, openOwnDir, type OwnDir } from '../protocol/own-dir.js';
+import { expandHome } from '../protocol/paths-home.js';
 import type { PoolCommand, PoolConfig, PoolEvent } from '../protocol/pool-messages.js';
 import { AttachPoint } from './attach.js';
 import { reportCpu } from './cpu-report.js';
 import { Ledger } from './ledger.js';
 import { Link } from './link.js';
 import { describe, Runner } from './runner.js';
+import { cancelOwnJob, CONFIG_WAIT_MS, ownSlurmJob } from './slurm-job.js';
 
 let config: PoolConfig | null = null;
 let runner: Runner | null = null;
@@ -36,6 +38,10 @@ const envs = new Map<string, Record<string, string>>();
 let takesJobs = true;
 let byeSent = false;
 let lease: NodeJS.Timeout | null = null;
+/** Its own Slurm job, when srun started it as one (pool/slurm-job.ts). */
+const slurmJob = ownSlurmJob(process.argv.slice(2), process.env);
+/** The coordinator is the one that started it (over stdin), not one that re-attached. */
+let firstLink = true;
 
 function log(message: string): void {
   process.stderr.write(`pool ${process.pid}: ${message}\n`);
@@ -65,6 +71,16 @@ function leave(released: boolean): void {
   if (released) ledger?.remove();
   attach?.close();
   reportCpu(runner?.taken ?? 0, runner?.spawnerKind ?? 'none');
+  exitPool(released);
+}
+
+/**
+ * `released`: a coordinator has every end it had to know. Under srun, the Slurm job is
+ * srun's to end only when the coordinator that started it released it (through srun,
+ * which is then alive); otherwise the pool cancels it itself (pool/slurm-job.ts).
+ */
+function exitPool(released: boolean): never {
+  if (slurmJob !== null && !(released && firstLink)) cancelOwnJob(slurmJob, log);
   process.exit(0);
 }
 
@@ -72,8 +88,10 @@ function configure(c: PoolConfig): void {
   config = c;
   let out: OwnDir | null = null;
   try {
-    out = openOwnDir(c.outDir, { expect: c.outDirId });
-    ledger = Ledger.create(c.ledgerDir, c.key);
+    // Another host's directories may start with ~/ (its home) and be missing yet; the
+    // coordinator's own directory (with its id) it made and checked itself.
+    out = openOwnDir(expandHome(c.outDir), c.outDirId === null ? { create: true } : { expect: c.outDirId });
+    ledger = Ledger.create(expandHome(c.ledgerDir), c.key);
     ledger.write({ r: 'pool', key: c.key, pid: process.pid, at: Date.now() });
     attach = new AttachPoint(ledger.dir, c.key, adopt, log);
   } catch (err) {
@@ -104,7 +122,8 @@ function handle(command: PoolCommand): void {
       runner.run({
         jobId: command.jobId, command: command.command, ...(command.cwd === undefined ? {} : { cwd: command.cwd }),
         ...(env === undefined ? {} : { env }), ...(command.setEnv === undefined ? {} : { setEnv: command.setEnv }),
-        ...(command.orJobDir === true ? { orJobDir: true } : {}),
+        ...(command.orJobDir === true ? { orJobDir: true } : {}), ...(command.inJobDir === true ? { inJobDir: true } : {}),
+        ...(command.stage === undefined ? {} : { stage: command.stage }),
       });
       return;
     }
@@ -139,7 +158,7 @@ function terminate(): void {
 function lost(why: string): void {
   link = null;
   takesJobs = false;
-  if (config === null || runner === null) process.exit(0);
+  if (config === null || runner === null) exitPool(false);
   log(`${why}; ${runner.active} job(s) go on, recorded in the ledger`);
   try {
     ledger?.write({ r: 'orphaned', at: Date.now() });
@@ -161,6 +180,7 @@ function adopt(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, clos
   if (lease !== null) clearTimeout(lease);
   lease = null;
   link = new Link(input, output, { command: handle, lost, log }, close);
+  firstLink = false;
   if (config?.heartbeatMs != null) link.expectWithin(3 * config.heartbeatMs);
   byeSent = false;
   link.send({ kind: 'state', key: config?.key ?? '', pid: process.pid, jobs: runner?.allTraces() ?? [] });
@@ -173,3 +193,10 @@ process.stderr.on('error', () => undefined);
 process.on('SIGINT', () => undefined);
 process.on('SIGHUP', () => undefined);
 process.on('SIGTERM', terminate);
+if (slurmJob !== null) {
+  setTimeout(() => {
+    if (config !== null) return;
+    log(`no config within ${CONFIG_WAIT_MS} ms: leaving`);
+    exitPool(false);
+  }, CONFIG_WAIT_MS).unref();
+}

@@ -2,15 +2,20 @@
 // group (started through pool/spawn: posix_spawn or child_process.spawn), its
 // output going straight into the files of its directory, its end reported once. Every
 // step is in the ledger before the coordinator hears of it: `starting` before anything
-// exists, `started` once the process runs, `exited` when it has been reaped.
+// exists, `started` once the process runs, `exited` when it has been reaped. A job with
+// files to stage has them copied into its directory first (pool/stage.ts), while the
+// pool goes on serving; it counts as active meanwhile, and it does not start if the
+// pool was told to end its jobs in the meantime.
 
 import fs from 'node:fs';
 import { HELD_CERTS } from '../protocol/messages.js';
 import { emptyTrace, type JobTrace, type LedgerRecord } from '../protocol/ledger.js';
 import type { OwnDir } from '../protocol/own-dir.js';
 import type { JobSignal, PoolEvent } from '../protocol/pool-messages.js';
-import { closeFds, discardDir, finishDir, jobDirName, prepareDir, removeLink } from './job-dir.js';
+import type { StageEntry } from '../protocol/stage.js';
+import { closeFds, discardDir, finishDir, jobDirName, prepareDir, removeLink, type PreparedDir } from './job-dir.js';
 import { jobSpawner, type JobSpawner } from './spawn/index.js';
+import { stageFiles } from './stage.js';
 
 export interface RunnerConfig {
   out: OwnDir;
@@ -39,6 +44,10 @@ export interface RunSpec {
   setEnv?: Record<string, string>;
   /** A missing `cwd` means the job directory, not a failure (a host other than the console's). */
   orJobDir?: boolean;
+  /** It runs in its job directory, whatever `cwd` says. */
+  inJobDir?: boolean;
+  /** Copied into the job directory before the command starts. */
+  stage?: readonly StageEntry[];
 }
 
 export class Runner {
@@ -50,11 +59,15 @@ export class Runner {
   private readonly links = new Map<number, string>();
   /** posix_spawn when the addon is there, child_process.spawn otherwise (pool/spawn). */
   private readonly spawner: JobSpawner = jobSpawner();
+  /** Jobs whose files are being staged: taken, not started yet. */
+  private readonly staging = new Set<number>();
+  /** Told to end every job: a job still staging does not start. */
+  private ending = false;
 
   constructor(private readonly config: RunnerConfig) {}
 
   get active(): number {
-    return this.running.size;
+    return this.running.size + this.staging.size;
   }
 
   /** Jobs this pool has taken, whether they started or not. */
@@ -84,15 +97,33 @@ export class Runner {
     trace.starting = true;
     const refused = this.whyNot(spec);
     if (refused !== null) return this.fail(trace, refused);
-    let dir;
+    let dir: PreparedDir;
     try {
       dir = prepareDir(this.config.out, jobId);
     } catch (err) {
       return this.fail(trace, `cannot create its directory in ${this.config.out.path}: ${describe(err)}`);
     }
+    if (spec.stage === undefined || spec.stage.length === 0) return this.launch(spec, trace, dir);
+    this.staging.add(jobId);
+    void stageFiles(this.config.out.at(dir.tmpName), jobId, spec.stage).then((problem) => {
+      this.staging.delete(jobId);
+      const why = problem ?? (this.ending ? 'the pool was told to end its jobs before its files were staged' : null);
+      if (why === null) return this.launch(spec, trace, dir);
+      closeFds(dir);
+      discardDir(this.config.out, dir);
+      this.fail(trace, why);
+    });
+  }
+
+  /** Spawns the job in its prepared directory; records and reports its start. */
+  private launch(spec: RunSpec, trace: JobTrace, dir: PreparedDir): void {
+    const { jobId } = spec;
     let pid = -1;
-    const inJobDir = spec.cwd !== undefined && !isDir(spec.cwd);
-    const cwd = inJobDir ? this.config.out.at(dir.tmpName) : spec.cwd;
+    const inJobDir = spec.inJobDir === true || (spec.cwd !== undefined && !isDir(spec.cwd));
+    // Through the pool's own descriptor, by pid: the child resolves the path after the
+    // spawner closed every inherited descriptor (posix_spawn's closefrom), where its own
+    // /proc/self/fd no longer has it.
+    const cwd = inJobDir ? `/proc/${process.pid}/fd/${this.config.out.fd}/${dir.tmpName}` : spec.cwd;
     // In its job directory, the job starts under the directory's first name: that name stays
     // valid (a link to the final one), so a $PWD taken at once still works later.
     const hidden = `${this.config.out.path}/${dir.tmpName}`;
@@ -130,7 +161,7 @@ export class Runner {
   }
 
   private whyNot(spec: RunSpec): string | null {
-    if (spec.cwd !== undefined && spec.orJobDir !== true && !isDir(spec.cwd)) return `its working directory ${spec.cwd} is gone or not a directory`;
+    if (spec.cwd !== undefined && spec.orJobDir !== true && spec.inJobDir !== true && !isDir(spec.cwd)) return `its working directory ${spec.cwd} is gone or not a directory`;
     return diskFull(this.config.out.path);
   }
 
@@ -164,6 +195,7 @@ export class Runner {
 
   /** SIGTERM to every job (continued so a stopped one can die), SIGKILL after the grace. */
   terminateAll(): void {
+    this.ending = true;
     const pids = [...this.running.values()];
     for (const pid of pids) {
       killGroup(pid, 'SIGTERM');

@@ -4,6 +4,9 @@
 //   --attach <ledgerDir> <key> <pid>  relays frames between stdin/stdout and the pool's
 //                                     attach socket; if no pool answers there, writes one
 //                                     `absent` frame (its ledger, whether it lives) and exits
+//   --ledger <ledgerDir> <key>        one `absent` frame with that ledger (without asking the
+//                                     socket: the pool is known to be gone, and on a shared
+//                                     filesystem its socket may be another machine's)
 //   --ledgers <ledgerDir>             one line of JSON: the keys of the ledgers there
 //   --forget <ledgerDir> <key>        removes a ledger and its socket
 //   --kill-groups <pid>…              SIGKILL to each pid's group, if it still leads one
@@ -16,7 +19,7 @@ import { encode } from '../protocol/codec.js';
 import { followFile } from '../protocol/file-follow.js';
 import { SOCKET_SUFFIX } from '../protocol/ledger.js';
 import { forgetLedger, killGroups, ledgerKeys, poolAlive, readLedger } from '../protocol/ledger-files.js';
-import { openOwnDir } from '../protocol/own-dir.js';
+import { openOwnDir, type OwnDir } from '../protocol/own-dir.js';
 import { expandHome } from '../protocol/paths-home.js';
 
 function attach(ledgerDir: string, key: string, pidHint: number): void {
@@ -29,12 +32,7 @@ function attach(ledgerDir: string, key: string, pidHint: number): void {
     process.stdin.once('end', () => socket.end());
   });
   socket.once('error', () => {
-    const view = readLedger(dir, key);
-    const pid = view?.pid ?? (pidHint > 0 ? pidHint : null);
-    process.stdout.write(encode({
-      kind: 'absent', key, pid, orphaned: view?.orphaned ?? false, ledger: view !== null,
-      jobs: view === null ? [] : [...view.jobs.values()], alive: pid !== null && poolAlive(key, pid),
-    }));
+    absent(dir, key, pidHint, true);
     process.exit(0);
   });
 }
@@ -56,12 +54,25 @@ async function read(path: string, lines: number): Promise<void> {
   process.stdin.destroy();
 }
 
+/** Writes what the ledger of `key` holds as an `absent` frame (`alive`: whether its pool still runs here). */
+function absent(dir: OwnDir, key: string, pidHint: number, check: boolean): void {
+  const view = readLedger(dir, key);
+  const pid = view?.pid ?? (pidHint > 0 ? pidHint : null);
+  process.stdout.write(encode({
+    kind: 'absent', key, pid, orphaned: view?.orphaned ?? false, ledger: view !== null,
+    jobs: view === null ? [] : [...view.jobs.values()], alive: check && pid !== null && poolAlive(key, pid),
+  }));
+}
+
 /** Runs a tool mode if argv asks for one; false when this is a pool. */
 export function runTool(argv: readonly string[]): boolean {
   const [mode, ...args] = argv;
   switch (mode) {
     case '--attach':
       attach(args[0] ?? '', args[1] ?? '', Number(args[2] ?? 0));
+      return true;
+    case '--ledger':
+      absent(openOwnDir(expandHome(args[0] ?? ''), { create: true }), args[1] ?? '', 0, false);
       return true;
     case '--ledgers':
       process.stdout.write(`${JSON.stringify(ledgerKeys(openOwnDir(expandHome(args[0] ?? ''), { create: true })))}\n`);

@@ -10,7 +10,7 @@ import { attempt, FieldError, Fields } from './fields.js';
 import { MAX_COMMAND_BYTES, type Outcome, OUTCOMES } from './messages.js';
 import { parseWindows } from './windows.js';
 
-export type ExitWhen = Outcome | 'dependency-failed' | 'any' | { exitCode: number };
+export type ExitWhen = Outcome | 'any' | { exitCode: number };
 /** Commands run when a job (or the batch) ends, for the cases they name, in order. */
 export type OnExit = { when: ExitWhen; command: string }[];
 
@@ -54,7 +54,7 @@ export interface BatchSpec {
   jobs: BatchJobSpec[];
 }
 
-export const EXIT_WORDS = [...OUTCOMES, 'dependency-failed', 'any'] as const;
+export const EXIT_WORDS: readonly (Outcome | 'any')[] = [...OUTCOMES, 'any'];
 export const MAX_BATCH_JOBS = 10_000;
 export const MAX_RETRIES = 100;
 export const MAX_PRIORITY = 1000;
@@ -101,7 +101,7 @@ function tags(f: Fields, name: string): string[] {
   });
 }
 
-function readOnExit(f: Fields): OnExit {
+export function readOnExit(f: Fields): OnExit {
   const v = f.raw('onExit');
   if (!Array.isArray(v) || v.length > MAX_EXIT_CASES) throw new FieldError(`'onExit' must be a list of at most ${MAX_EXIT_CASES} cases`);
   return v.map((item: unknown, i: number) => {
@@ -112,7 +112,7 @@ function readOnExit(f: Fields): OnExit {
   });
 }
 
-function readFiles(f: Fields): StagedFile[] {
+export function readFiles(f: Fields): StagedFile[] {
   const v = f.raw('files');
   if (!Array.isArray(v) || v.length > MAX_FILES_PER_JOB) throw new FieldError(`'files' must be a list of at most ${MAX_FILES_PER_JOB} files`);
   return v.map((item: unknown, i: number) => {

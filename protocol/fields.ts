@@ -61,6 +61,11 @@ export class Fields {
     return new Fields(this.get(name), `'${name}'`);
   }
 
+  /** The object's own field names. */
+  keys(): string[] {
+    return Object.keys(this.o);
+  }
+
   raw(name: string): unknown {
     return this.get(name);
   }

@@ -2,6 +2,7 @@
 // requests a console sends on its private FIFO and the replies it gets back.
 // Every message is a member of a union tagged by a string `kind`.
 
+import type { OnExit } from './batch.js';
 import type { ErrorCode } from './errors.js';
 
 export const JMS_VERSION = '0.1.0';
@@ -50,11 +51,15 @@ export type JobResult =
   | { kind: 'timed-out'; signal: string | null; code: number | null; afterSec: number }
   | { kind: 'start-failed'; reason: string }
   | { kind: 'lost'; reason: string }
-  | { kind: 'cancelled'; reason: string };
+  | { kind: 'cancelled'; reason: string }
+  /** It never ran: JobID `jobId`, which it was to run after, ended `outcome`. */
+  | { kind: 'dependency-failed'; jobId: number; outcome: Outcome }
+  /** It ran, but what it saved could not be archived. */
+  | { kind: 'archive-failed'; reason: string };
 
 /** How a finished job ended, in one word (README: Outcomes). */
-export type Outcome = 'succeeded' | 'failed' | 'killed' | 'timed-out' | 'lost' | 'cancelled';
-export const OUTCOMES: readonly Outcome[] = ['succeeded', 'failed', 'killed', 'timed-out', 'lost', 'cancelled'];
+export type Outcome = 'succeeded' | 'failed' | 'killed' | 'timed-out' | 'lost' | 'cancelled' | 'dependency-failed';
+export const OUTCOMES: readonly Outcome[] = ['succeeded', 'failed', 'killed', 'timed-out', 'lost', 'cancelled', 'dependency-failed'];
 
 export function outcomeOf(result: JobResult): Outcome {
   switch (result.kind) {
@@ -70,6 +75,10 @@ export function outcomeOf(result: JobResult): Outcome {
       return 'lost';
     case 'cancelled':
       return 'cancelled';
+    case 'dependency-failed':
+      return 'dependency-failed';
+    case 'archive-failed':
+      return 'failed';
   }
 }
 
@@ -110,6 +119,81 @@ export interface JobView {
   needs: string[];
   /** What a queued job waits for (with a hosts file); null otherwise. */
   waiting: string | null;
+  /** Of a batch: its `namespace/name`, and the job's name there; null otherwise. */
+  batch: string | null;
+  name: string | null;
+  /** `build`: a batch's build step on one host. */
+  kind: JobKind;
+  /** JobIDs that must succeed before it starts. */
+  after: number[];
+  /** Times it may be run again after failing or being lost; `attempts`: the earlier runs. */
+  retries: number;
+  attempts: AttemptView[];
+  priority: number;
+  /** Held until this time (--begin); null: not held. */
+  beginAt: number | null;
+  /** Its exit hooks: what each did. */
+  hooks: HookView[];
+  /** Where what it saved was archived, once it was. */
+  archive: string | null;
+}
+
+export type JobKind = 'job' | 'build';
+
+/** An earlier run of a job that was run again (--retries). */
+export interface AttemptView {
+  host: string | null;
+  dir: string | null;
+  startedAt: number | null;
+  endedAt: number;
+  result: JobResult;
+}
+
+export type HookState = 'pending' | 'running' | 'done' | 'failed' | 'interrupted';
+export const HOOK_STATES: readonly HookState[] = ['pending', 'running', 'done', 'failed', 'interrupted'];
+
+/** An exit hook (or a batch's notify) and what became of it. */
+export interface HookView {
+  /** The case it ran for (`any`, `failed`, `3`, `batch`). */
+  when: string;
+  command: string;
+  state: HookState;
+  /** How it ended (`exit code 1`, `timed out after 60 s`, `killed by SIGTERM`); null until it has. */
+  how: string | null;
+  /** Its output. */
+  log: string | null;
+}
+
+export type BatchState = 'active' | 'done' | 'cancelled';
+
+/** A batch as show-batches and status-batch tell it. */
+export interface BatchView {
+  /** `namespace/name`. */
+  key: string;
+  name: string;
+  namespace: string;
+  submittedAt: number;
+  state: BatchState;
+  /** Why it was cancelled. */
+  reason: string | null;
+  /** Its jobs (builds not counted), by status and by outcome. */
+  jobs: number;
+  counts: Record<JobStatus, number>;
+  outcomes: Partial<Record<Outcome, number>>;
+  /** Its build step on each host. */
+  builds: { host: string; jobId: number; status: JobStatus; outcome: Outcome | null }[];
+  /** Jobs that did not succeed (at most 50): their id, name, outcome and why. */
+  failures: { jobId: number; name: string; outcome: Outcome; why: string }[];
+  /** Where its jobs' saved files are archived. */
+  archive: string;
+  windows: string | null;
+  notify: HookView | null;
+}
+
+/** A file of a batch's archive; `path` is relative to the batch's archive folder. */
+export interface ArchiveFile {
+  path: string;
+  size: number;
 }
 
 /** What a list answer says of each job: enough for its line and its colour. */
@@ -154,6 +238,27 @@ export interface HostInfo {
   pause: { until: number | null } | null;
   /** Inside its run windows now (always true without windows). */
   windowOpen: boolean;
+  /** A Slurm host's pools, each a Slurm job of its own (absent for other hosts). */
+  allocations?: HostAllocation[];
+}
+
+/** One pool of a Slurm host, as show-hosts tells it: its Slurm job and that job's state. */
+export interface HostAllocation {
+  /** The coordinator's id of the pool. */
+  pool: number;
+  /** Its Slurm job's id, once known. */
+  id: string | null;
+  /** PENDING, RUNNING, … as squeue says. */
+  state: string;
+  /** Why it pends (squeue's reason), while it does. */
+  reason: string | null;
+  node: string | null;
+  /** The features it was asked for (srun -C). */
+  features: string[];
+  /** Its time limit in seconds (null: none asked for). */
+  timeSec: number | null;
+  /** Jobs it runs now. */
+  jobs: number;
 }
 
 // --- requests (console -> coordinator, on the console's private FIFO) --------------
@@ -171,7 +276,31 @@ export type Request =
     needs?: string[];
     /** Variables set for the job on any host (--env K=V, --export NAME), over that host's environment. */
     setEnv?: Record<string, string>;
+    /** JobIDs that must succeed first (--after). */
+    after?: number[];
+    retries?: number;
+    priority?: number;
+    /** A begin time as written (protocol/begin.ts), read with the coordinator's clock. */
+    begin?: string;
+    onExit?: OnExit;
   }
+  /**
+   * A batch (protocol/batch.ts BatchSpec as JSON), sent in `parts` frames of the same
+   * `token`, numbered from 0; each but the last is answered `batch-part`. Its jobs run with
+   * the console's environment where it is the coordinator's machine.
+   */
+  | {
+    kind: 'submit-batch'; id: number; token: string; part: number; parts: number; data: string;
+    env?: Record<string, string>; envKey?: string;
+  }
+  | { kind: 'show-batches'; id: number }
+  /** `batch`: `name` or `namespace/name`. */
+  | { kind: 'status-batch'; id: number; batch: string }
+  | { kind: 'kill-batch'; id: number; batch: string }
+  /** Every job of the batch (null: every job), in full: for export-log. */
+  | { kind: 'batch-jobs'; id: number; batch: string | null }
+  /** The files of a batch's archive (for pull). */
+  | { kind: 'archive-list'; id: number; batch: string }
   | { kind: 'status'; id: number; jobId: number }
   | { kind: 'info'; id: number; jobId: number }
   | { kind: 'status-all'; id: number; sinceSec: number | null }
@@ -213,6 +342,9 @@ export const BATCH_REQUESTS: ReadonlySet<RequestKind> = new Set<RequestKind>([
   'show-hosts',
   'read-log',
   'wait',
+  'show-batches',
+  'batch-jobs',
+  'archive-list',
 ]);
 
 // --- replies (coordinator -> console, on the console's private FIFO) ---------------
@@ -234,6 +366,12 @@ export type Reply =
   /** Bytes of a job's output (base64), an item of a `read-log` answer. */
   | { kind: 'chunk'; id: number; data: string }
   | { kind: 'host-switched'; id: number; host: string; state: HostState; running: number }
+  | { kind: 'batch-part'; id: number; part: number }
+  | { kind: 'batch-submitted'; id: number; batch: string; jobs: number; firstJobId: number; lastJobId: number; builds: number }
+  | { kind: 'batch'; id: number; batch: BatchView }
+  | { kind: 'batch-killed'; id: number; batch: string; dequeued: number; signalled: number }
+  /** An item of an archive-list answer; the first item of it is the archive folder as `root`. */
+  | { kind: 'file'; id: number; root: string; file: ArchiveFile }
   | { kind: 'end'; id: number; count: number }
   | { kind: 'error'; id: number; code: ErrorCode; message: string };
 
@@ -243,4 +381,6 @@ export type BatchItem =
   | { kind: 'detail'; job: JobView }
   | { kind: 'pool'; pool: PoolView }
   | { kind: 'host'; host: HostInfo }
-  | { kind: 'chunk'; data: string };
+  | { kind: 'chunk'; data: string }
+  | { kind: 'batch'; batch: BatchView }
+  | { kind: 'file'; root: string; file: ArchiveFile };

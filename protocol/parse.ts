@@ -4,6 +4,7 @@
 import { MAX_DURATION_SEC } from './duration.js';
 import { ERROR_CODES } from './errors.js';
 import { attempt, FieldError, Fields } from './fields.js';
+import { readArchiveFile, readBatchRef, readBatchView, readJobExtras, readSubmitBatch, readSubmitExtras } from './parse-batch.js';
 import {
   MAX_COMMAND_BYTES,
   MAX_FRAME_BYTES,
@@ -15,6 +16,7 @@ import {
   OUTCOMES,
   type PoolView,
   HOST_STATES,
+  type HostAllocation,
   type HostInfo,
   type Reply,
   type Request,
@@ -54,6 +56,7 @@ export function parseWelcome(value: unknown): Parsed<Welcome> {
 const REQUEST_KINDS = [
   'submit', 'status', 'info', 'status-all', 'show-active', 'show-pools', 'show-finished', 'show-queued',
   'suspend', 'resume', 'kill', 'wait', 'pause-all', 'resume-all', 'shutdown', 'show-hosts', 'host-off', 'host-on', 'read-log', 'cancel',
+  'submit-batch', 'show-batches', 'status-batch', 'kill-batch', 'batch-jobs', 'archive-list',
 ] as const;
 
 /** A host's name in the hosts file. */
@@ -105,6 +108,7 @@ function readSubmit(f: Fields, id: number): Extract<Request, { kind: 'submit' }>
   if (f.has('timeoutSec')) req.timeoutSec = f.int('timeoutSec', 1, MAX_DURATION_SEC);
   if (f.has('needs')) req.needs = readNeeds(f.raw('needs'));
   if (f.has('setEnv')) req.setEnv = readEnv(f.raw('setEnv'));
+  readSubmitExtras(f, req);
   return req;
 }
 
@@ -160,13 +164,22 @@ export function parseRequest(value: unknown): Parsed<Request> {
       case 'show-active':
       case 'show-queued':
       case 'show-hosts':
+      case 'show-batches':
         return { kind, id };
+      case 'submit-batch':
+        return readSubmitBatch(f, id, readEnv);
+      case 'status-batch':
+      case 'kill-batch':
+      case 'archive-list':
+        return { kind, id, batch: readBatchRef(f) };
+      case 'batch-jobs':
+        return { kind, id, batch: f.has('batch') ? readBatchRef(f) : null };
     }
   });
 }
 
 function readResult(f: Fields): JobResult {
-  const kind = f.oneOf('kind', ['exited', 'signalled', 'timed-out', 'start-failed', 'lost', 'cancelled'] as const);
+  const kind = f.oneOf('kind', ['exited', 'signalled', 'timed-out', 'start-failed', 'lost', 'cancelled', 'dependency-failed', 'archive-failed'] as const);
   switch (kind) {
     case 'exited':
       return { kind, code: f.int('code', 0, 255) };
@@ -177,9 +190,14 @@ function readResult(f: Fields): JobResult {
     case 'start-failed':
     case 'lost':
     case 'cancelled':
+    case 'archive-failed':
       return { kind, reason: f.str('reason') };
+    case 'dependency-failed':
+      return { kind, jobId: f.int('jobId', 1), outcome: f.oneOf('outcome', OUTCOMES) };
   }
 }
+
+const fieldsOf = (v: unknown, what: string): Fields => new Fields(v, what);
 
 function readOrigin(f: Fields): Origin {
   return { user: f.str('user'), host: f.str('host'), consolePid: f.int('consolePid') };
@@ -205,6 +223,7 @@ function readJob(f: Fields): JobView {
     host: f.strOrNull('host'),
     needs: f.has('needs') ? readNeeds(f.raw('needs')) : [],
     waiting: f.strOrNull('waiting'),
+    ...readJobExtras(f, readResult, fieldsOf),
   };
 }
 
@@ -233,12 +252,27 @@ function readHost(f: Fields): HostInfo {
     name: f.str('name', 255), kind: f.oneOf('kind', ['local', 'ssh', 'slurm'] as const), state: f.oneOf('state', HOST_STATES),
     why: f.strOrNull('why'), tags, slots: f.int('slots'), used: f.int('used'), pools: f.int('pools'), cost: f.int('cost', 0, 1_000_000),
     pause: f.has('pause') ? { until: f.obj('pause').intOrNull('until') } : null, windowOpen: f.oneOf('windowOpen', [true, false] as const),
+    ...(f.has('allocations') ? { allocations: readAllocations(f.raw('allocations')) } : {}),
   };
+}
+
+function readAllocations(v: unknown): HostAllocation[] {
+  if (!Array.isArray(v)) throw new FieldError("'allocations' must be a list");
+  return v.map((item: unknown, i): HostAllocation => {
+    const a = new Fields(item, `allocations[${i}]`);
+    const features = a.raw('features');
+    if (!Array.isArray(features) || !features.every((x): x is string => typeof x === 'string')) throw new FieldError("'features' must be a list of words");
+    return {
+      pool: a.int('pool'), id: a.strOrNull('id'), state: a.str('state', 64), reason: a.strOrNull('reason'), node: a.strOrNull('node'),
+      features, timeSec: a.intOrNull('timeSec'), jobs: a.int('jobs'),
+    };
+  });
 }
 
 const REPLY_KINDS = [
   'submitted', 'queued', 'status', 'info', 'signalled', 'dequeued', 'paused', 'resumed-all', 'served',
   'job', 'detail', 'pool', 'end', 'error', 'host', 'host-switched', 'chunk',
+  'batch-part', 'batch-submitted', 'batch', 'batch-killed', 'file',
 ] as const;
 
 export function parseReply(value: unknown): Parsed<Reply> {
@@ -278,6 +312,16 @@ export function parseReply(value: unknown): Parsed<Reply> {
       }
       case 'host-switched':
         return { kind, id, host: f.str('host', 255), state: f.oneOf('state', HOST_STATES), running: f.int('running') };
+      case 'batch-part':
+        return { kind, id, part: f.int('part') };
+      case 'batch-submitted':
+        return { kind, id, batch: f.str('batch', 511), jobs: f.int('jobs', 1), firstJobId: f.int('firstJobId', 1), lastJobId: f.int('lastJobId', 1), builds: f.int('builds') };
+      case 'batch':
+        return { kind, id, batch: readBatchView(f.obj('batch'), fieldsOf) };
+      case 'batch-killed':
+        return { kind, id, batch: f.str('batch', 511), dequeued: f.int('dequeued'), signalled: f.int('signalled') };
+      case 'file':
+        return { kind, id, root: f.str('root'), file: readArchiveFile(f.obj('file')) };
       case 'end':
         return { kind, id, count: f.int('count') };
       case 'error':

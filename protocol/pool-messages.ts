@@ -3,6 +3,7 @@
 // runs behind any launcher that forwards stdio (ssh, srun).
 
 import type { JobTrace } from './ledger.js';
+import type { StageEntry } from './stage.js';
 
 export type JobSignal = 'SIGSTOP' | 'SIGCONT' | 'SIGTERM' | 'SIGKILL';
 export const JOB_SIGNALS: readonly JobSignal[] = ['SIGSTOP', 'SIGCONT', 'SIGTERM', 'SIGKILL'];
@@ -40,8 +41,14 @@ export type PoolCommand =
    * `cwd` and the environment `envKey` are the submitting console's; absent: the pool's
    * own. `setEnv` goes over either. `orJobDir`: a `cwd` missing on this host means the
    * job runs in its job directory instead of failing (another host than the console's).
+   * `inJobDir`: it runs in its job directory whatever `cwd` says (a batch job). `stage`:
+   * copied into the job directory before the command starts; a copy that fails is a
+   * `start-failed` naming the file.
    */
-  | { kind: 'run'; jobId: number; command: string; cwd?: string; envKey?: string; setEnv?: Record<string, string>; orJobDir?: boolean }
+  | {
+    kind: 'run'; jobId: number; command: string; cwd?: string; envKey?: string; setEnv?: Record<string, string>; orJobDir?: boolean;
+    inJobDir?: true; stage?: StageEntry[];
+  }
   | { kind: 'signal'; jobId: number; signal: JobSignal }
   /** Take no more jobs: say bye once the running ones have ended. */
   | { kind: 'retire' }

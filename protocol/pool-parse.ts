@@ -6,6 +6,7 @@ import { POOL_KEY, type JobEnd, type JobTrace } from './ledger.js';
 import { MAX_COMMAND_BYTES } from './messages.js';
 import { PATH_MAX, readEnv } from './parse.js';
 import { JOB_SIGNALS, type DirId, type PoolCommand, type PoolEvent } from './pool-messages.js';
+import type { StageEntry } from './stage.js';
 
 type Parsed<T> = T | { invalid: string };
 
@@ -24,6 +25,21 @@ function readConfig(f: Fields): Extract<PoolCommand, { kind: 'config' }> {
   };
 }
 
+/** Most files one job stages. */
+export const MAX_STAGE_ENTRIES = 1000;
+
+/** The shape only: the pool itself refuses a bad `as` or `src` as the job's start failure. */
+function readStage(value: unknown): StageEntry[] {
+  if (!Array.isArray(value)) throw new FieldError("'stage' must be a list of {src, as}");
+  if (value.length > MAX_STAGE_ENTRIES) throw new FieldError(`'stage' has more than ${MAX_STAGE_ENTRIES} files`);
+  return value.map((v: unknown) => {
+    const f = new Fields(v, "each of 'stage'");
+    const extra = f.keys().find((k) => k !== 'src' && k !== 'as');
+    if (extra !== undefined) throw new FieldError(`each of 'stage' has only src and as, not '${extra}'`);
+    return { src: f.str('src', PATH_MAX), as: f.str('as', PATH_MAX) };
+  });
+}
+
 export function parsePoolCommand(value: unknown): Parsed<PoolCommand> {
   return attempt((): PoolCommand => {
     const f = new Fields(value, 'a pool command');
@@ -37,6 +53,8 @@ export function parsePoolCommand(value: unknown): Parsed<PoolCommand> {
         if (f.has('envKey')) run.envKey = f.str('envKey', 64);
         if (f.has('setEnv')) run.setEnv = readEnv(f.raw('setEnv'));
         if (f.has('orJobDir') && f.oneOf('orJobDir', [true, false] as const)) run.orJobDir = true;
+        if (f.has('inJobDir') && f.oneOf('inJobDir', [true, false] as const)) run.inJobDir = true;
+        if (f.has('stage')) run.stage = readStage(f.raw('stage'));
         return run;
       }
       case 'env':

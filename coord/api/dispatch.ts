@@ -5,6 +5,7 @@
 import { JmsError } from '../../protocol/errors.js';
 import type { BatchItem, Reply, Request } from '../../protocol/messages.js';
 import type { Coordinator } from '../engine/coordinator.js';
+import { archiveList, batchJobs, killBatch, showBatches, statusBatch, submitBatch } from './handlers/batches.js';
 import { showActive, showFinished, showPools, showQueued, statusAll } from './handlers/lists.js';
 import { pauseAll, resumeAll } from './handlers/pause.js';
 import { showHosts, switchHost } from './handlers/hosts.js';
@@ -69,11 +70,23 @@ function route(ctx: Context, req: CoordRequest, consolePid: number, cancelled?: 
       return switchHost(coord, req);
     case 'read-log':
       return readLog(coord, req);
+    case 'submit-batch':
+      return submitBatch(coord, req, consolePid);
+    case 'show-batches':
+      return showBatches(coord);
+    case 'status-batch':
+      return statusBatch(coord, req);
+    case 'kill-batch':
+      return killBatch(coord, req);
+    case 'batch-jobs':
+      return batchJobs(coord, req);
+    case 'archive-list':
+      return archiveList(coord, req);
   }
 }
 
 /** Requests that change state: answered only once the change is on disk. */
-const MUTATING = new Set<Request['kind']>(['submit', 'suspend', 'resume', 'kill', 'pause-all', 'resume-all', 'host-off', 'host-on']);
+const MUTATING = new Set<Request['kind']>(['submit', 'submit-batch', 'kill-batch', 'suspend', 'resume', 'kill', 'pause-all', 'resume-all', 'host-off', 'host-on']);
 
 /** Answers one request of the console whose pid is `consolePid`; `cancelled`: that console cancelled it. */
 export async function dispatch(ctx: Context, req: CoordRequest, consolePid: number, cancelled?: AbortSignal): Promise<Answer> {

@@ -2,8 +2,9 @@
 // `step(state, event)` which returns the next state or an `{ illegal }` value. Time
 // comes in with the events, so this is tested without clocks or processes.
 
+import type { OnExit, StagedFile } from '../../protocol/batch.js';
 import {
-  outcomeOf, type JobBrief, type JobResult, type JobStatus, type JobView, type Origin,
+  outcomeOf, type AttemptView, type Outcome, type JobBrief, type JobResult, type JobStatus, type JobView, type Origin,
 } from '../../protocol/messages.js';
 
 /** Which pool has (or had) a job: absent fields are from records written before they were kept. */
@@ -31,9 +32,20 @@ export type JobState =
   | { tag: 'queued' }
   | ({ tag: 'starting' } & PoolRef)
   | ({ tag: 'running' } & Started)
-  /** `by: 'pause'`: held by pause-all, continued by resume-all. */
-  | ({ tag: 'suspended'; suspendedAt: number; by?: 'pause' } & Started)
-  | { tag: 'finished'; started: Started | null; endedAt: number; result: JobResult };
+  /** `by`: held by pause-all (continued by resume-all), or outside its run windows (continued when they open). */
+  | ({ tag: 'suspended'; suspendedAt: number; by?: SuspendedBy } & Started)
+  /** `archived`: what it saved is in the archive (or could not be put there). */
+  | Finished;
+
+export type SuspendedBy = 'pause' | 'window';
+
+export interface Finished {
+  tag: 'finished';
+  started: Started | null;
+  endedAt: number;
+  result: JobResult;
+  archived?: true;
+}
 
 /** What a job was submitted with, besides its command. */
 export interface JobOptions {
@@ -46,6 +58,23 @@ export interface JobOptions {
   needs?: string[];
   /** Variables set for it on any host (--env, --export). */
   setEnv?: Record<string, string>;
+  /** Of a batch (its key, `namespace/name`), with its name there. */
+  batch?: string;
+  name?: string;
+  /** A batch's build step, run on host `pin` only. */
+  kind?: 'build';
+  pin?: string;
+  /** JobIDs that must succeed before it starts. */
+  after?: number[];
+  retries?: number;
+  priority?: number;
+  /** Held until this time. */
+  beginAt?: number;
+  onExit?: OnExit;
+  /** Files copied into its job directory before it starts (it runs there). */
+  files?: StagedFile[];
+  /** Runs in its job directory (batch jobs), whose `save` folder, stdout and stderr are archived when it ends. */
+  save?: string;
 }
 
 export interface Job extends JobOptions {
@@ -53,20 +82,29 @@ export interface Job extends JobOptions {
   command: string;
   submittedAt: number;
   state: JobState;
+  /** Its earlier runs, when it was run again (retries). */
+  attempts?: Finished[];
 }
 
 export type JobEvent =
   | ({ type: 'dispatched' } & PoolRef)
   | { type: 'started'; pid: number; dir: string; at: number; ranIn?: string; poolPid?: number }
   | { type: 'start-failed'; reason: string; at: number }
-  | { type: 'suspended'; at: number; by?: 'pause' }
+  | { type: 'suspended'; at: number; by?: SuspendedBy }
   | { type: 'resumed'; at?: number }
   | { type: 'timed-out'; at: number }
   | { type: 'exited'; code: number | null; signal: string | null; at: number }
   | { type: 'lost'; reason: string; at: number }
   /** Its pool is gone and never started it: it waits for a pool again. */
   | { type: 'requeued'; reason: string; at: number }
-  | { type: 'cancelled'; reason: string; at: number };
+  | { type: 'cancelled'; reason: string; at: number }
+  /** A job it was to run after did not succeed, so it never runs. */
+  | { type: 'dependency-failed'; jobId: number; outcome: Outcome; at: number }
+  /** What it saved was archived (or `archive-failed`, which makes it a failed job). */
+  | { type: 'archived'; at: number }
+  | { type: 'archive-failed'; reason: string; at: number }
+  /** It failed or was lost and has retries left: it waits to run again (the run so far becomes an attempt). */
+  | { type: 'retry'; at: number };
 
 export type Illegal = { illegal: string };
 
@@ -155,7 +193,53 @@ export function step(state: JobState, event: JobEvent, job?: JobOptions): JobSta
     case 'cancelled':
       if (state.tag !== 'queued') return illegal;
       return { tag: 'finished', started: null, endedAt: event.at, result: { kind: 'cancelled', reason: event.reason } };
+    case 'dependency-failed':
+      if (state.tag !== 'queued') return illegal;
+      return { tag: 'finished', started: null, endedAt: event.at, result: { kind: 'dependency-failed', jobId: event.jobId, outcome: event.outcome } };
+    case 'archived':
+      if (state.tag !== 'finished' || state.archived === true) return illegal;
+      return { ...state, archived: true };
+    case 'archive-failed':
+      if (state.tag !== 'finished' || state.archived === true) return illegal;
+      return { ...state, archived: true, result: { kind: 'archive-failed', reason: event.reason } };
+    case 'retry':
+      if (state.tag !== 'finished') return illegal;
+      return { tag: 'queued' };
   }
+}
+
+/**
+ * Steps a job by one event, keeping the run a `retry` leaves behind as an attempt: the
+ * one transition the live coordinator and the journal's replay both make. Returns why
+ * the event cannot happen, or null.
+ */
+export function advance(job: Job, event: JobEvent): string | null {
+  const next = step(job.state, event, job);
+  if (isIllegal(next)) return next.illegal;
+  if (event.type === 'retry' && job.state.tag === 'finished') (job.attempts ??= []).push(job.state);
+  job.state = next;
+  return null;
+}
+
+/** Outcomes after which a job with retries left is run again. */
+const RETRIED: ReadonlySet<Outcome> = new Set<Outcome>(['failed', 'timed-out', 'lost']);
+
+/** It has ended (and been archived, if it saves) and will not run again: its dependents and hooks may go on. */
+export function isFinal(job: Job): boolean {
+  const s = job.state;
+  return s.tag === 'finished' && !awaitsArchive(job) && !retriesLeft(job);
+}
+
+/** It ran and saves files, and they have not been archived yet. */
+export function awaitsArchive(job: Job): boolean {
+  const s = job.state;
+  return s.tag === 'finished' && job.save !== undefined && s.started !== null && s.archived !== true;
+}
+
+/** It ended as a retry is for and has retries left. */
+export function retriesLeft(job: Job): boolean {
+  const s = job.state;
+  return s.tag === 'finished' && RETRIED.has(outcomeOf(s.result)) && (job.attempts?.length ?? 0) < (job.retries ?? 0);
 }
 
 export function statusOf(state: JobState): JobStatus {
@@ -206,6 +290,23 @@ export function toView(job: Job, now: number, cwdDefault: string | null = null):
     host: started?.host ?? (s.tag === 'starting' ? s.host ?? null : null) ?? (started !== null ? 'local' : null),
     needs: job.needs ?? [],
     waiting: null,
+    batch: job.batch ?? null,
+    name: job.name ?? null,
+    kind: job.kind ?? 'job',
+    after: job.after ?? [],
+    retries: job.retries ?? 0,
+    attempts: (job.attempts ?? []).map(attemptView),
+    priority: job.priority ?? 0,
+    beginAt: job.beginAt ?? null,
+    hooks: [],
+    archive: null,
+  };
+}
+
+function attemptView(a: Finished): AttemptView {
+  return {
+    host: a.started?.host ?? (a.started !== null ? 'local' : null), dir: a.started?.dir ?? null, startedAt: a.started?.startedAt ?? null,
+    endedAt: a.endedAt, result: a.result,
   };
 }
 

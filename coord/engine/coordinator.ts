@@ -2,24 +2,35 @@
 // hosts, and what happens on each pool event. Request handlers call in here; nothing in
 // here knows about consoles. The queue and where its jobs go are the dispatcher's
 // (engine/dispatcher.ts); each host's pools are its fleet's (pools/fleet.ts); what a
-// crash or a lost link left behind is the recovery's (engine/recovery.ts).
+// crash or a lost link left behind is the recovery's (engine/recovery.ts). What follows
+// a job's end (archive, retry, hooks, dependents, its batch) is the settler's
+// (engine/settle.ts); batches are planned in engine/batches.ts.
 
+import { join } from 'node:path';
+import { parseBatchSpec, type OnExit } from '../../protocol/batch.js';
 import { BadRequestError, IllegalStateError, PoolError, ShuttingDownError, StorageError, UnknownJobError } from '../../protocol/errors.js';
 import { envKey } from '../../protocol/env-key.js';
-import type { Origin, Reply } from '../../protocol/messages.js';
+import { outcomeOf, type Origin, type Reply } from '../../protocol/messages.js';
 import type { JobSignal, PoolEvent } from '../../protocol/pool-messages.js';
 import type { HostSpec } from '../config/host-spec.js';
 import type { Clock } from '../core/clock.js';
+import { holdOf, type Hold } from '../core/holds.js';
 import { fits } from '../core/scheduler.js';
-import { inProgress, isIllegal, step, type Job, type JobEvent, type JobState } from '../core/state.js';
+import { advance, inProgress, isFinal, type Job, type JobEvent, type JobState } from '../core/state.js';
 import { cannotSignal } from '../core/wording.js';
 import { Host } from '../hosts/host.js';
-import { noHostFits, waitingFor } from '../hosts/wording.js';
+import { noHostFits, placeRefusal, waitingFor } from '../hosts/wording.js';
 import type { AppendMode, Journal } from '../persist/journal.js';
 import { optionsOf, recordsFor, type JournalRecord } from '../persist/records.js';
 import { Fleet, PoolIds } from '../pools/fleet.js';
 import type { Launcher } from '../pools/launcher.js';
 import type { Pool } from '../pools/pool.js';
+import type { Replayed } from '../persist/recovery.js';
+import { Archiver } from './archiver.js';
+import { batchKey, Batches, planBatch, type Batch } from './batches.js';
+import { Hooks } from './hooks.js';
+import { Settler } from './settle.js';
+import { Ticker } from './ticker.js';
 import { log } from '../util/log.js';
 import { JobControl } from './control.js';
 import { Dispatcher } from './dispatcher.js';
@@ -35,6 +46,10 @@ export interface CoordConfig {
   /** How long a pool with quota left may sit idle before it is retired. */
   poolIdleMs: number;
   user: string;
+  /** How long an exit hook may run before it is killed. */
+  hookTimeoutSec?: number;
+  /** How long a job's host may stay unreachable before archiving what it saved fails. */
+  archivePatienceSec?: number;
 }
 
 /** What a submit carries besides its command. */
@@ -47,6 +62,26 @@ export interface SubmitOptions {
   /** Tags a host must have (`!tag`: must not have). */
   needs?: string[];
   setEnv?: Record<string, string>;
+  /** JobIDs that must succeed first. */
+  after?: number[];
+  retries?: number;
+  priority?: number;
+  /** Held until then (already read with this clock). */
+  beginAt?: number;
+  onExit?: OnExit;
+}
+
+/** A batch's parts as they arrive (submit-batch), by console and token. */
+interface Parts {
+  parts: string[];
+  got: number;
+}
+
+/** A time a job waits for, as `status` says it: `2026-12-01 22:00`. */
+function whenText(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
 }
 
 /** A host as main.ts sets it up: its entry, how it is reached, and its limits. */
@@ -84,6 +119,14 @@ export class Coordinator {
   /** shutdown --drain under way: resolves once no job is under way. */
   private drained: (() => void) | null = null;
   private draining: Promise<Summary> | null = null;
+  readonly batches = new Batches();
+  readonly settler: Settler;
+  readonly archiver: Archiver;
+  readonly hooks: Hooks;
+  private readonly ticker: Ticker;
+  private readonly parts = new Map<string, Parts>();
+  /** The soonest time a held job waits for, as the last decision saw it. */
+  private heldUntil: number | null = null;
 
   constructor(
     readonly config: CoordConfig,
@@ -104,6 +147,7 @@ export class Coordinator {
         log,
       });
       this.hosts.set(host.name, host);
+      setup.launcher.allocator?.onAllocated((key, id) => this.allocated(host, key, id));
     }
     this.dispatcher = new Dispatcher(this.hosts, {
       job: (id) => this.job(id),
@@ -114,8 +158,14 @@ export class Coordinator {
       poolStarted: (pool) => void this.record({ r: 'pool', pid: Math.max(pool.pid, 0), state: 'started', at: this.clock.now(), key: pool.key, host: pool.host }),
       requeued: (job) => this.settleStart(job.id, { queued: this.queuePosition(job.id) }),
       pendingPools: (host) => this.recovery.pendingPools(host),
+      hold: (job) => this.holdOf(job),
+      dependencyFailed: (job, hold) => this.settler.failDependent(job, hold.jobId, hold.outcome),
+      heldUntil: (at) => (this.heldUntil = at),
+      batchRun: (job, pool) => this.batchRun(job, pool),
+      startFailed: (job, pool, reason) => this.startFailed(job, pool, reason),
       now: () => this.clock.now(),
       jobsPool: config.jobsPool,
+      graceMs: config.graceMs,
     });
     this.control = new JobControl(clock, {
       graceMs: () => this.config.graceMs,
@@ -126,6 +176,20 @@ export class Coordinator {
       schedule: () => this.schedule(),
     });
     this.recovery = new Recovery(this);
+    this.archiver = new Archiver(join(config.outDir, 'archive'), {
+      hosts: this.hosts, batches: this.batches, apply: (job, event) => this.apply(job, event), now: () => this.clock.now(),
+      patienceMs: (config.archivePatienceSec ?? 600) * 1000,
+    });
+    this.hooks = new Hooks(clock, { record: (rec) => this.record(rec), logDir: join(config.outDir, '.jms', 'hooks'), timeoutMs: (config.hookTimeoutSec ?? 600) * 1000 });
+    this.settler = new Settler({
+      job: (id) => this.jobs.get(id), hosts: this.hosts, apply: (job, event) => this.apply(job, event),
+      enqueue: (id) => this.enqueue(id), dequeue: (id) => this.dispatcher.remove(id), schedule: () => this.schedule(),
+      ended: (id) => this.ends.ended(id), now: () => this.clock.now(), batchEnded: (batch) => this.batchEnded(batch),
+    }, this.batches, this.archiver, this.hooks);
+    this.ticker = new Ticker(clock, {
+      hosts: this.hosts, batches: this.batches, underWay: () => this.underWay(), signalGroup: (job, signal) => this.signalGroup(job, signal),
+      apply: (job, event) => this.apply(job, event), schedule: () => this.schedule(), stopped: () => this.stopping !== null,
+    });
     if (journal !== null) journal.onRecovered = () => {
       log('the journal can be written again; submits are accepted');
       this.schedule();
@@ -165,9 +229,46 @@ export class Coordinator {
     for (const host of this.hosts.values()) host.connect();
   }
 
-  /** What a queued job waits for (with a hosts file), or null. */
+  /** A pool's allocation (its Slurm job) got its id: on record with the pool. */
+  private allocated(host: Host, key: string, id: string): void {
+    const pool = [...host.fleet.pools.values()].find((p) => p.key === key);
+    if (pool === undefined) return;
+    log(`pool ${pool.id} on ${host.name} is Slurm job ${id}`);
+    void this.record({ r: 'pool', pid: Math.max(pool.pid, 0), state: 'started', at: this.clock.now(), key, host: host.name, slurm: id });
+  }
+
+  /** What holds a queued job besides room (core/holds.ts). */
+  holdOf(job: Job): Hold {
+    const hold = this.rawHold(job);
+    // A batch job's files (staged, archived) are not carried to Slurm nodes yet: batches run elsewhere.
+    if (hold.kind !== 'free' || job.batch === undefined || this.batchHosts.length === this.hosts.size) return hold;
+    return { kind: 'free', only: (hold.only ?? this.batchHosts).filter((h) => this.batchHosts.includes(h)) };
+  }
+
+  /** Hosts a batch may use: every one but Slurm clusters. */
+  private get batchHosts(): string[] {
+    return [...this.hosts.values()].filter((h) => h.spec.kind !== 'slurm').map((h) => h.name);
+  }
+
+  private rawHold(job: Job): Hold {
+    return holdOf(job, {
+      now: this.clock.now(), job: (id) => this.jobs.get(id), batchWindows: (j) => this.batches.windowsOf(j),
+      build: (j) => this.batches.buildOf(j, (id) => this.jobs.get(id)),
+    }, whenText);
+  }
+
+  /** What a queued job waits for (its dependencies, begin time, batch; with a hosts file, a host), or null. */
   waitingOf(job: Job): string | null {
-    if (!this.multiHost || job.state.tag !== 'queued') return null;
+    if (job.state.tag !== 'queued') return null;
+    const hold = this.holdOf(job);
+    if (hold.kind === 'held') return hold.why;
+    if (hold.kind === 'dependency-failed') return `JobID ${hold.jobId} ${hold.outcome.replace('-', ' ')}: it will not run`;
+    if (!this.multiHost) return null;
+    const held = this.dispatcher.waits.get(job.id);
+    const host = held === undefined ? undefined : this.hosts.get(held.host);
+    const pool = held === undefined ? undefined : host?.fleet.pools.get(held.pool);
+    const allocation = pool === undefined ? null : host?.launcher.allocator?.waiting(pool.key) ?? null;
+    if (allocation !== null) return allocation;
     const fitting = this.dispatcher.blocked.get(job.id);
     return fitting === undefined ? null : waitingFor(fitting.map((name) => this.hosts.get(name)).filter((h): h is Host => h !== undefined), this.clock.now());
   }
@@ -186,7 +287,10 @@ export class Coordinator {
       if (!hosts.some((h) => fits(options.needs ?? [], h.tags))) throw new BadRequestError(noHostFits(options.needs, hosts));
       job.needs = options.needs;
     }
+    const never = placeRefusal(options, [...this.hosts.values()], this.config.graceMs);
+    if (never !== null) throw new BadRequestError(never);
     if (options.setEnv !== undefined) job.setEnv = options.setEnv;
+    this.extras(job, options);
     // Recorded before it is queued: a job that runs is always a job on record.
     try {
       await this.record({ r: 'new', id: job.id, cmd: command, at: job.submittedAt, ...optionsOf(job) }, 'rollback');
@@ -195,6 +299,7 @@ export class Coordinator {
       throw new StorageError(`the job was not accepted: ${describe(err)}; free space under ${this.config.outDir} and submit again.`);
     }
     this.jobs.set(job.id, job);
+    this.settler.link(job);
     if (this.stopping !== null) {
       void this.apply(job, { type: 'cancelled', reason: 'the coordinator shut down before it started', at: this.clock.now() });
       throw new ShuttingDownError();
@@ -205,6 +310,29 @@ export class Coordinator {
     if ('error' in outcome) throw new PoolError(`could not start JobID ${job.id}: ${outcome.error}; 'info ${job.id}' shows the job.`);
     if ('queued' in outcome) return { kind: 'queued', id, jobId: job.id, position: outcome.queued };
     return { kind: 'submitted', id, jobId: job.id, pid: outcome.pid };
+  }
+
+  /** --after, --retries, --priority, --begin and --on-exit of a submit, checked. */
+  private extras(job: Job, options: SubmitOptions): void {
+    if (options.after !== undefined && options.after.length > 0) {
+      const after = [...new Set(options.after)];
+      for (const id of after) this.checkDependency(id);
+      job.after = after;
+    }
+    if (options.retries !== undefined && options.retries > 0) job.retries = options.retries;
+    if (options.priority !== undefined && options.priority !== 0) job.priority = options.priority;
+    if (options.beginAt !== undefined && options.beginAt > job.submittedAt) job.beginAt = options.beginAt;
+    if (options.onExit !== undefined && options.onExit.length > 0) job.onExit = options.onExit;
+  }
+
+  /** A job to run after must exist, and must not have ended otherwise than in success. */
+  private checkDependency(id: number): void {
+    const dep = this.jobs.get(id);
+    if (dep === undefined) throw new BadRequestError(`--after names JobID ${id}, which does not exist; 'status-all' lists the jobs.`);
+    if (dep.state.tag === 'finished' && isFinal(dep) && outcomeOf(dep.state.result) !== 'succeeded') {
+      const how = outcomeOf(dep.state.result).replace('-', ' ');
+      throw new BadRequestError(`--after names JobID ${id}, which ${how}: a job after it would never run; 'info ${id}' says how it ended.`);
+    }
   }
 
   private startOf(jobId: number): Promise<StartOutcome> {
@@ -218,6 +346,127 @@ export class Coordinator {
 
   enqueue(jobId: number): void {
     this.dispatcher.enqueue(jobId);
+  }
+
+  /**
+   * A part of a batch (submit-batch): kept until the last of its token has come, then
+   * the whole batch is checked, planned and recorded as one record, its jobs queued.
+   * Returns null for a part before the last.
+   */
+  async submitBatch(consolePid: number, token: string, part: number, parts: number, data: string, base: SubmitOptions): Promise<Reply | null> {
+    if (this.stopping !== null || this.drained !== null) throw new ShuttingDownError();
+    const key = `${consolePid}:${token}`;
+    const got = this.parts.get(key) ?? { parts: new Array<string>(parts).fill(''), got: 0 };
+    if (got.parts.length !== parts || part >= parts) {
+      this.parts.delete(key);
+      throw new BadRequestError(`part ${part} of batch ${token} does not fit its ${got.parts.length} parts; send the batch again.`);
+    }
+    got.parts[part] = data;
+    got.got += 1;
+    this.parts.set(key, got);
+    if (got.got < parts) return null;
+    this.parts.delete(key);
+    let value: unknown;
+    try {
+      value = JSON.parse(got.parts.join('')) as unknown;
+    } catch {
+      throw new BadRequestError('the batch is not valid JSON; send it again with submit-batch.');
+    }
+    const spec = parseBatchSpec(value);
+    if ('invalid' in spec) throw new BadRequestError(`the batch is not valid: ${spec.invalid}`);
+    if (spec.namespace === '') spec.namespace = this.config.user;
+    return this.addBatch(spec, base);
+  }
+
+  private async addBatch(spec: Exclude<ReturnType<typeof parseBatchSpec>, { invalid: string }>, base: SubmitOptions): Promise<Reply> {
+    const key = batchKey(spec.namespace, spec.name);
+    if (this.batches.byKey.has(key)) throw new BadRequestError(`there is already a batch ${key}; give this one another name (status-batch ${key} shows the other).`);
+    this.refuseChanges('the batch was not accepted');
+    const now = this.clock.now();
+    const { rec, jobs: news } = planBatch(spec, {
+      now, hosts: [...this.hosts.values()].filter((h) => h.spec.kind !== 'slurm'), firstId: this.nextJobId,
+      ...(base.envKey === undefined ? {} : { envId: base.envKey }), ...(base.origin === undefined ? {} : { origin: base.origin }),
+    });
+    try {
+      await this.record({ r: 'batch', ...rec, jobs: news }, 'rollback');
+    } catch (err) {
+      throw new StorageError(`the batch was not accepted: ${describe(err)}; free space under ${this.config.outDir} and submit it again.`);
+    }
+    this.nextJobId += news.length;
+    this.batches.add(rec);
+    if (rec.windows !== null) this.ticker.windowsChanged();
+    for (const n of news) {
+      const { id, cmd, at, ...options } = n;
+      const job: Job = { ...options, id, command: this.interner.str(cmd), submittedAt: at, state: { tag: 'queued' } };
+      this.jobs.set(id, job);
+      this.batches.attach(job);
+      this.settler.link(job);
+      this.enqueue(id);
+    }
+    this.schedule();
+    const first = news[0]?.id ?? this.nextJobId;
+    const builds = news.filter((n) => n.kind === 'build').length;
+    return { kind: 'batch-submitted', id: 0, batch: key, jobs: news.length, firstJobId: first, lastJobId: first + news.length - 1, builds };
+  }
+
+  /** kill-batch: its queued jobs leave the queue, its running ones are killed. */
+  async killBatch(ref: string): Promise<{ batch: string; dequeued: number; signalled: number }> {
+    if (this.stopping !== null) throw new ShuttingDownError();
+    const batch = this.batches.find(ref);
+    this.refuseChanges(`batch ${batch.rec.key} was not killed`);
+    let dequeued = 0;
+    let signalled = 0;
+    for (const id of [...batch.builds.values(), ...batch.jobs]) {
+      const job = this.jobs.get(id);
+      if (job === undefined || job.state.tag === 'finished') continue;
+      const how = await this.kill(id).catch(() => null);
+      if (how === 'dequeued') dequeued += 1;
+      else if (how === 'signalled') signalled += 1;
+    }
+    return { batch: batch.rec.key, dequeued, signalled };
+  }
+
+  /** What a batch job's run gets: its batch's variables, and its staging area. */
+  private batchRun(job: Job, pool: Pool): { setEnv: Record<string, string>; area: string } | null {
+    if (job.batch === undefined) return null;
+    const setEnv: Record<string, string> = { JMS_BATCH: job.batch, JMS_JOB_NAME: job.name ?? '' };
+    const buildId = this.batches.byKey.get(job.batch)?.builds.get(pool.host);
+    const build = buildId === undefined ? undefined : this.jobs.get(buildId)?.state;
+    if (build?.tag === 'finished' && build.started !== null) setEnv['JMS_BUILD_DIR'] = build.started.dir;
+    return { setEnv, area: job.batch };
+  }
+
+  /** A job sent to a pool that could not be started there before its run frame (its files). */
+  private startFailed(job: Job, pool: Pool, reason: string): void {
+    pool.untake(job.id);
+    void this.apply(job, { type: 'start-failed', reason, at: this.clock.now() });
+    this.settleStart(job.id, { error: reason });
+    if (pool.jobs.size === 0) this.hosts.get(pool.host)?.fleet.retireWhenIdle(pool);
+  }
+
+  /** A batch has ended: what was staged for it on its hosts is removed. */
+  private batchEnded(batch: Batch): void {
+    this.dispatcher.forgetStaged(batch.rec.key);
+    for (const host of this.hosts.values()) {
+      if (host.state !== 'up' && host.spec.kind !== 'local') continue;
+      host.launcher.unstage(batch.rec.key).catch((err: unknown) => log(`batch ${batch.rec.key}: its staged files on ${host.name} were not removed: ${describe(err)}`));
+    }
+  }
+
+  /** Batches, hooks and what follows jobs' ends, as the journal left them (at a restart, before anything starts). */
+  restoreBatches(replayed: Replayed): void {
+    for (const rec of replayed.batches.values()) this.batches.add(rec);
+    this.hooks.restore(replayed.hooks);
+    for (const job of replayed.jobs.values()) {
+      this.batches.attach(job);
+      this.settler.link(job);
+    }
+  }
+
+  /** After a restart: finished jobs are settled again (archive, retry, hooks not run yet), windows enforced. */
+  settleRestored(): void {
+    for (const job of this.jobs.values()) if (job.state.tag === 'finished') this.settler.finished(job);
+    this.ticker.enforce();
   }
 
   /** The pool that runs (or ran) a started job, if it is still there. */
@@ -427,8 +676,9 @@ export class Coordinator {
 
   private async stop(summary: Summary): Promise<Summary> {
     this.control.stop();
+    this.ticker.stop();
     const now = this.clock.now();
-    for (const jobId of this.dispatcher.queue.splice(0)) {
+    for (const jobId of this.dispatcher.clear()) {
       void this.apply(this.job(jobId), { type: 'cancelled', reason: 'the coordinator shut down before it started', at: now });
     }
     for (const host of this.hosts.values()) host.stop();
@@ -441,12 +691,17 @@ export class Coordinator {
 
   /** Lets queued jobs start where there is room, unless something holds them. */
   schedule(): void {
+    this.archiver.retry((id) => this.jobs.get(id));
     this.dispatcher.schedule();
+    if (this.stopping === null) this.ticker.arm(this.heldUntil);
   }
 
   private onEvent(pool: Pool, event: PoolEvent): void {
     switch (event.kind) {
       case 'ready':
+        // An allocation (a Slurm job) has started: the jobs held for it go to it now.
+        if (pool.spec.place !== undefined) break;
+        return;
       case 'signalled':
       case 'pong':
         return;
@@ -463,6 +718,7 @@ export class Coordinator {
         this.settleStart(event.jobId, { pid: event.pid });
         const job = this.jobs.get(event.jobId);
         if (job !== undefined) this.control.started(job);
+        if (job !== undefined) this.ticker.started(job);
         break;
       }
       case 'start-failed':
@@ -475,11 +731,15 @@ export class Coordinator {
         pool.jobs.delete(event.jobId);
         break;
     }
+    if (event.kind === 'ready') this.schedule();
     if (pool.jobs.size === 0) this.hosts.get(pool.host)?.fleet.retireWhenIdle(pool);
   }
 
   private onGone(pool: Pool, how: string): void {
     void this.record({ r: 'pool', pid: Math.max(pool.pid, 0), state: 'ended', at: this.clock.now(), how, key: pool.key, host: pool.host });
+    // An allocation that ended before its pool could start (srun refused, the job was
+    // cancelled): the host cannot take pools now; it is tried again in a few seconds.
+    if (pool.awaitingAllocation && !pool.retired && this.stopping === null) this.hosts.get(pool.host)?.down(`a pool could not start there: its srun ${how}`);
     if (pool.jobs.size > 0) log(`pool ${pool.id} (pid ${pool.pid}) ${how} with ${pool.jobs.size} job(s) unfinished`);
     this.recovery.poolGone(pool, how);
     this.schedule();
@@ -507,14 +767,13 @@ export class Coordinator {
 
   /** Steps a job and records the event; resolves once the record is on disk. */
   apply(job: Job, event: JobEvent, mode: AppendMode = 'hold'): Promise<void> {
-    const next = step(job.state, event, job);
-    if (isIllegal(next)) {
-      log(`JobID ${job.id}: ${next.illegal}`);
+    const illegal = advance(job, event);
+    if (illegal !== null) {
+      log(`JobID ${job.id}: ${illegal}`);
       return Promise.resolve();
     }
-    job.state = next;
     const written = this.record({ r: 'ev', id: job.id, ev: event }, mode);
-    this.afterStep(job, next);
+    this.afterStep(job, job.state);
     return written;
   }
 
@@ -522,7 +781,8 @@ export class Coordinator {
   private afterStep(job: Job, s: JobState): void {
     this.control.stepped(job, s);
     if (s.tag !== 'finished') return;
-    this.ends.ended(job.id);
+    // Archive, retry, then (once it has ended for good) waiters, hooks, dependents, its batch.
+    this.settler.finished(job);
     // Pool sets drop the job after this step; check once they have.
     if (this.drained !== null) queueMicrotask(() => this.checkDrained());
   }
@@ -539,10 +799,15 @@ export class Coordinator {
   private snapshot(): JournalRecord[] {
     const out: JournalRecord[] = [];
     for (const [key, env] of this.envs) out.push({ r: 'env', key, env });
-    for (const pool of this.pools()) out.push({ r: 'pool', pid: Math.max(pool.pid, 0), state: 'started', at: this.clock.now(), key: pool.key, host: pool.host });
+    for (const pool of this.pools()) {
+      const slurm = this.hosts.get(pool.host)?.launcher.allocator?.allocation(pool.key)?.id ?? null;
+      out.push({ r: 'pool', pid: Math.max(pool.pid, 0), state: 'started', at: this.clock.now(), key: pool.key, host: pool.host, ...(slurm === null ? {} : { slurm }) });
+    }
     out.push(...this.control.pauses.records());
+    for (const batch of this.batches.byKey.values()) out.push({ r: 'batch', ...batch.rec });
     for (const host of this.hosts.values()) if (host.switchedOff) out.push({ r: 'host', name: host.name, off: true, at: this.clock.now() });
     for (const job of this.jobs.values()) out.push(...recordsFor(job));
+    out.push(...this.hooks.records());
     return out;
   }
 }

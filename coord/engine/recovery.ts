@@ -54,6 +54,10 @@ export class Recovery {
     const { coord } = this;
     coord.nextJobId = replayed.nextJobId;
     for (const [key, env] of replayed.envs) coord.restoreEnv(key, env);
+    // In force before anything may start: a pause or a switched-off host holds from the first moment.
+    coord.restorePauses(replayed.pauses);
+    coord.restoreHostsOff(replayed.hostsOff);
+    coord.restoreBatches(replayed);
     const byPool = new Map<string, Waiting>();
     let maxPoolId = 0;
     for (const job of replayed.jobs.values()) {
@@ -99,8 +103,7 @@ export class Recovery {
     await Promise.all(firsts);
     for (const host of coord.hosts.values()) if (host !== coord.local) void this.sweep(host);
     this.counts.waiting = this.pendingJobs();
-    coord.restorePauses(replayed.pauses);
-    coord.restoreHostsOff(replayed.hostsOff);
+    coord.settleRestored();
     coord.schedule();
     return this.counts;
   }
@@ -130,6 +133,9 @@ export class Recovery {
       }
       if (found.kind === 'dead') {
         if (w.host !== coord.local) w.host.up();
+        // The host's own reason (a Slurm node that failed …) goes to the jobs it took.
+        // Retries (a later issue) hook in here: a job lost this way is one to requeue.
+        if (found.why !== undefined) w.gone = found.why;
         this.settle(w, found.ledger === null ? null : { live: false, traces: found.ledger.jobs });
         return tried();
       }

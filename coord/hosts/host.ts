@@ -3,12 +3,14 @@
 // it can be reached now (up, connecting, down) and whether the user switched it off.
 // A host that cannot be reached is tried again every few seconds.
 
+import type { AllocView, PoolSlot } from '../core/allocations.js';
 import type { Clock, Timer } from '../core/clock.js';
 import type { HostView } from '../core/scheduler.js';
 import type { HostSpec } from '../config/host-spec.js';
 import { isOpen } from '../../protocol/windows.js';
 import { HostError, type Launcher } from '../pools/launcher.js';
 import type { Fleet } from '../pools/fleet.js';
+import type { Pool } from '../pools/pool.js';
 
 export type HostState = 'up' | 'connecting' | 'down' | 'off' | 'draining';
 
@@ -101,10 +103,19 @@ export class Host {
     });
   }
 
-  /** A link to one of its pools was lost: reachable again only once proved so. */
+  /**
+   * A link to one of its pools was lost: reachable again only once proved so. Not for a
+   * cluster: one pool's node says nothing of the others (its launcher tells when the
+   * cluster itself cannot be reached).
+   */
   lostLink(why: string): void {
-    if (this.spec.kind === 'local') return;
+    if (this.spec.kind !== 'ssh') return;
     this.down(why);
+  }
+
+  /** The longest a pool may run here (null: no limit known). */
+  maxTimeSec(): number | null {
+    return this.launcher.allocator?.maxTimeSec() ?? null;
   }
 
   windowOpen(now: number): boolean {
@@ -119,12 +130,34 @@ export class Host {
       open: this.reach === 'up' && !this.switchedOff && !paused && this.windowOpen(now),
       slots: this.slots, running: this.running(), pools: fleet.size + pendingPools, maxPools: this.maxPools,
       room: fleet.current?.room ?? 0, spare: fleet.spare?.room === jobsPerPool, spares: this.spec.kind !== 'slurm',
-      cost: this.spec.cost, jobsPerPool,
+      cost: this.spec.cost, jobsPerPool, ...this.allocView(now),
     };
+  }
+
+  /** Where each pool is an allocation: its pools that may still take jobs, with what they were asked for. */
+  private allocView(now: number): { alloc?: AllocView } {
+    const allocator = this.launcher.allocator;
+    if (allocator === undefined) return {};
+    const pools: PoolSlot[] = [];
+    for (const pool of this.fleet.pools.values()) {
+      const slot = slotOf(pool, now);
+      if (slot !== null) pools.push(slot);
+    }
+    return { alloc: { features: allocator.features(), maxTimeSec: allocator.maxTimeSec(), nodes: allocator.nodeKinds(), pools } };
   }
 
   stop(): void {
     this.retry?.cancel();
     this.retry = null;
   }
+}
+
+function slotOf(pool: Pool, now: number): PoolSlot | null {
+  const place = pool.spec.place;
+  if (place === undefined || pool.room <= 0) return null;
+  const ran = pool.readyAt === null ? 0 : Math.max(0, now - pool.readyAt) / 1000;
+  return {
+    id: pool.id, features: new Set(place.features), room: pool.room, pending: pool.readyAt === null,
+    timeLeftSec: place.timeSec === null ? null : place.timeSec - ran, whole: place.whole,
+  };
 }

@@ -3,14 +3,19 @@
 // A bad hosts file is a SetupError listing every mistake, each on its line.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import { resolve } from 'node:path';
 import type { OwnDir } from '../../protocol/own-dir.js';
 import { defaultLocalHost, parseHostsFile, type HostSpec } from '../config/hosts-file.js';
+import type { Clock } from '../core/clock.js';
 import type { HostSetup } from '../engine/coordinator.js';
-import { poolBundle } from '../pools/bundle.js';
+import { BUNDLE_PATH, poolBundle } from '../pools/bundle.js';
 import { LocalLauncher } from '../pools/local.js';
+import { SlurmLauncher } from '../pools/slurm.js';
+import { siteOf } from '../pools/slurm-commands.js';
+import { LocalShell, LoginShell } from '../pools/slurm-shell.js';
 import { SshLauncher } from '../pools/ssh.js';
-import { SetupError } from '../setup/setup.js';
+import { prepareOwnSubdir, SetupError } from '../setup/setup.js';
 import { log } from '../util/log.js';
 
 export interface HostOptions {
@@ -18,6 +23,7 @@ export interface HostOptions {
   maxPools: number;
   jobsPool: number;
   leaseMs: number;
+  clock: Clock;
 }
 
 /** Where job directories go on a host whose entry names no `dir`. */
@@ -35,8 +41,10 @@ export function readHostsFile(file: string): HostSpec[] {
   return parsed.hosts;
 }
 
-export function hostSetups(opts: HostOptions, out: OwnDir, ledgers: OwnDir): HostSetup[] {
+/** `state`: the coordinator's own directory (<-l>/.jms), where local pools keep their ledgers. */
+export function hostSetups(opts: HostOptions, out: OwnDir, state: OwnDir): HostSetup[] {
   const specs = opts.hostsFile === null ? [defaultLocalHost()] : readHostsFile(resolve(opts.hostsFile));
+  const ledgers = prepareOwnSubdir(state, 'pools');
   return specs.map((spec): HostSetup => {
     switch (spec.kind) {
       case 'local':
@@ -50,7 +58,29 @@ export function hostSetups(opts: HostOptions, out: OwnDir, ledgers: OwnDir): Hos
         return { spec, launcher, slots, maxPools: slots };
       }
       case 'slurm':
-        throw new SetupError(`${spec.name}: Slurm hosts are not supported yet; remove the entry from the hosts file.`);
+        return slurmSetup(spec, opts, out, state);
     }
   });
+}
+
+/**
+ * A Slurm cluster: at most max_pools pools (Slurm jobs) at once, each taking -n jobs, so
+ * max_pools × -n slots unless the entry says otherwise. Its commands run here, or on the
+ * login node over ssh (the ssh launcher installs the pool program in the cache there).
+ */
+function slurmSetup(spec: Extract<HostSpec, { kind: 'slurm' }>, opts: HostOptions, out: OwnDir, state: OwnDir): HostSetup {
+  const site = siteOf(os.hostname(), out.path);
+  const dir = spec.dir ?? DEFAULT_REMOTE_DIR;
+  let shell: LocalShell | LoginShell;
+  let ledgerDir: string;
+  if (spec.login === null) {
+    shell = new LocalShell(spec.node, BUNDLE_PATH);
+    ledgerDir = prepareOwnSubdir(state, `slurm-${spec.name}`).path;
+  } else {
+    const ssh = new SshLauncher({ name: spec.name, ssh: spec.login, sshOptions: spec.sshOptions, node: spec.node, cache: spec.cache, dir }, poolBundle(), opts.leaseMs, log);
+    shell = new LoginShell(ssh, spec.login, spec.node);
+    ledgerDir = `${spec.cache}/ledgers/${site}-${spec.name}`;
+  }
+  const launcher = new SlurmLauncher({ name: spec.name, slurm: spec.slurm, tags: spec.tags, dir, ledgerDir, site }, shell, opts.leaseMs, opts.clock, log);
+  return { spec, launcher, slots: spec.slots ?? spec.slurm.maxPools * opts.jobsPool, maxPools: spec.slurm.maxPools };
 }

@@ -2,26 +2,56 @@
 // `step` the live coordinator runs. `new` creates a job; `ev` is one JobEvent for it.
 // A compacted journal is the shortest event history that rebuilds each job's state.
 
-import { FieldError, Fields, attempt } from '../../protocol/fields.js';
+import { Fields, attempt } from '../../protocol/fields.js';
 import { readEnv } from '../../protocol/parse.js';
-import type { JobResult, Origin } from '../../protocol/messages.js';
-import { poolRef, type Job, type JobEvent, type JobOptions, type Started } from '../core/state.js';
+import { OUTCOMES, type JobResult } from '../../protocol/messages.js';
+import { poolRef, type Finished, type Job, type JobEvent, type JobOptions, type Started } from '../core/state.js';
+import { optionsOf, readOptions } from './job-options.js';
+
+export { optionsOf } from './job-options.js';
+
+/** A job as its `new` record (or its entry in a `batch` record) creates it. */
+export type NewJob = { id: number; cmd: string; at: number } & JobOptions;
+
+/** What a batch is, besides its jobs (which name it in their `batch` field). */
+export interface BatchRecord {
+  key: string;
+  name: string;
+  namespace: string;
+  at: number;
+  needs: string[];
+  notify: string | null;
+  build: string | null;
+  keep: boolean;
+  windows: string | null;
+  suspendOutside: boolean;
+}
 
 export type JournalRecord =
-  | ({ r: 'new'; id: number; cmd: string; at: number } & JobOptions)
+  | ({ r: 'new' } & NewJob)
+  /** A batch, with the jobs it creates (a compacted journal has them as `new` records). */
+  | ({ r: 'batch'; jobs?: NewJob[] } & BatchRecord)
+  /** An exit hook of a job (`job`) or the notify of a batch (`batch`) started, or ended as `how`. */
+  | { r: 'hook'; job?: number; batch?: string; n: number; state: 'started' | 'ended'; ok?: boolean; how?: string; at: number }
   /** An environment jobs refer to by `envId` (written once per journal file). */
   | { r: 'env'; key: string; env: Record<string, string> }
   /** pause-all (on, until a time or null) or its end (off). */
   | { r: 'pause'; on: boolean; until: number | null; at: number; host?: string }
   | { r: 'ev'; id: number; ev: JobEvent }
-  /** A pool process started or ended (history for people; replay needs only job records). */
-  | { r: 'pool'; pid: number; state: 'started' | 'ended'; at: number; how?: string; key?: string; host?: string }
+  /**
+   * A pool process started or ended (history for people; replay needs only job records).
+   * `slurm`: its Slurm job's id, on a Slurm host (written again once it is known).
+   */
+  | { r: 'pool'; pid: number; state: 'started' | 'ended'; at: number; how?: string; key?: string; host?: string; slurm?: string }
   /** host-off (off) or host-on of a host of the hosts file. */
   | { r: 'host'; name: string; off: boolean; at: number }
   /** A note in the history (the journal could be written again after a full disk). */
   | { r: 'mark'; at: number; note: string };
 
-const EVENT_TYPES = ['dispatched', 'started', 'start-failed', 'suspended', 'resumed', 'timed-out', 'exited', 'lost', 'requeued', 'cancelled'] as const;
+const EVENT_TYPES = [
+  'dispatched', 'started', 'start-failed', 'suspended', 'resumed', 'timed-out', 'exited', 'lost', 'requeued', 'cancelled',
+  'dependency-failed', 'archived', 'archive-failed', 'retry',
+] as const;
 
 function readEvent(f: Fields): JobEvent {
   const type = f.oneOf('type', EVENT_TYPES);
@@ -43,9 +73,15 @@ function readEvent(f: Fields): JobEvent {
     case 'lost':
     case 'requeued':
     case 'cancelled':
+    case 'archive-failed':
       return { type, reason: f.str('reason'), at: f.int('at') };
+    case 'dependency-failed':
+      return { type, jobId: f.int('jobId', 1), outcome: f.oneOf('outcome', OUTCOMES), at: f.int('at') };
+    case 'archived':
+    case 'retry':
+      return { type, at: f.int('at') };
     case 'suspended':
-      return f.has('by') ? { type, at: f.int('at'), by: f.oneOf('by', ['pause'] as const) } : { type, at: f.int('at') };
+      return f.has('by') ? { type, at: f.int('at'), by: f.oneOf('by', ['pause', 'window'] as const) } : { type, at: f.int('at') };
     case 'resumed':
       return f.has('at') ? { type, at: f.int('at') } : { type };
     case 'timed-out':
@@ -58,9 +94,11 @@ function readEvent(f: Fields): JobEvent {
 export function parseRecord(value: unknown): JournalRecord | { invalid: string } {
   return attempt((): JournalRecord => {
     const f = new Fields(value, 'a journal record');
-    const r = f.oneOf('r', ['new', 'ev', 'pool', 'env', 'pause', 'mark', 'host'] as const);
+    const r = f.oneOf('r', ['new', 'ev', 'pool', 'env', 'pause', 'mark', 'host', 'batch', 'hook'] as const);
     if (r === 'host') return { r, name: f.str('name', 255), off: f.oneOf('off', [true, false] as const), at: f.int('at') };
-    if (r === 'new') return readNew(f);
+    if (r === 'new') return { r, ...readNew(f) };
+    if (r === 'batch') return readBatch(f);
+    if (r === 'hook') return readHook(f);
     if (r === 'mark') return { r, at: f.int('at'), note: f.str('note') };
     if (r === 'env') {
       return { r, key: f.str('key'), env: readEnv(f.raw('env')) };
@@ -75,42 +113,37 @@ export function parseRecord(value: unknown): JournalRecord | { invalid: string }
       if (f.has('how')) rec.how = f.str('how');
       if (f.has('key')) rec.key = f.str('key', 64);
       if (f.has('host')) rec.host = f.str('host', 255);
+      if (f.has('slurm')) rec.slurm = f.str('slurm', 64);
       return rec;
     }
     return { r, id: f.int('id', 1), ev: readEvent(f.obj('ev')) };
   });
 }
 
-function readNew(f: Fields): JournalRecord {
-  const rec: JournalRecord & { r: 'new' } = { r: 'new', id: f.int('id', 1), cmd: f.str('cmd'), at: f.int('at') };
-  if (f.has('cwd')) rec.cwd = f.str('cwd');
-  if (f.has('envId')) rec.envId = f.str('envId');
-  if (f.has('timeoutSec')) rec.timeoutSec = f.int('timeoutSec', 1);
-  if (f.has('needs')) rec.needs = readWords(f.raw('needs'));
-  if (f.has('setEnv')) rec.setEnv = readEnv(f.raw('setEnv'));
-  if (f.has('origin')) {
-    const o = f.obj('origin');
-    const origin: Origin = { user: o.str('user'), host: o.str('host'), consolePid: o.int('consolePid') };
-    rec.origin = origin;
-  }
+function readNew(f: Fields): NewJob {
+  return { id: f.int('id', 1), cmd: f.str('cmd'), at: f.int('at'), ...readOptions(f) };
+}
+
+function readBatch(f: Fields): JournalRecord {
+  const needs = f.raw('needs');
+  const rec: JournalRecord & { r: 'batch' } = {
+    r: 'batch', key: f.str('key', 511), name: f.str('name', 255), namespace: f.str('namespace', 255), at: f.int('at'),
+    needs: Array.isArray(needs) ? needs.filter((n): n is string => typeof n === 'string') : [],
+    notify: f.strOrNull('notify'), build: f.strOrNull('build'), keep: f.oneOf('keep', [true, false] as const),
+    windows: f.strOrNull('windows'), suspendOutside: f.oneOf('suspendOutside', [true, false] as const),
+  };
+  const jobs = f.raw('jobs');
+  if (Array.isArray(jobs)) rec.jobs = jobs.map((j: unknown, i: number) => readNew(new Fields(j, `'jobs[${i}]'`)));
   return rec;
 }
 
-function readWords(v: unknown): string[] {
-  if (!Array.isArray(v) || !v.every((w): w is string => typeof w === 'string')) throw new FieldError("'needs' must be a list of tags");
-  return v;
-}
-
-/** The options part of a job, as a `new` record carries them. */
-export function optionsOf(job: JobOptions): JobOptions {
-  const o: JobOptions = {};
-  if (job.cwd !== undefined) o.cwd = job.cwd;
-  if (job.envId !== undefined) o.envId = job.envId;
-  if (job.timeoutSec !== undefined) o.timeoutSec = job.timeoutSec;
-  if (job.origin !== undefined) o.origin = job.origin;
-  if (job.needs !== undefined) o.needs = job.needs;
-  if (job.setEnv !== undefined) o.setEnv = job.setEnv;
-  return o;
+function readHook(f: Fields): JournalRecord {
+  const rec: JournalRecord & { r: 'hook' } = { r: 'hook', n: f.int('n'), state: f.oneOf('state', ['started', 'ended'] as const), at: f.int('at') };
+  if (f.has('job')) rec.job = f.int('job', 1);
+  if (f.has('batch')) rec.batch = f.str('batch', 511);
+  if (f.has('ok')) rec.ok = f.oneOf('ok', [true, false] as const);
+  if (f.has('how')) rec.how = f.str('how');
+  return rec;
 }
 
 function endEvent(result: JobResult, at: number): JobEvent {
@@ -127,14 +160,30 @@ function endEvent(result: JobResult, at: number): JobEvent {
       return { type: 'lost', reason: result.reason, at };
     case 'cancelled':
       return { type: 'cancelled', reason: result.reason, at };
+    case 'dependency-failed':
+      return { type: 'dependency-failed', jobId: result.jobId, outcome: result.outcome, at };
+    case 'archive-failed':
+      return { type: 'archive-failed', reason: result.reason, at };
   }
+}
+
+/** The events that rebuild a finished run (the end of an archive-failed one is a success). */
+function finishedEvents(s: Finished, start: (started: Started) => void, ev: (e: JobEvent) => void): void {
+  if (s.started !== null) start(s.started);
+  else if (s.result.kind !== 'cancelled' && s.result.kind !== 'dependency-failed') ev({ type: 'dispatched', poolId: 0 });
+  if (s.result.kind === 'archive-failed') {
+    ev({ type: 'exited', code: 0, signal: null, at: s.endedAt });
+    ev({ type: 'archive-failed', reason: s.result.reason, at: s.endedAt });
+    return;
+  }
+  ev(endEvent(s.result, s.endedAt));
+  if (s.archived === true) ev({ type: 'archived', at: s.endedAt });
 }
 
 /** The records that rebuild `job` as it is now (for compaction). */
 export function recordsFor(job: Job): JournalRecord[] {
   const out: JournalRecord[] = [{ r: 'new', id: job.id, cmd: job.command, at: job.submittedAt, ...optionsOf(job) }];
   const ev = (e: JobEvent): void => void out.push({ r: 'ev', id: job.id, ev: e });
-  const s = job.state;
   const start = (started: Started): void => {
     ev({ type: 'dispatched', ...poolRef(started) });
     ev({ type: 'started', pid: started.pid, dir: started.dir, at: started.startedAt, ...(started.ranIn === undefined ? {} : { ranIn: started.ranIn }) });
@@ -145,6 +194,11 @@ export function recordsFor(job: Job): JournalRecord[] {
     }
     if (started.timedOutAt !== undefined) ev({ type: 'timed-out', at: started.timedOutAt });
   };
+  for (const attempt of job.attempts ?? []) {
+    finishedEvents(attempt, start, ev);
+    ev({ type: 'retry', at: attempt.endedAt });
+  }
+  const s = job.state;
   switch (s.tag) {
     case 'queued':
       break;
@@ -159,9 +213,7 @@ export function recordsFor(job: Job): JournalRecord[] {
       ev(s.by === undefined ? { type: 'suspended', at: s.suspendedAt } : { type: 'suspended', at: s.suspendedAt, by: s.by });
       break;
     case 'finished':
-      if (s.started !== null) start(s.started);
-      else if (s.result.kind !== 'cancelled') ev({ type: 'dispatched', poolId: 0 });
-      ev(endEvent(s.result, s.endedAt));
+      finishedEvents(s, start, ev);
       break;
   }
   return out;

@@ -10,8 +10,20 @@ import { join } from 'node:path';
 import type { JobEnd, JobTrace } from '../../protocol/ledger.js';
 import { isAlive, procInfo } from '../util/proc.js';
 import { Interner } from '../engine/intern.js';
-import { parseRecord } from './records.js';
-import { isIllegal, step, type Job, type JobEvent } from '../core/state.js';
+import { parseRecord, type BatchRecord, type NewJob } from './records.js';
+import { advance, type Job, type JobEvent } from '../core/state.js';
+
+/** What the journal says of one exit hook (keyed `job:<id>:<n>` or `batch:<key>:<n>`). */
+export interface HookOnRecord {
+  of: { job?: number; batch?: string };
+  n: number;
+  started: number;
+  ended: { ok: boolean; how: string; at: number } | null;
+}
+
+export function hookKey(of: { job?: number; batch?: string }, n: number): string {
+  return of.job !== undefined ? `job:${of.job}:${n}` : `batch:${of.batch ?? ''}:${n}`;
+}
 
 /** A pool the journal says was started (with its key) and not seen to end. */
 export interface PoolOnRecord {
@@ -30,6 +42,8 @@ export interface Replayed {
   hostsOff: Set<string>;
   /** Pools started and not recorded as ended, by key. */
   pools: Map<string, PoolOnRecord>;
+  batches: Map<string, BatchRecord>;
+  hooks: Map<string, HookOnRecord>;
   nextJobId: number;
   /** Records that could not be applied (unreadable, or an illegal transition). */
   rejected: number;
@@ -43,6 +57,8 @@ export class Replayer {
   private readonly interner = new Interner();
   private readonly pauses = new Map<string | null, number | null>();
   private readonly hostsOff = new Set<string>();
+  private readonly batches = new Map<string, BatchRecord>();
+  private readonly hooks = new Map<string, HookOnRecord>();
   private maxId = 0;
   private rejected = 0;
   private ordered = true;
@@ -72,24 +88,37 @@ export class Replayer {
         if (rec.on) this.pauses.set(rec.host ?? null, rec.until);
         else this.pauses.delete(rec.host ?? null);
         return;
-      case 'new':
-        return this.addNew(rec);
+      case 'new': {
+        const { r: _r, ...job } = rec;
+        return this.addNew(job);
+      }
+      case 'batch': {
+        const { r: _r, jobs, ...batch } = rec;
+        this.batches.set(batch.key, batch);
+        for (const job of jobs ?? []) this.addNew(job);
+        return;
+      }
+      case 'hook': {
+        const key = hookKey(rec, rec.n);
+        const of = rec.job !== undefined ? { job: rec.job } : { batch: rec.batch ?? '' };
+        if (rec.state === 'started') this.hooks.set(key, { of, n: rec.n, started: rec.at, ended: null });
+        else this.hooks.set(key, { of, n: rec.n, started: this.hooks.get(key)?.started ?? rec.at, ended: { ok: rec.ok ?? false, how: rec.how ?? '', at: rec.at } });
+        return;
+      }
       case 'ev': {
         this.maxId = Math.max(this.maxId, rec.id);
         const job = this.jobs.get(rec.id);
-        const next = job === undefined ? { illegal: 'unknown job' } : step(job.state, rec.ev, job);
-        if (job === undefined || isIllegal(next)) this.rejected += 1;
-        else job.state = next;
+        if (job === undefined || advance(job, rec.ev) !== null) this.rejected += 1;
       }
     }
   }
 
-  private addNew(rec: Extract<ReturnType<typeof parseRecord>, { r: 'new' }>): void {
+  private addNew(rec: NewJob): void {
     if (this.jobs.has(rec.id)) {
       this.rejected += 1;
     } else {
       if (rec.id < this.maxId) this.ordered = false;
-      const { r: _r, id, cmd, at, ...options } = rec;
+      const { id, cmd, at, ...options } = rec;
       if (options.cwd !== undefined) options.cwd = this.interner.str(options.cwd);
       if (options.envId !== undefined) options.envId = this.interner.str(options.envId);
       if (options.origin !== undefined) options.origin = this.interner.origin(options.origin);
@@ -101,7 +130,10 @@ export class Replayer {
   result(): Replayed {
     // Journals list jobs in id order; only a hand-edited one needs sorting.
     const jobs = this.ordered ? this.jobs : new Map([...this.jobs].sort(([a], [b]) => a - b));
-    return { jobs, envs: this.envs, pauses: this.pauses, hostsOff: this.hostsOff, pools: this.pools, nextJobId: this.maxId + 1, rejected: this.rejected };
+    return {
+      jobs, envs: this.envs, pauses: this.pauses, hostsOff: this.hostsOff, pools: this.pools, batches: this.batches, hooks: this.hooks,
+      nextJobId: this.maxId + 1, rejected: this.rejected,
+    };
   }
 }
 

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { PoolEvent } from '../../protocol/pool-messages.js';
 import type { Clock, Timer } from '../core/clock.js';
-import type { Launcher, Probe } from './launcher.js';
+import type { Launcher, Placement, Probe } from './launcher.js';
 import { Pool, type PoolOwner } from './pool.js';
 
 export interface FleetConfig {
@@ -60,17 +60,19 @@ export class Fleet implements PoolOwner {
     private readonly on: FleetEvents,
   ) {}
 
-  start(): Pool {
+  /** `place`: what a pool of an allocating host (Slurm) is asked for. */
+  start(place?: Placement): Pool {
     const { launcher } = this;
     const id = this.ids.take();
-    const pool = new Pool({ id, key: `${this.ids.epoch}-${id}`, host: launcher.host, capacity: this.config.jobsPool }, this);
+    const spec = { id, key: `${this.ids.epoch}-${id}`, host: launcher.host, capacity: this.config.jobsPool };
+    const pool = new Pool(place === undefined ? spec : { ...spec, place }, this);
     pool.heard(this.clock.now());
     this.pools.set(pool.id, pool);
     this.heartbeat();
     pool.bind(launcher.start({
       capacity: this.config.jobsPool, ...launcher.paths, user: this.config.user, graceMs: this.config.graceMs,
       key: pool.key, leaseMs: launcher.leaseMs, heartbeatMs: launcher.heartbeatMs,
-    }, pool.listener()));
+    }, pool.listener(), place));
     return pool;
   }
 
@@ -104,7 +106,9 @@ export class Fleet implements PoolOwner {
       const now = this.clock.now();
       seq += 1;
       for (const pool of this.pools.values()) {
-        if (now - pool.lastHeard <= 3 * every) pool.send({ kind: 'ping', seq });
+        // An allocation still pending cannot answer yet: its silence counts from its start.
+        if (pool.awaitingAllocation) pool.heard(now);
+        else if (now - pool.lastHeard <= 3 * every) pool.send({ kind: 'ping', seq });
         else if (!pool.cut) {
           this.on.log(`pool ${pool.id} on ${pool.host} (pid ${pool.pid}) has been silent for ${now - pool.lastHeard} ms: its link is cut`);
           pool.cut = true;
@@ -154,6 +158,7 @@ export class Fleet implements PoolOwner {
 
   onEvent(pool: Pool, event: PoolEvent): void {
     pool.heard(this.clock.now());
+    if (event.kind === 'ready' || event.kind === 'state') pool.readyAt ??= this.clock.now();
     if (event.kind === 'bye') {
       this.leave(pool);
       // Its ends must be on disk before it may forget them.

@@ -1,6 +1,7 @@
 // The coordinator's own machine: pools are child processes (`node pool/main.js`), their
 // ledgers and attach sockets live in <path>/.jms/pools, reached through its open
-// descriptor (protocol/own-dir.ts).
+// descriptor (protocol/own-dir.ts). A batch job's files are staged from where they are
+// (nothing copied) and collected or removed with plain fs calls.
 
 import { fileURLToPath } from 'node:url';
 import { SOCKET_SUFFIX } from '../../protocol/ledger.js';
@@ -11,6 +12,7 @@ import type { OwnDir } from '../../protocol/own-dir.js';
 import type { PoolConfig } from '../../protocol/pool-messages.js';
 import type { HostPaths, Launcher, Probe } from './launcher.js';
 import { socketLink, spawnLink, type LinkListener, type PoolLink } from './link.js';
+import { checkArea, checkFrom, collectHere, hostRoots, removeHere, type HostRoots } from './transfer.js';
 
 const POOL_MAIN = fileURLToPath(new URL('../../pool/main.js', import.meta.url));
 
@@ -35,8 +37,11 @@ export class LocalLauncher implements Launcher {
   readonly heartbeatMs = null;
   readonly paths: HostPaths;
 
+  private readonly roots: HostRoots;
+
   constructor(out: OwnDir, private readonly ledgerDir: OwnDir) {
     this.paths = { outDir: out.path, outDirId: out.id, ledgerDir: ledgerDir.path };
+    this.roots = hostRoots(out.path);
   }
 
   async prepare(): Promise<void> {
@@ -72,6 +77,24 @@ export class LocalLauncher implements Launcher {
 
   readFile(path: string, lines: number | null, until: Promise<void>): AsyncIterable<Buffer> {
     return followFile(path, lines, until);
+  }
+
+  /** Here the pool reads the file where it is. */
+  async put(from: string, area: string): Promise<string> {
+    checkArea(area);
+    return checkFrom(from, this.host);
+  }
+
+  async unstage(area: string): Promise<void> {
+    removeHere(this.roots, [`${this.roots.stage}/${checkArea(area)}`], this.host);
+  }
+
+  async collect(dir: string, entries: readonly string[], dest: string): Promise<{ missing: string[] }> {
+    return collectHere(dir, entries, dest);
+  }
+
+  async remove(paths: readonly string[]): Promise<void> {
+    removeHere(this.roots, paths, this.host);
   }
 
   async close(): Promise<void> {

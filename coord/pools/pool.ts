@@ -2,8 +2,10 @@
 // still take. Commands go out as frames (never as signals to a process, which over ssh
 // would reach only the ssh client); events come back to the owner.
 
+import type { Placement } from '../core/allocations.js';
 import type { Timer } from '../core/clock.js';
 import type { JobSignal, PoolCommand, PoolEvent } from '../../protocol/pool-messages.js';
+import type { StageEntry } from '../../protocol/stage.js';
 import type { LinkListener, PoolLink } from './link.js';
 
 export interface PoolOwner {
@@ -18,6 +20,21 @@ export interface PoolSpec {
   key: string;
   host: string;
   capacity: number;
+  /** What it was asked for, on a host whose pools are allocations (Slurm). */
+  place?: Placement;
+}
+
+/** Where and with what a job runs (the `run` frame's options). */
+export interface RunOptions {
+  cwd?: string;
+  envKey?: string;
+  env?: Record<string, string>;
+  setEnv?: Record<string, string>;
+  orJobDir?: boolean;
+  /** In its job directory, whatever `cwd` says (a batch job). */
+  inJobDir?: boolean;
+  /** Files on the pool's host copied into the job directory first (Launcher.put gives `src`). */
+  stage?: readonly StageEntry[];
 }
 
 type SignalWaiter = { jobId: number; signal: JobSignal; done: (error: string | null) => void };
@@ -40,6 +57,8 @@ export class Pool {
   lastHeard = 0;
   /** Its link was cut for silence. */
   cut = false;
+  /** When it said it was ready (or, re-attached, gave its state): on Slurm, when its allocation started. */
+  readyAt: number | null = null;
   private link: PoolLink | null = null;
   private readonly signalWaiters: SignalWaiter[] = [];
   /** Environments this pool already has (sent once, then named by key). */
@@ -68,6 +87,11 @@ export class Pool {
     return this.spec.host;
   }
 
+  /** An allocation that has not started yet: it neither answers nor takes jobs. */
+  get awaitingAllocation(): boolean {
+    return this.spec.place !== undefined && this.readyAt === null;
+  }
+
   /** The listener its link reports to. */
   listener(): LinkListener {
     return {
@@ -92,11 +116,13 @@ export class Pool {
     this.send({ kind: 'retire' });
   }
 
-  run(jobId: number, command: string, opts: { cwd?: string; envKey?: string; env?: Record<string, string>; setEnv?: Record<string, string>; orJobDir?: boolean }): void {
+  run(jobId: number, command: string, opts: RunOptions): void {
     const run: PoolCommand = { kind: 'run', jobId, command };
     if (opts.cwd !== undefined) run.cwd = opts.cwd;
     if (opts.setEnv !== undefined) run.setEnv = opts.setEnv;
     if (opts.orJobDir === true) run.orJobDir = true;
+    if (opts.inJobDir === true) run.inJobDir = true;
+    if (opts.stage !== undefined && opts.stage.length > 0) run.stage = [...opts.stage];
     if (opts.envKey !== undefined && opts.env !== undefined) {
       if (!this.envKeys.has(opts.envKey)) {
         this.envKeys.add(opts.envKey);

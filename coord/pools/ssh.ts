@@ -5,7 +5,8 @@
 // frames on the ssh channel, one connection each: a shared one (ControlMaster) would
 // hold every pool's pipes in its master, so a pool whose link is cut would not be seen
 // to end until the master noticed. Pings both ways notice a silent network. Everything else on the host (re-attaching an
-// orphaned pool, its ledger, killing a group) goes through the pool program's tools.
+// orphaned pool, its ledger, killing a group) goes through the pool program's tools; a
+// batch job's files go as tar streams over ssh (coord/pools/transfer.ts).
 
 import { spawn } from 'node:child_process';
 import type { PoolConfig, PoolEvent } from '../../protocol/pool-messages.js';
@@ -13,6 +14,8 @@ import type { HostPaths, Launcher, Probe } from './launcher.js';
 import { HostError } from './launcher.js';
 import { spawnLink, type LinkListener, type PoolLink } from './link.js';
 import type { PoolBundle } from './bundle.js';
+import { lastLine, runShell, shellPath, sshShell, type Ran, type Shell } from './shell.js';
+import { checkArea, collectVia, hostRoots, putVia, removeVia, type HostRoots } from './transfer.js';
 
 export interface SshSpec {
   name: string;
@@ -26,24 +29,19 @@ export interface SshSpec {
 /** How often the coordinator pings a remote pool; three missed pings are a lost link. */
 export const HEARTBEAT_MS = 1000;
 
-/** A word for the remote shell: single-quoted, with `~/` left to expand to the host's home. */
-export function shellPath(p: string): string {
-  const quote = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
-  return p.startsWith('~/') ? `"$HOME"/${quote(p.slice(2))}` : quote(p);
-}
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export { shellPath, type Ran };
 
 export class SshLauncher implements Launcher {
   readonly host: string;
   readonly paths: HostPaths;
   readonly heartbeatMs = HEARTBEAT_MS;
   private ready: Promise<void> | null = null;
-  private readonly program: string;
+  /** The pool program's path on the host. */
+  readonly program: string;
+  /** The commands of this host: `ssh -T <options> <host> <command>`. */
+  private readonly shell: Shell;
+  /** Its home directory, as its shell says (a hosts file's `~/` there), once prepared. */
+  private home: string | null = null;
 
   constructor(
     private readonly spec: SshSpec,
@@ -54,6 +52,7 @@ export class SshLauncher implements Launcher {
     this.host = spec.name;
     this.paths = { outDir: spec.dir, outDirId: null, ledgerDir: `${spec.dir}/.jms/pools` };
     this.program = `${spec.cache}/pool-${bundle.hash}.mjs`;
+    this.shell = sshShell(spec.name, () => this.args());
   }
 
   /** ssh's options: the user's first (ssh takes the first value given), then ours. */
@@ -68,18 +67,14 @@ export class SshLauncher implements Launcher {
     return ['-T', ...this.options(), this.spec.ssh];
   }
 
-  private run(command: string, input = ''): Promise<Ran> {
-    return new Promise((resolve) => {
-      const child = spawn('ssh', [...this.args(), command], { stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-      child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-      child.on('error', (err) => resolve({ code: null, stdout, stderr: err.message }));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(input);
-    });
+  /** The ssh command line that runs `command` on the host (a shell line there). */
+  argv(command: string): string[] {
+    return ['ssh', ...this.args(), command];
+  }
+
+  /** Runs `command` on the host (a shell line there). */
+  run(command: string, input = ''): Promise<Ran> {
+    return runShell(this.shell, command, input);
   }
 
   private node(): string {
@@ -103,10 +98,11 @@ export class SshLauncher implements Launcher {
   private async install(): Promise<void> {
     const f = shellPath(this.program);
     const check = await this.run(
-      `if [ -f ${f} ] && [ "$(sha256sum < ${f} | cut -c1-64)" = ${this.bundle.sha256} ]; then echo have; else echo need; fi; ${this.node()} --version`,
+      `if [ -f ${f} ] && [ "$(sha256sum < ${f} | cut -c1-64)" = ${this.bundle.sha256} ]; then echo have; else echo need; fi; printf '%s\\n' "$HOME"; ${this.node()} --version`,
     );
     if (check.code !== 0) throw new HostError(unreachable(this.host, check));
-    const [have, version = ''] = check.stdout.trim().split('\n');
+    const [have, home = '', version = ''] = check.stdout.trim().split('\n');
+    if (home.startsWith('/')) this.home = home;
     const major = Number(/^v(\d+)\./.exec(version.trim())?.[1] ?? 0);
     if (major < 20) {
       throw new HostError(`${this.host} has no Node.js 20 or later as '${this.spec.node}' (${version.trim() || 'not found'}); install it there or set node: in the hosts file`);
@@ -119,7 +115,7 @@ export class SshLauncher implements Launcher {
   }
 
   start(config: PoolConfig, listener: LinkListener): PoolLink {
-    const link = spawnLink(['ssh', ...this.args(), this.tool(`--key ${config.key}`)], process.env, listener, false);
+    const link = spawnLink(this.shell.argv(this.tool(`--key ${config.key}`)), process.env, listener, false);
     link.send({ kind: 'config', ...config });
     return link;
   }
@@ -133,7 +129,7 @@ export class SshLauncher implements Launcher {
     return new Promise((resolve) => {
       let first = true;
       let stderr = '';
-      const link = spawnLink(['ssh', ...this.args(), this.tool(`--attach ${shellPath(this.paths.ledgerDir)} ${key} ${pid ?? 0}`)], process.env, {
+      const link = spawnLink(this.shell.argv(this.tool(`--attach ${shellPath(this.paths.ledgerDir)} ${key} ${pid ?? 0}`)), process.env, {
         event: (event: PoolEvent) => {
           if (!first) return listener.event(event);
           first = false;
@@ -189,7 +185,8 @@ export class SshLauncher implements Launcher {
   /** Runs the pool program's `--read` tool there; its stdout is the file's bytes. */
   async *readFile(path: string, lines: number | null, until: Promise<void>): AsyncIterable<Buffer> {
     await this.prepare();
-    const child = spawn('ssh', [...this.args(), this.tool(`--read ${shellPath(path)} ${lines ?? -1}`)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const [ssh = 'ssh', ...args] = this.shell.argv(this.tool(`--read ${shellPath(path)} ${lines ?? -1}`));
+    const child = spawn(ssh, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
     child.stdin.on('error', () => undefined);
@@ -205,13 +202,38 @@ export class SshLauncher implements Launcher {
     }
   }
 
+  /** This host's roots with `~/` made its home (known once prepared). */
+  private async roots(): Promise<HostRoots> {
+    await this.prepare();
+    const dir = this.spec.dir;
+    if (dir === '~' || dir.startsWith('~/')) {
+      if (this.home === null) throw new HostError(`cannot tell where ${dir} is on ${this.host}: its shell gave no home directory`);
+      return hostRoots(`${this.home.replace(/\/+$/, '')}${dir.slice(1)}`);
+    }
+    return hostRoots(dir);
+  }
+
+  async put(from: string, area: string): Promise<string> {
+    return putVia(this.shell, await this.roots(), from, area);
+  }
+
+  async unstage(area: string): Promise<void> {
+    const roots = await this.roots();
+    await removeVia(this.shell, roots, [`${roots.stage}/${checkArea(area)}`]);
+  }
+
+  async collect(dir: string, entries: readonly string[], dest: string): Promise<{ missing: string[] }> {
+    return collectVia(this.shell, dir, entries, dest);
+  }
+
+  async remove(paths: readonly string[]): Promise<void> {
+    if (paths.length === 0) return;
+    await removeVia(this.shell, await this.roots(), paths);
+  }
+
   async close(): Promise<void> {
     // Each pool had its own connection, gone with it.
   }
-}
-
-function lastLine(text: string): string {
-  return text.trim().split('\n').pop() ?? '';
 }
 
 function unreachable(host: string, r: Ran): string {

@@ -80,8 +80,8 @@ t.test('show-pools --long marks the spare pool, which counts in --max-pools', as
   t.equal(await c.ok('show-pools'), `Pool & NumOfJobs:\n1. ${poolPid} 1`, 'the classic show-pools is as it was: the spare is not listed');
   const json = await c.cmd('--json show-pools --long');
   t.same(json.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as unknown), [
-    { pid: poolPid, jobs: 1, taken: 1, capacity: 2, spare: false },
-    { pid: Number(spare?.[1]), jobs: 0, taken: 0, capacity: 2, spare: true },
+    { pid: poolPid, jobs: 1, host: 'local', taken: 1, capacity: 2, spare: false },
+    { pid: Number(spare?.[1]), jobs: 0, host: 'local', taken: 0, capacity: 2, spare: true },
   ], '--json marks it too');
   // --max-pools 2 counts the spare: once the first pool is full the next jobs go to the
   // spare, and the fifth waits for room instead of starting a third pool.

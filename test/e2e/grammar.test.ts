@@ -99,6 +99,12 @@ const BAD_LINES = [
   'show-active x', 'show-pools x', 'show-pools --short', 'show-finished x', 'show-queued x',
   'pause-all now', 'pause-all --for', 'pause-all --for soon', 'pause-all --for 200d', 'pause-all --for 1h extra',
   'resume-all x', 'shutdown now', 'shutdown --force',
+  'submit --after x make', 'submit --after', 'submit --retries 101 make', 'submit --priority 1.5 make', 'submit --begin soon make',
+  'submit --begin +400d make', 'submit --on-exit', "submit --on-exit 'echo x make",
+  'submit-batch', 'submit-batch missing.yaml', 'submit-batch --dry x.yaml', 'submit-batch a.yaml b.yaml', 'show-batches x',
+  'status-batch', 'status-batch a/b/c', 'kill-batch', 'kill-batch a b',
+  'pull', 'pull a b', 'pull a --force', 'pull a --include (', 'pull a --to -', 'pull a --to',
+  'export-log', 'export-log a --format csv', 'export-log a b', 'export-log a -n 3',
 ];
 
 t.test('every error the console, the coordinator and jms_script.sh print for bad input', async (t) => {
@@ -120,7 +126,11 @@ t.test('every error the console, the coordinator and jms_script.sh print for bad
   const done = submitted(await c.ok('submit true'));
   const runs = submitted(await c.ok(`submit while [ ! -e ${gate} ]; do sleep 0.05; done`));
   await waitFor('job 1 to finish', async () => (await c.ok(`status ${done.jobId}`)) === `JobID ${done.jobId} Status: Finished`);
-  for (const line of ['status 99', `suspend ${done.jobId}`, `resume ${runs.jobId}`, `kill ${done.jobId}`, 'resume-all', 'info 42', 'wait 77', 'logs 99']) {
+  fs.writeFileSync(join(c.dir, 'bad.yaml'), 'name: b\njobs:\n  - name: a\n    command: ""\n');
+  const badFile = lines('a bad batch file', (await c.cmd('submit-batch bad.yaml')).stderr);
+  t.match(badFile[0]?.line, /^jms_console: error: bad\.yaml:4: jobs\[0\]\.command: /, 'a bad batch file: its mistake first');
+  all.push(...badFile.slice(-1));
+  for (const line of ['status-batch nope', 'pull nope', 'export-log nope', 'submit --after 99 true', 'status 99', `suspend ${done.jobId}`, `resume ${runs.jobId}`, `kill ${done.jobId}`, 'resume-all', 'info 42', 'wait 77', 'logs 99']) {
     const r = await c.cmd(line);
     t.equal(r.code, 1, `'${line}' fails`);
     all.push(...lines(`coordinator '${line}'`, r.stderr));

@@ -100,7 +100,8 @@ t.test('jobs go where their tags say; the pool program is installed once per hos
   const b = await bedFor(t, '5m', true);
   if (b === null) return;
   const { s, h1, h2, run } = b;
-  for (const h of [h1, h2]) for (const f of fs.readdirSync(join(h.dirs.cache, 'jms'), { withFileTypes: true }).filter((e) => e.name.startsWith('pool-'))) fs.rmSync(join(h.dirs.cache, 'jms', f.name));
+  // Each host starts without the pool program.
+  for (const h of [h1, h2]) fs.rmSync(join(h.dirs.cache, 'jms'), { recursive: true, force: true });
   let c = await launch(t, s);
   await upHosts(s);
   // Submitted from a directory only this machine has (/tmp is each host's own): on h1 it runs in its job directory.
@@ -108,14 +109,19 @@ t.test('jobs go where their tags say; the pool program is installed once per hos
   t.teardown(() => fs.rmSync(here, { recursive: true, force: true }));
   const fromTmp = await runProgram(process.execPath, [CONSOLE, '-w', s.jmsIn, '-r', s.jmsOut, 'submit', '--needs', 'gpu', 'hostname; sleep 0.3; pwd -P; cd "$PWD" && pwd -P'], { cwd: here });
   const gpu = submittedId(fromTmp.stdout);
-  const shared = submittedId(await ok(s, 'submit --needs gpu pwd'));
+  // A directory the hosts share (everything but /tmp, as a lab's /home over NFS); not the
+  // test's own directory, which is under /tmp when the checkout is.
+  const common = fs.mkdtempSync('/var/tmp/jms-hosts-');
+  t.teardown(() => fs.rmSync(common, { recursive: true, force: true }));
+  const fromShared = await runProgram(process.execPath, [CONSOLE, '-w', s.jmsIn, '-r', s.jmsOut, 'submit', '--needs', 'gpu', 'pwd'], { cwd: common });
+  const shared = submittedId(fromShared.stdout);
   const foam = submittedId(await ok(s, 'submit --needs openfoam,!gpu hostname'));
   const plain = submittedId(await ok(s, 'submit hostname'));
   for (const id of [gpu, foam, plain]) t.match(await finished(s, id), { outcome: 'succeeded' }, `JobID ${id} succeeded`);
   const on = async (id: number): Promise<Record<string, unknown>> => jsonInfo(s, id);
   t.match(await on(gpu), { host: 'h1', needs: ['gpu'] }, 'the gpu job ran on h1');
-  t.match(await finished(s, shared), { host: 'h1', cwd: s.dir }, 'a directory h1 shares (as /home over NFS) is where it runs there');
-  t.equal((await consoleRun(s, `logs ${shared}`)).stdout, `${s.dir}\n`, 'pwd on h1 was the console\'s directory');
+  t.match(await finished(s, shared), { host: 'h1', cwd: common }, 'a directory h1 shares (as /home over NFS) is where it runs there');
+  t.equal((await consoleRun(s, `logs ${shared}`)).stdout, `${common}\n`, 'pwd on h1 was the console\'s directory');
   t.match(await on(foam), { host: 'h2' }, 'openfoam but not gpu: h2');
   t.match(await on(plain), { host: 'local' }, 'a job without needs stays on the cheapest host, this one');
   const dirOf = async (id: number): Promise<string> => String((await on(id))['dir']);

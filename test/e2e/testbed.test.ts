@@ -130,7 +130,8 @@ t.test('slurm test cluster', async (t) => {
   const n2 = node(cl, 'n2');
 
   t.test('sinfo: every node idle, with its features', async (t) => {
-    await holdBoxes(t, cl.nodes);
+    // Exclusive: it checks that nothing runs there (another suite's Slurm jobs would not be idle).
+    await holdBoxes(t, [], cl.nodes);
     t.same(await sinfo(cl), cl.nodes.map((n) => ({ name: n.name, state: 'idle', features: n.features })));
   });
 

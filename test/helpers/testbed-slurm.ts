@@ -47,5 +47,6 @@ export async function sinfo(bed: SlurmBed): Promise<SlurmNodeInfo[]> {
 
 /** `srun -p <partition> <args…>` with the test bed's SLURM_CONF. */
 export function srun(bed: SlurmBed, args: readonly string[], opts: ExecOptions = {}): Promise<Ran> {
-  return exec(['srun', '-p', bed.partition, ...args], { ...opts, env: { ...bed.env, ...opts.env } });
+  // --chdir: this directory need not exist on the nodes (a checkout under /tmp does not).
+  return exec(['srun', '--chdir=/', '-p', bed.partition, ...args], { ...opts, env: { ...bed.env, ...opts.env } });
 }

@@ -26,6 +26,8 @@
 // JMS_TESTBED_REQUIRE=1 it fails instead, since CI's machines can run all of it.
 
 import type { Test } from 'tap';
+import fs from 'node:fs';
+import { ROOT } from './coord.js';
 import { exec, type ExecOptions, type Ran } from './testbed-exec.js';
 import {
   isUnavailable, loadState, type Box, type Part, type SlurmBed, type SlurmNode, type SshBed, type SshHost,
@@ -55,6 +57,13 @@ export function sshHosts(t: Test): SshBed | null {
 
 /** The Slurm cluster, or null after skipping the test (failing it in CI) with the reason. */
 export function slurm(t: Test): SlurmBed | null {
+  // The nodes run this checkout's pool program from the shared filesystem; each has its own /tmp.
+  if (fs.realpathSync(ROOT).startsWith('/tmp/')) {
+    const reason = `the Slurm test cluster cannot see this checkout (${ROOT}): it is under /tmp, which each node has its own; clone it elsewhere`;
+    if (REQUIRED) t.fail(reason);
+    else t.pass(reason, { skip: reason });
+    return null;
+  }
   return usable(t, 'the Slurm test cluster', (s) => s.slurm);
 }
 

@@ -51,9 +51,10 @@ start_box() {
   ip -n "$ns" addr add "${TB_ADDR[$name]}/$TB_PREFIX" dev eth0
   ip -n "$ns" link set eth0 up
   ip -n "$ns" link set lo up
+  cp "$TB_HERE/init.pl" "$TB_RUN/init.pl"
   # Not `ip netns exec`: it remounts /sys and hides /sys/fs/cgroup (slurmd needs it).
   setsid nsenter --net="/run/netns/$ns" -- unshare --uts --mount --pid --fork --mount-proc \
-    --kill-child -- /bin/sh "$TB_HERE/boot.sh" "$name" "$@" </dev/null >>"$log" 2>&1 &
+    --kill-child -- /bin/sh "$TB_HERE/boot.sh" "$TB_RUN/init.pl" "$name" "$@" </dev/null >>"$log" 2>&1 &
   local unshare_pid=$! pid1="" i
   for ((i = 0; i < 200; i++)); do
     pid1=$(cat "/proc/$unshare_pid/task/$unshare_pid/children" 2>/dev/null || true)

@@ -83,6 +83,7 @@ function view(over: Partial<JobView> = {}): JobView {
     host: 'local',
     needs: [],
     waiting: null,
+    batch: null, name: null, kind: 'job', after: [], retries: 0, attempts: [], priority: 0, beginAt: null, hooks: [], archive: null,
     ...over,
   };
 }
@@ -303,7 +304,7 @@ t.test('submit: option-like words after the job starts stay in the job', async (
     'only the leading --timeout is an option');
   // No command begins with '-': such a word before the job is a misplaced option (`submit -q echo`).
   const dash = errorOf(t, parse('submit', '-x foo'), 'a single-dash word before the job');
-  t.equal(dash, "submit has no option '-x' (it has --timeout, --needs, --env and --export); to run a job that starts with '-', write 'submit -- -x foo'.");
+  t.equal(dash, "submit has no option '-x' (it has --timeout, --needs, --env, --export, --after, --retries, --priority, --begin and --on-exit); to run a job that starts with '-', write 'submit -- -x foo'.");
   t.strictSame(parse('submit', '-- -x foo'), submitBody('-x foo'), 'after --, it starts the job');
 });
 
@@ -622,7 +623,7 @@ t.test('render: renderSingle', async (t) => {
 const JOB_DOC_KEYS = [
   'jobId', 'command', 'status', 'outcome', 'exitCode', 'signal', 'reason', 'pid', 'poolPid', 'dir', 'submittedAt',
   'startedAt', 'endedAt', 'runningForSec', 'timeoutSec', 'cwd', 'submittedBy', 'pausedByPauseAll', 'pauseEndsAt',
-  'host', 'needs', 'waiting',
+  'host', 'needs', 'waiting', 'batch', 'name', 'kind', 'after', 'retries', 'attempts', 'priority', 'beginAt', 'hooks', 'archive',
 ];
 
 t.test('json: jobDoc has exactly the documented keys', async (t) => {
@@ -659,6 +660,16 @@ t.test('json: jobDoc of a finished job', async (t) => {
     host: 'local',
     needs: [],
     waiting: null,
+    batch: null,
+    name: null,
+    kind: 'job',
+    after: [],
+    retries: 0,
+    attempts: [],
+    priority: 0,
+    beginAt: null,
+    hooks: [],
+    archive: null,
   }, 'every field');
 });
 

@@ -210,6 +210,7 @@ t.test('parseWelcome', async (t) => {
 /** The job-view fields beyond the classic ones, as a queued job has them. */
 const NOT_STARTED = {
   poolPid: null, dir: null, startedAt: null, endedAt: null, timeoutSec: null, cwd: null, origin: null, pause: null, host: null, needs: [], waiting: null,
+  batch: null, name: null, kind: 'job', after: [], retries: 0, attempts: [], priority: 0, beginAt: null, hooks: [], archive: null,
 };
 const runningJob = {
   jobId: 3, status: 'active', command: 'sleep 10', pid: 4321, runningForSec: 12, submittedAt: 1700000000000, result: null,
@@ -230,7 +231,17 @@ const results = [
   { kind: 'cancelled', reason: 'the coordinator shut down' },
   { kind: 'timed-out', signal: 'SIGTERM', code: null, afterSec: 1 },
   { kind: 'timed-out', signal: null, code: 143, afterSec: 3600 },
+  { kind: 'dependency-failed', jobId: 2, outcome: 'lost' },
+  { kind: 'archive-failed', reason: 'h1 could not be reached' },
 ] as const;
+/** A batch job that ran twice, with a hook and its archive. */
+const batchJob = {
+  ...runningJob, status: 'finished', runningForSec: null, result: { kind: 'exited', code: 0 }, endedAt: 1700000001000,
+  batch: 'alice/sweep-1', name: 'solve[re=100]', kind: 'job', after: [2], retries: 1, priority: -3, beginAt: 1700000000000,
+  attempts: [{ host: 'h1', dir: '/srv/jms/a', startedAt: 1700000000100, endedAt: 1700000000200, result: { kind: 'exited', code: 1 } }],
+  hooks: [{ when: 'failed', command: 'mail -s x', state: 'done', how: 'exit code 0', log: '/out/.jms/hooks/job_3_0.log' }],
+  archive: '/out/archive/alice/sweep-1/solve[re=100]',
+};
 
 t.test('parseReply: every kind, valid', async (t) => {
   const cases: readonly unknown[] = [
@@ -246,6 +257,7 @@ t.test('parseReply: every kind, valid', async (t) => {
     { kind: 'job', id: 7, job: { jobId: 4, status: 'finished', runningForSec: null, outcome: 'killed' } },
     { kind: 'info', id: 3, job: runningJob },
     { kind: 'detail', id: 3, job: queuedJob },
+    { kind: 'detail', id: 3, job: batchJob },
     { kind: 'signalled', id: 5, jobId: 3, action: 'kill' },
     { kind: 'dequeued', id: 5, jobId: 3 },
     { kind: 'paused', id: 5, jobs: 2, until: null },

@@ -79,6 +79,10 @@ t.test('parseRecord: ev, valid and invalid for each event type', async (t) => {
     lost: { type: 'lost', reason: 'pool died', at: 9 },
     requeued: { type: 'requeued', reason: 'its pool never started it', at: 9 },
     cancelled: { type: 'cancelled', reason: 'shutdown', at: 9 },
+    'dependency-failed': { type: 'dependency-failed', jobId: 2, outcome: 'lost', at: 9 },
+    archived: { type: 'archived', at: 9 },
+    'archive-failed': { type: 'archive-failed', reason: 'no route', at: 9 },
+    retry: { type: 'retry', at: 9 },
   };
   for (const [type, ev] of Object.entries(valid)) {
     t.strictSame(parseRecord({ r: 'ev', id: 4, ev }), { r: 'ev', id: 4, ev }, `valid ${type}`);
@@ -111,6 +115,14 @@ t.test('parseRecord: ev, valid and invalid for each event type', async (t) => {
     lost: [{ type: 'lost', at: 1 }, { type: 'lost', reason: null, at: 1 }, { type: 'lost', reason: 'x', at: null }],
     requeued: [{ type: 'requeued', at: 1 }, { type: 'requeued', reason: 'x' }],
     cancelled: [{ type: 'cancelled', at: 1 }, { type: 'cancelled', reason: 'x' }, { type: 'cancelled', reason: ['x'], at: 1 }],
+    'dependency-failed': [
+      { type: 'dependency-failed', outcome: 'failed', at: 1 },
+      { type: 'dependency-failed', jobId: 2, outcome: 'exploded', at: 1 },
+      { type: 'dependency-failed', jobId: 2, outcome: 'failed' },
+    ],
+    archived: [{ type: 'archived' }, { type: 'archived', at: 'x' }],
+    'archive-failed': [{ type: 'archive-failed', at: 1 }, { type: 'archive-failed', reason: 'x' }],
+    retry: [{ type: 'retry' }, { type: 'retry', at: -1 }],
   };
   for (const [type, evs] of Object.entries(invalid)) {
     for (const ev of evs) t.match(parseRecord({ r: 'ev', id: 4, ev }), { invalid: String }, `invalid ${type}: ${JSON.stringify(ev)}`);

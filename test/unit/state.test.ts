@@ -38,6 +38,10 @@ const EVENTS: Record<JobEvent['type'], JobEvent> = {
   lost: { type: 'lost', reason: 'its pool died', at: 16_000 },
   requeued: { type: 'requeued', reason: 'its pool never started it', at: 16_500 },
   cancelled: { type: 'cancelled', reason: 'shutdown', at: 17_000 },
+  'dependency-failed': { type: 'dependency-failed', jobId: 2, outcome: 'failed', at: 17_500 },
+  archived: { type: 'archived', at: 18_000 },
+  'archive-failed': { type: 'archive-failed', reason: 'host down', at: 18_500 },
+  retry: { type: 'retry', at: 19_000 },
 };
 
 type Tag = JobState['tag'];
@@ -48,6 +52,7 @@ const LEGAL: Partial<Record<Tag, Partial<Record<EventType, JobState>>>> = {
   queued: {
     dispatched: { tag: 'starting', poolId: 7, poolKey: 'k-7', host: 'local' },
     cancelled: { tag: 'finished', started: null, endedAt: 17_000, result: { kind: 'cancelled', reason: 'shutdown' } },
+    'dependency-failed': { tag: 'finished', started: null, endedAt: 17_500, result: { kind: 'dependency-failed', jobId: 2, outcome: 'failed' } },
   },
   starting: {
     started: { tag: 'running', poolId: 2, pid: 999, dir: '/tmp/jms/job_9', startedAt: 11_000 },
@@ -69,7 +74,11 @@ const LEGAL: Partial<Record<Tag, Partial<Record<EventType, JobState>>>> = {
     exited: { tag: 'finished', started: STARTED, endedAt: 14_000, result: { kind: 'exited', code: 3 } },
     lost: { tag: 'finished', started: STARTED, endedAt: 16_000, result: { kind: 'lost', reason: 'its pool died' } },
   },
-  finished: {},
+  finished: {
+    archived: { tag: 'finished', started: STARTED, endedAt: 20_000, result: { kind: 'exited', code: 0 }, archived: true },
+    'archive-failed': { tag: 'finished', started: STARTED, endedAt: 20_000, result: { kind: 'archive-failed', reason: 'host down' }, archived: true },
+    retry: { tag: 'queued' },
+  },
 };
 
 function must(s: JobState | Illegal): JobState {
@@ -81,7 +90,7 @@ t.test('the full transition table', async (t) => {
   const tags = Object.keys(STATES) as Tag[];
   const types = Object.keys(EVENTS) as EventType[];
   t.equal(tags.length, 5, 'five states');
-  t.equal(types.length, 10, 'ten events');
+  t.equal(types.length, 14, 'fourteen events');
   let legal = 0;
   for (const tag of tags) {
     for (const type of types) {
@@ -103,7 +112,7 @@ t.test('the full transition table', async (t) => {
       t.strictSame(STATES[tag], before, `${tag} + ${type}: the input state is not mutated`);
     }
   }
-  t.equal(legal, 14, 'fourteen legal transitions');
+  t.equal(legal, 18, 'eighteen legal transitions');
 });
 
 t.test('resuming drops suspendedAt', async (t) => {
@@ -201,6 +210,7 @@ function job(state: JobState): Job {
 t.test('toView', async (t) => {
   const base = {
     jobId: 1, command: 'sleep 100', submittedAt: 9_000, poolPid: null, endedAt: null, timeoutSec: null, cwd: null, origin: null, pause: null, host: null, needs: [], waiting: null,
+    batch: null, name: null, kind: 'job', after: [], retries: 0, attempts: [], priority: 0, beginAt: null, hooks: [], archive: null,
   };
   const ran = { dir: STARTED.dir, startedAt: STARTED.startedAt, host: 'local' };
   const never = { dir: null, startedAt: null };
@@ -222,6 +232,14 @@ t.test('toView', async (t) => {
   const withOptions = { ...job(STATES.running), cwd: '/w', timeoutSec: 5, origin: { user: 'u', host: 'h', consolePid: 3 } };
   t.match(toView(withOptions, 50_000), { cwd: '/w', timeoutSec: 5, origin: { consolePid: 3 } }, 'submit options are shown');
   t.equal(toView(job(STATES.queued), 1, '/coord').cwd, '/coord', 'no cwd of its own: the default given');
+  const retried: Job = {
+    ...job(STATES.running), batch: 'alice/b', name: 'solve', kind: 'build', after: [3], retries: 2, priority: 4, beginAt: 7,
+    attempts: [{ tag: 'finished', started: { ...STARTED, host: 'h1' }, endedAt: 19_000, result: { kind: 'exited', code: 1 } }],
+  };
+  t.match(toView(retried, 50_000), {
+    batch: 'alice/b', name: 'solve', kind: 'build', after: [3], retries: 2, priority: 4, beginAt: 7,
+    attempts: [{ host: 'h1', dir: STARTED.dir, startedAt: STARTED.startedAt, endedAt: 19_000, result: { kind: 'exited', code: 1 } }],
+  }, 'batch, dependency, retry and attempt fields are shown');
 });
 
 t.test('toView: runningForSec is the floor of whole seconds since start', async (t) => {

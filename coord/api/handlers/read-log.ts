@@ -16,7 +16,7 @@ export function readLog(coord: Coordinator, req: Extract<Request, { kind: 'read-
   const host = coord.hostNamed(started.host ?? 'local');
   const file = `${started.dir}/${req.stream}_${req.jobId}`;
   const ended = req.follow && s.tag !== 'finished' ? coord.endOf(req.jobId) : Promise.resolve();
-  return { items: chunks(host.launcher.readFile(file, req.lines, ended)) };
+  return { items: chunks(host.launcher.readFile(file, req.lines, ended, started.poolKey)) };
 }
 
 async function* chunks(source: AsyncIterable<Buffer>): AsyncGenerator<BatchItem> {
