@@ -72,9 +72,9 @@ export class Batches {
     if (direct !== undefined) return direct;
     const named = [...this.byKey.values()].filter((b) => b.rec.name === ref);
     if (named.length === 1 && named[0] !== undefined) return named[0];
-    if (named.length > 1) throw new BadRequestError(`There are batches '${ref}' in several namespaces (${named.map((b) => b.rec.namespace).join(', ')}); name one as namespace/${ref}.`);
+    if (named.length > 1) throw new BadRequestError(`there are batches '${ref}' in several namespaces (${named.map((b) => b.rec.namespace).join(', ')}); name one as namespace/${ref}.`);
     const known = [...this.byKey.keys()];
-    throw new BadRequestError(`There is no batch '${ref}'; ${known.length === 0 ? 'no batch was submitted' : `the batches are ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}`} ('show-batches' lists them).`);
+    throw new BadRequestError(`there is no batch '${ref}'; ${known.length === 0 ? 'no batch was submitted' : `the batches are ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}`} ('show-batches' lists them).`);
   }
 
   /** Where its build stands: hosts where it succeeded, hosts where it is still to end. */

@@ -416,7 +416,10 @@ export class Coordinator {
     this.refuseChanges(`batch ${batch.rec.key} was not killed`);
     let dequeued = 0;
     let signalled = 0;
-    for (const id of [...batch.builds.values(), ...batch.jobs]) {
+    const ids = [...batch.builds.values(), ...batch.jobs];
+    // The queued ones first: none of them is to end as dependency-failed meanwhile.
+    const queuedFirst = [...ids.filter((id) => this.jobs.get(id)?.state.tag === 'queued'), ...ids.filter((id) => this.jobs.get(id)?.state.tag !== 'queued')];
+    for (const id of queuedFirst) {
       const job = this.jobs.get(id);
       if (job === undefined || job.state.tag === 'finished') continue;
       const how = await this.kill(id).catch(() => null);

@@ -173,5 +173,5 @@ t.test('kill-batch: its queued jobs leave the queue, its running ones are killed
   t.match((await finished(cl, first + 1)).result, { kind: 'cancelled' });
   const listed = (await cl.ask({ kind: 'show-batches' }, true)).filter((f) => f['kind'] === 'batch');
   t.match(listed, [{ batch: { key: 'alice/doomed', jobs: 3 } }]);
-  t.match(await one(cl, { kind: 'status-batch', batch: 'nope' }), { kind: 'error', message: "There is no batch 'nope'; the batches are alice/doomed ('show-batches' lists them)." });
+  t.match(await one(cl, { kind: 'status-batch', batch: 'nope' }), { kind: 'error', message: "there is no batch 'nope'; the batches are alice/doomed ('show-batches' lists them)." });
 });
