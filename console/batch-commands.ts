@@ -1,15 +1,25 @@
 // The console's batch commands: submit-batch, show-batches, status-batch, kill-batch, pull and
 // export-log, each with its usage and how the rest of its line becomes a request or an action
-// (batch-file reading here; sending, copying and the job log in console/batch-actions.ts).
+// (the file read here, its YAML in console/batch-read.ts, loaded only for a submit-batch;
+// sending, copying and the job log in console/batch-actions.ts).
 
 import fs from 'node:fs';
 import os from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { BATCH_NAME, type BatchSpec } from '../protocol/batch.js';
 import { errno } from '../protocol/fifo.js';
 import { reasonOf } from '../protocol/paths.js';
-import { type Exists, parseBatchFile } from './batch-file.js';
+import type { Exists } from './batch-file.js';
 import type { CommandSpec, Parsed, ParseError } from './commands.js';
+
+/** `submit-batch` as parsed: the file read, its YAML not yet (console/batch-read.ts). */
+export interface BatchTextAction {
+  kind: 'batch-text';
+  /** The file as the user named it, and where it is. */
+  shown: string;
+  file: string;
+  text: string;
+}
 
 /** `submit-batch`: the batch read and checked, ready to send. */
 export interface BatchFileAction {
@@ -37,6 +47,9 @@ export interface ExportLogAction {
 }
 
 export type BatchAction = BatchFileAction | PullAction | ExportLogAction;
+
+/** What a batch command's line parses into. */
+export type BatchParsed = BatchTextAction | BatchAction;
 
 /** `name` or `namespace/name`, as the coordinator takes it. */
 const BATCH_REF = /^([A-Za-z0-9][A-Za-z0-9._-]*\/)?[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -109,24 +122,11 @@ function readText(file: string, shown: string): string | ParseError {
   }
 }
 
-/** The batch a file describes (its namespace the user's name if it gives none), or every mistake in it. */
-export function readBatchFile(shown: string, cwd: string, exists: Exists = isFile): BatchFileAction | ParseError {
+/** The file submit-batch names, read (its YAML is read by console/batch-read.ts). */
+export function readBatchText(shown: string, cwd: string): BatchTextAction | ParseError {
   const file = resolve(cwd, shown);
   const text = readText(file, shown);
-  if (typeof text !== 'string') return text;
-  const got = parseBatchFile(text, shown, dirname(file), exists);
-  if ('errors' in got) {
-    const n = got.errors.length;
-    return { error: `${shown} has ${n === 1 ? 'a mistake' : `${n} mistakes`}, so nothing was submitted; fix ${n === 1 ? 'it' : 'them'} and submit the file again.`, lines: got.errors };
-  }
-  if (got.namespace === '') {
-    const ns = userNamespace();
-    if (typeof ns !== 'string') return ns;
-    got.namespace = ns;
-  }
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  return { kind: 'batch-file', file, spec: got, env };
+  return typeof text === 'string' ? { kind: 'batch-text', shown, file, text } : text;
 }
 
 function parseSubmitBatch(rest: string): Parsed {
@@ -143,7 +143,7 @@ function parseSubmitBatch(rest: string): Parsed {
   if (/\s/.test(shown) && isFile(resolve(cwd, shown)) === 'missing') {
     return { error: `submit-batch takes one batch file, not ${words(shown).length} words; give it one, e.g. submit-batch sweep.yaml.` };
   }
-  return readBatchFile(shown, cwd);
+  return readBatchText(shown, cwd);
 }
 
 function regexArg(flag: string, text: string): RegExp | ParseError {

@@ -2,7 +2,6 @@
 // frame (BATCH_PART_BYTES once escaped as a JSON string, never inside a character), sent in
 // order under one random token; the console's environment rides on the last part.
 
-import { randomUUID } from 'node:crypto';
 import type { BatchSpec } from '../protocol/batch.js';
 import type { Reply } from '../protocol/messages.js';
 import { BATCH_PART_BYTES, MAX_BATCH_PARTS } from '../protocol/parse-batch.js';
@@ -50,7 +49,7 @@ export async function sendBatch(conn: Connection, spec: BatchSpec, env: EnvField
   if (parts.length > MAX_BATCH_PARTS) {
     return { failed: `the batch is ${parts.length} parts of ${BATCH_PART_BYTES} bytes, more than the ${MAX_BATCH_PARTS} a batch may have; split it into several batches.` };
   }
-  const token = randomUUID();
+  const token = globalThis.crypto.randomUUID();
   for (const [part, data] of parts.entries()) {
     const last = part === parts.length - 1;
     const body = { kind: 'submit-batch' as const, token, part, parts: parts.length, data, ...(last ? env : {}) };

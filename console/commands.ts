@@ -6,7 +6,7 @@ import { MAX_COMMAND_BYTES, type Request } from '../protocol/messages.js';
 import { MAX_DURATION_SEC, MAX_WAIT_IDS } from '../protocol/parse.js';
 import type { DistributiveOmit } from './connection.js';
 import { DURATION_HELP, formatDuration, parseDuration } from '../protocol/duration.js';
-import { BATCH_COMMANDS, type BatchAction } from './batch-commands.js';
+import { BATCH_COMMANDS, type BatchParsed } from './batch-commands.js';
 import { EXTRA_VALUE, extraOption, isExtraOption, type SubmitExtras } from './submit-extras.js';
 
 export type RequestBody = DistributiveOmit<Request, 'id'>;
@@ -24,7 +24,7 @@ export interface LogsAction {
 /** An error; `lines`: the mistakes it sums up, each shown on its own line before it. */
 export type ParseError = { error: string; lines?: string[] };
 
-export type Parsed = RequestBody | LogsAction | BatchAction | ParseError;
+export type Parsed = RequestBody | LogsAction | BatchParsed | ParseError;
 
 export interface CommandSpec {
   name: string;

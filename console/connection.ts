@@ -11,7 +11,7 @@ import type net from 'node:net';
 import { dirname, join } from 'node:path';
 import { LineDecoder, encode } from '../protocol/codec.js';
 import { CoordinatorNotRunningError } from '../protocol/errors.js';
-import { makeFifo, openHolder, openReader, openWriter, pathKind, removeFifo, writeAtomic } from '../protocol/fifo.js';
+import { makeFifos, openHolder, openReader, openWriter, pathKind, removeFifo, writeAtomic } from '../protocol/fifo.js';
 import { BATCH_REQUESTS, MAX_FRAME_BYTES, PROTOCOL_VERSION, type Hello, type Reply, type Request, type Welcome } from '../protocol/messages.js';
 import { parseReply, parseWelcome } from '../protocol/parse.js';
 import { checkPrivateDir, consoleDirPrefix, PathError, reasonOf, removeConsoleDir, type FifoPaths } from '../protocol/paths.js';
@@ -86,8 +86,7 @@ function makePrivate(jmsIn: string): { dir: string; requestFifo: string; replyFi
   };
   try {
     fs.chmodSync(dir, 0o700);
-    makeFifo(requestFifo);
-    makeFifo(replyFifo);
+    makeFifos([requestFifo, replyFifo]);
   } catch (err) {
     remove();
     throw new ConsoleSetupError(`cannot create this console's FIFOs in ${dir}: ${reasonOf(err)}; check the space and permissions of ${parent}.`);

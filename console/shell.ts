@@ -7,7 +7,7 @@ import { envKey } from '../protocol/env-key.js';
 import { CoordinatorNotRunningError } from '../protocol/errors.js';
 import { BATCH_REQUESTS, outcomeOf, type JobView, type Reply } from '../protocol/messages.js';
 import { type ActionContext, type ActionOutcome, exportLog, pull, submitBatchFile } from './batch-actions.js';
-import type { BatchAction } from './batch-commands.js';
+import type { BatchAction, BatchTextAction } from './batch-commands.js';
 import type { EnvFields } from './batch-send.js';
 import { findCommand, suggest, type LogsAction, type RequestBody } from './commands.js';
 import { CancelledError, type Connection } from './connection.js';
@@ -79,8 +79,16 @@ export class Shell {
     const body = spec.parse(rest);
     if ('error' in body) return this.fail(body.error, io, 'E_USAGE', body.lines);
     if (body.kind === 'logs') return this.logs(body, io, signal ?? new AbortController().signal);
+    if (body.kind === 'batch-text') return this.submitBatch(body, io, signal);
     if (body.kind === 'batch-file' || body.kind === 'pull' || body.kind === 'export-log') return this.batchAction(body, io, signal);
     return this.send(body, io, signal);
+  }
+
+  /** submit-batch: its file's YAML read (the parser loaded only now), then the batch sent. */
+  private async submitBatch(read: BatchTextAction, io: Output, signal: AbortSignal | undefined): Promise<LineResult> {
+    const batch = (await import('./batch-read.js')).batchOfText(read);
+    if ('error' in batch) return this.fail(batch.error, io, 'E_USAGE', batch.lines);
+    return this.batchAction(batch, io, signal);
   }
 
   /** submit-batch, pull and export-log: more than one request, or work of the console's own. */

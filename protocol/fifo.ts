@@ -2,15 +2,12 @@
 // net.Socket (nodejs/node#23220): a reader that must outlive its writers opens
 // O_RDWR, one that wants EOF when its writer goes opens O_RDONLY. Writers open
 // O_WRONLY|O_NONBLOCK, where ENXIO means nobody reads: no coordinator is running.
-// FIFOs are made by the jms_fifo addon (protocol/native/jms-fifo.c) when it is built,
-// else by the mkfifo program (JMS_FIFO=mkfifo forces that).
 
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import net from 'node:net';
 import { CoordinatorNotRunningError } from './errors.js';
 import { PIPE_BUF } from './messages.js';
-import { addonCandidates, loadNative } from './native-addon.js';
 
 const { O_RDONLY, O_RDWR, O_WRONLY, O_NONBLOCK, O_NOFOLLOW } = fs.constants;
 
@@ -28,39 +25,19 @@ export function pathKind(path: string): PathKind {
   return st.isFIFO() ? 'fifo' : 'other';
 }
 
-type Mkfifo = (path: string, mode: number) => void;
-
-let nativeMkfifo: Mkfifo | null | undefined;
-
-function hasMkfifo(m: unknown): m is { mkfifo: Mkfifo } {
-  return typeof m === 'object' && m !== null && 'mkfifo' in m && typeof m.mkfifo === 'function';
-}
-
-/** The addon's mkfifo, or null (not built, does not load, or JMS_FIFO=mkfifo). */
-function mkfifoOfAddon(): Mkfifo | null {
-  if (nativeMkfifo !== undefined) return nativeMkfifo;
-  nativeMkfifo = null;
-  if (process.env['JMS_FIFO'] === 'mkfifo') return null;
-  const got = loadNative(addonCandidates('jms_fifo.node', import.meta.url), 'jms_fifo.node');
-  if ('module' in got && hasMkfifo(got.module)) nativeMkfifo = got.module.mkfifo;
-  return nativeMkfifo;
-}
-
-function isChildProcess(m: unknown): m is typeof import('node:child_process') {
-  return typeof m === 'object' && m !== null && 'execFileSync' in m && typeof m.execFileSync === 'function';
+/** Creates a FIFO readable and writable by its owner only. */
+export function makeFifo(path: string): void {
+  makeFifos([path]);
 }
 
 /**
- * Creates a FIFO readable and writable by its owner only. An error carries the errno
- * name as its code (from the addon) or the mkfifo program's stderr; child_process is
- * loaded only for the program.
+ * Creates FIFOs readable and writable by their owner only, with one run of the mkfifo
+ * program (a one-shot console makes two: one process, not two, is a few ms of its
+ * start-up; a native mkfifo was tried and its loading cost more than the program).
  */
-export function makeFifo(path: string, via: 'auto' | 'mkfifo' = 'auto'): void {
-  const native = via === 'auto' ? mkfifoOfAddon() : null;
-  if (native !== null) return native(path, 0o600);
-  const cp: unknown = createRequire(import.meta.url)('node:child_process');
-  if (!isChildProcess(cp)) throw new Error('node:child_process did not load');
-  cp.execFileSync('mkfifo', ['-m', '600', '--', path], { stdio: ['ignore', 'ignore', 'pipe'] });
+export function makeFifos(paths: readonly string[]): void {
+  if (paths.length === 0) return;
+  execFileSync('mkfifo', ['-m', '600', '--', ...paths], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 export function removeFifo(path: string): void {

@@ -23,7 +23,7 @@ die() {
 target_of() {
   case $1 in
     jms_coord) printf '%s' "$root/dist/coord/main.js" ;;
-    jms_console) printf '%s' "$root/dist/console/main.js" ;;
+    jms_console) printf '%s' "$root/dist/jms_console.cjs" ;;
     jms_script.sh) printf '%s' "$root/scripts/jms_script.sh" ;;
   esac
 }

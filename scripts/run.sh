@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-console=(node dist/console/main.js)
+console=(node dist/jms_console.cjs)
 
 running() {
   "${console[@]}" show-coordinator >/dev/null 2>&1

@@ -12,7 +12,8 @@ import { waitFor } from './wait.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const COORD = join(ROOT, 'dist/coord/main.js');
-export const CONSOLE = join(ROOT, 'dist/console/main.js');
+/** jms_console as installed (package.json "bin"): the launcher of the bundled console. */
+export const CONSOLE = join(ROOT, 'dist/jms_console.cjs');
 export const SCRIPT = join(ROOT, 'scripts/jms_script.sh');
 
 /**

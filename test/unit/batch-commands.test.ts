@@ -8,7 +8,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
-import { readBatchFile } from '../../console/batch-commands.js';
+import { readBatchFile } from '../../console/batch-read.js';
 import { findCommand, type Parsed } from '../../console/commands.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
