@@ -6,7 +6,8 @@
 // keeps reading as the job writes, and ends once the job has ended and the file is
 // read to its end. An abort (^C) ends it at once.
 
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errno } from '../protocol/fifo.js';
 import { copyRange, tailStart } from '../protocol/file-tail.js';
@@ -95,9 +96,10 @@ async function copyLogs(conn: Connection, action: LogsAction, sink: LogSink | nu
   const { view, dir } = found;
   if (view.host !== null && view.host !== 'local') return servedLogs(conn, action, sink, signal);
   const file = join(dir, `${action.stream}_${action.jobId}`);
-  let fh: fs.FileHandle;
+  let fh: FileHandle;
   try {
-    fh = await fs.open(file, 'r');
+    // fs.promises, not node:fs/promises: loaded at the first logs, not at every start.
+    fh = await fs.promises.open(file, 'r');
   } catch (err) {
     return unreadable(action, file, err);
   }

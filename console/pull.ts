@@ -4,7 +4,7 @@
 // the user's, keeping their paths; a file already there is replaced. The console runs on the
 // coordinator's machine (the FIFOs are local), so it reads the archive directly.
 
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { ArchiveFile } from '../protocol/messages.js';
 import { errno } from '../protocol/fifo.js';
@@ -72,8 +72,8 @@ export async function copyFiles(root: string, files: readonly ArchiveFile[], to:
       continue;
     }
     try {
-      await fs.mkdir(dirname(dest), { recursive: true });
-      await fs.copyFile(from, dest);
+      await fs.promises.mkdir(dirname(dest), { recursive: true });
+      await fs.promises.copyFile(from, dest);
       out.copied.push(f);
       out.bytes += f.size;
       onFile(f);
