@@ -160,7 +160,6 @@ const PULL_EXAMPLE = "for example 'pull sweep-1 --include \\.csv$ --to results'"
 
 function pullValue(flag: string, value: string, out: PullAction): ParseError | null {
   if (flag === '--to') {
-    if (value === '-') return { error: "pull cannot write to standard output (--to -); give --to a folder, e.g. 'pull sweep-1 --to results'." };
     out.to = unquote(value);
     return null;
   }
