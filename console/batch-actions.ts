@@ -3,6 +3,7 @@
 // a batch in full, written as a job log). Each prints as the console prints (text, JSON or
 // quiet) and ends ok, cancelled, or failed with one sentence and the lines before it.
 
+import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { ArchiveFile, JobView } from '../protocol/messages.js';
 import type { BatchFileAction, ExportLogAction, PullAction } from './batch-commands.js';
@@ -75,6 +76,7 @@ export async function pull(a: PullAction, ctx: ActionContext): Promise<ActionOut
     if (ctx.mode === 'json') ctx.io.out(doc(chosen));
     return 'ok';
   }
+  if (to === '-') return tarOut(root, chosen, key);
   const done = await copyFiles(root, chosen, resolve(ctx.cwd, to), (f) => {
     if (text) ctx.io.out(`${shownPath(to, f.path)} (${sizeText(f.size)})`);
   });
@@ -87,6 +89,30 @@ export async function pull(a: PullAction, ctx: ActionContext): Promise<ActionOut
   if (text) ctx.io.out(`Pulled ${files(done.copied.length)} (${sizeText(done.bytes)}) of ${key} into ${to}`);
   if (ctx.mode === 'json') ctx.io.out(doc(done.copied));
   return 'ok';
+}
+
+/**
+ * `pull … --to -`: the chosen files as a tar stream on standard output (paths relative to
+ * the batch's archive folder), for a console reached over ssh:
+ * `ssh coordhost jms_console pull sweep-1 --to - | tar -x -C sweep-1`.
+ */
+async function tarOut(root: string, chosen: readonly ArchiveFile[], key: string): Promise<ActionOutcome> {
+  if (process.stdout.isTTY) return { message: `pull --to - writes a tar stream, not for a terminal; pipe it, e.g. 'jms_console pull ${key} --to - | tar -x'.`, code: 'E_BAD_REQUEST' };
+  const child = spawn('tar', ['-c', '-C', root, '--null', '--no-recursion', '-T', '-'], { stdio: ['pipe', 'inherit', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (x: string) => (stderr += x));
+  child.stdin.on('error', () => undefined);
+  child.stdin.end(chosen.map((f) => `${f.path}\0`).join(''));
+  const code = await new Promise<number | null>((done) => {
+    child.on('error', (err) => {
+      stderr += err.message;
+      done(null);
+    });
+    child.on('close', (c: number | null) => done(c));
+  });
+  if (code === 0) return 'ok';
+  const why = stderr.trim().split('\n').pop() ?? '';
+  return { message: `the tar stream of ${key} failed (${why === '' ? `tar exited with code ${code ?? 'null'}` : why.replace(/^tar: /, '')}); nothing usable was written.`, code: 'E_STORAGE' };
 }
 
 export async function exportLog(a: ExportLogAction, ctx: ActionContext): Promise<ActionOutcome> {

@@ -160,7 +160,6 @@ const PULL_EXAMPLE = "for example 'pull sweep-1 --include \\.csv$ --to results'"
 
 function pullValue(flag: string, value: string, out: PullAction): ParseError | null {
   if (flag === '--to') {
-    if (value === '-') return { error: "pull cannot write to standard output (--to -); give --to a folder, e.g. 'pull sweep-1 --to results'." };
     out.to = unquote(value);
     return null;
   }
@@ -244,7 +243,7 @@ export const BATCH_COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'pull', usage: 'pull <batch> [<options>]',
-    summary: "copy a batch's archived files here, keeping their paths (<job>/<file>); options: --to <dir> (default ./<batch name>), --include <RE> (only paths matching one of the regular expressions given, each written as is, without quotes), --exclude <RE> (not those matching one), --dry (only list them)",
+    summary: "copy a batch's archived files here, keeping their paths (<job>/<file>); options: --to <dir> (default ./<batch name>; --to - writes them as a tar stream to standard output), --include <RE> (only paths matching one of the regular expressions given, each written as is, without quotes), --exclude <RE> (not those matching one), --dry (only list them)",
     example: 'pull sweep-1 --include \\.csv$ --to results', takesJobId: false, parse: parsePull,
   },
   {

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   const clock = clockFromEnv();
   const hosts = hostSetups({ hostsFile: args.hosts, maxPools: args.maxPools, jobsPool: args.jobsPool, leaseMs: args.leaseMs, clock }, out, stateDir);
   const coord = await openState(args.journal ? stateDir : null, {
-    outDir, jobsPool: args.jobsPool, maxPools: args.maxPools, graceMs: args.graceMs, poolIdleMs: args.poolIdleMs, user,
+    outDir, jobsPool: args.jobsPool, maxPools: args.maxPools, graceMs: args.graceMs, poolIdleMs: args.poolIdleMs, user, hookTimeoutSec: args.hookTimeoutSec,
   }, clock, hosts);
   coord.connectHosts();
   const listener = await openReader(jmsIn, { keepOpen: true });

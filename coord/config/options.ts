@@ -20,18 +20,21 @@ export interface CoordArgs {
   hosts: string | null;
   /** How long jobs on other hosts keep running without a coordinator (ms). */
   leaseMs: number;
+  /** How long an exit hook (or a batch's notify) may run before it is killed (s). */
+  hookTimeoutSec: number;
 }
 
 export const DEFAULT_MAX_POOLS = 16;
 export const DEFAULT_GRACE_MS = 5000;
 export const DEFAULT_POOL_IDLE_MS = 1000;
 export const DEFAULT_LEASE_SEC = 300;
+export const DEFAULT_HOOK_TIMEOUT_SEC = 600;
 
 export class UsageError extends Error {}
 
 interface Raw {
   path?: string; jobsPool?: string; jmsOut?: string; jmsIn?: string;
-  maxPools?: string; grace?: string; poolIdle?: string; journal: boolean; hosts?: string; lease?: string;
+  maxPools?: string; grace?: string; poolIdle?: string; journal: boolean; hosts?: string; lease?: string; hookTimeout?: string;
 }
 
 /** `jms_coord -l <path> -n <n>` with what was typed where it can be typed back. */
@@ -51,10 +54,14 @@ function whole(o: Raw, value: string | undefined, flag: string, what: string, mi
 }
 
 function lease(o: Raw): number {
-  if (o.lease === undefined) return DEFAULT_LEASE_SEC * 1000;
-  const sec = parseDuration(o.lease);
-  if (sec === null) throw new UsageError(`--lease takes ${DURATION_HELP}, not '${o.lease.slice(0, 20)}'; e.g. '--lease 5m'.`);
-  return sec * 1000;
+  return duration(o.lease, '--lease', '5m', DEFAULT_LEASE_SEC) * 1000;
+}
+
+function duration(text: string | undefined, flag: string, eg: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const sec = parseDuration(text);
+  if (sec === null) throw new UsageError(`${flag} takes ${DURATION_HELP}, not '${text.slice(0, 20)}'; e.g. '${flag} ${eg}'.`);
+  return sec;
 }
 
 /** Parses argv (without node and the script); throws UsageError with one sentence. */
@@ -71,6 +78,7 @@ export function parseCoordArgs(argv: readonly string[], version: string): CoordA
     .option('--pool-idle <ms>', `how long a pool with quota left stays when it has no jobs (default: ${DEFAULT_POOL_IDLE_MS})`)
     .option('--hosts <file>', 'a hosts file (YAML): other machines to run pools on, over ssh or Slurm')
     .option('--lease <duration>', `how long jobs on other hosts go on without a coordinator before their pool ends them (default: ${DEFAULT_LEASE_SEC / 60}m)`)
+    .option('--hook-timeout <duration>', `how long an exit hook or a batch's notify may run before it is killed (default: ${DEFAULT_HOOK_TIMEOUT_SEC / 60}m)`)
     .option('--no-journal', 'keep no durable records (jobs are lost with the coordinator); for measurements only')
     .addHelpText('after', '\nThe per-user directory: $JMS_DIR, else $XDG_RUNTIME_DIR/jms, else ~/.jms.')
     .allowExcessArguments(true)
@@ -100,5 +108,6 @@ export function parseCoordArgs(argv: readonly string[], version: string): CoordA
     journal: o.journal,
     hosts: o.hosts ?? null,
     leaseMs: lease(o),
+    hookTimeoutSec: duration(o.hookTimeout, '--hook-timeout', '10m', DEFAULT_HOOK_TIMEOUT_SEC),
   };
 }

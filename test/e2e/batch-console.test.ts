@@ -69,6 +69,16 @@ t.test('submit-batch, show-batches, status-batch, pull, export-log from the cons
   t.notOk(fs.existsSync(join(c.dir, 'sw', 'solve[re=1,grid=fine]', 'results', 'tmp')), 'excluded files are not pulled');
   const json = await c.ok(`--json pull ${USER}/sw --include stdout_2$ --to elsewhere`);
   t.match(JSON.parse(json) as unknown, { batch: `${USER}/sw`, into: join(c.dir, 'elsewhere'), dry: false, files: [{ path: 'mesh/stdout_2' }] });
+  // --to -: a tar stream on standard output, as over ssh (`ssh coordhost jms_console pull … --to - | tar -x`).
+  const tarFile = join(c.dir, 'sw.tar');
+  const streamed = await run('/bin/sh', ['-c', `"${process.execPath}" "${CONSOLE}" -w "${c.jmsIn}" -r "${c.jmsOut}" pull sw --include '\\.csv$' --exclude /tmp/ --to - > "${tarFile}"`], { cwd: c.dir });
+  t.equal(streamed.code, 0, `pull --to - succeeded: ${streamed.stderr}`);
+  const listed = await run('tar', ['-t', '-f', tarFile], { cwd: c.dir });
+  t.same(listed.stdout.trim().split('\n').sort(), fs.readdirSync(join(c.dir, 'sw')).filter((n) => n.startsWith('solve')).map((n) => `${n}/results/r.csv`).sort(), 'the tar holds exactly the chosen files');
+  const unpacked = join(c.dir, 'unpacked');
+  fs.mkdirSync(unpacked);
+  await run('tar', ['-x', '-f', tarFile, '-C', unpacked], { cwd: c.dir });
+  t.equal(fs.readFileSync(join(unpacked, 'solve[re=2,grid=fine]', 'results', 'r.csv'), 'utf8'), '2 fine\n', 'and unpacks to the same bytes');
 
   const log = (await c.ok('export-log sw --format tsv')).split('\n');
   t.equal(log[0], 'Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand');

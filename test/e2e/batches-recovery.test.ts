@@ -132,3 +132,19 @@ t.test("a batch's suspend-outside window: its running job is suspended when it c
   await one(cl, { kind: 'kill', jobId: id });
   await finished(cl, id);
 });
+
+t.test('a hook that hangs is killed at --hook-timeout, on the coordinator clock, and shown failed', async (t) => {
+  const s = site(t, ['-n', '2', '--hook-timeout', '10m']);
+  await launch(t, s);
+  const cl = await client(t, s);
+  const started = join(s.dir, 'hook-started');
+  const id = await submit(cl, 'true', { onExit: [{ when: 'any', command: `touch ${started}; exec sleep 1000` }] });
+  await finished(cl, id);
+  await waitFor('the hook to run', () => fs.existsSync(started));
+  t.equal(await hookState(cl, id), 'running');
+  const other = await submit(cl, 'echo still serving');
+  t.match((await finished(cl, other)).result, { kind: 'exited', code: 0 }, 'a hanging hook holds nothing up');
+  advanceClock(s, 10 * 60_000 + 1000);
+  await waitFor('the hook killed', async () => (await hookState(cl, id)) === 'failed', 10_000, 50);
+  t.match(((await info(cl, id))['hooks'] as Record<string, unknown>[])[0], { how: 'timed out after 600 s and was killed' });
+});

@@ -9,9 +9,11 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { startCoord } from '../helpers/coord.js';
+import { ROOT, run, startCoord } from '../helpers/coord.js';
 import { batchSpec, client, finished, info, one, submit, submitBatch } from '../helpers/requests.js';
 import { waitFor } from '../helpers/wait.js';
+
+const SCRIPT = join(ROOT, 'scripts', 'jms_script.sh');
 
 t.test('a failed dependency ends the jobs after it, and theirs, as dependency-failed', async (t) => {
   const c = await startCoord(t);
@@ -142,6 +144,9 @@ t.test('a batch: build once, staged files, a matrix in job directories, saved fi
   t.match(status, { kind: 'batch', batch: { key: 'alice/b1', state: 'done', jobs: 4, outcomes: { succeeded: 3, failed: 1 }, failures: [{ jobId: first + 4, name: 'broken', outcome: 'failed', why: 'exit code 2' }] } });
   const files = (await cl.ask({ kind: 'archive-list', batch: 'alice/b1' }, true)).filter((f) => f['kind'] === 'file').map((f) => (f['file'] as { path: string }).path).sort();
   t.ok(files.includes('mesh/results/mesh.out') && files.includes('solve[re=1]/results/r.txt'), `archive-list: ${files.join(' ')}`);
+  const purged = await run(SCRIPT, ['-l', c.out, '-c', 'purge'], {});
+  t.match(purged.stdout, /^Removed \d+ job directories/, 'jms_script.sh purges job directories');
+  t.ok(fs.existsSync(join(archive, 'mesh', 'results', 'mesh.out')), 'and never touches the archive');
   const again = await submitBatch(cl, spec);
   t.match(again, { kind: 'error', message: /already a batch alice\/b1/ }, 'a second batch of the same name is refused');
 });

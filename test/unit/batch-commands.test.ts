@@ -119,7 +119,6 @@ t.test('pull: mistakes', async (t) => {
     ['a --to', `--to needs a value; ${example}.`],
     ['a --include', `--include needs a value; ${example}.`],
     ['a --force', `pull has no option '--force' (it has --to, --include, --exclude and --dry); ${example}.`],
-    ['a --to -', "pull cannot write to standard output (--to -); give --to a folder, e.g. 'pull sweep-1 --to results'."],
     ['a --include (', "'(' is not a regular expression (/(/: Unterminated group); give --include a JavaScript regular expression matched against each file's path in the archive, e.g. '--include \\.csv$'."],
     ['a/b/c', "'a/b/c' is not a batch name; give pull a batch as submit-batch printed it (name or namespace/name), e.g. 'pull sweep-1'; 'show-batches' lists them."],
   ];
