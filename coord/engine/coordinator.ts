@@ -7,7 +7,7 @@
 // (engine/settle.ts); batches are planned in engine/batches.ts.
 
 import { join } from 'node:path';
-import { parseBatchSpec, type OnExit } from '../../protocol/batch.js';
+import type { OnExit } from '../../protocol/batch.js';
 import { BadRequestError, IllegalStateError, PoolError, ShuttingDownError, StorageError, UnknownJobError } from '../../protocol/errors.js';
 import { envKey } from '../../protocol/env-key.js';
 import { outcomeOf, type Origin, type Reply } from '../../protocol/messages.js';
@@ -27,7 +27,8 @@ import type { Launcher } from '../pools/launcher.js';
 import type { Pool } from '../pools/pool.js';
 import type { Replayed } from '../persist/recovery.js';
 import { Archiver } from './archiver.js';
-import { batchKey, Batches, planBatch, type Batch } from './batches.js';
+import { BatchIntake } from './batch-intake.js';
+import { Batches } from './batches.js';
 import { Hooks } from './hooks.js';
 import { Settler } from './settle.js';
 import { Ticker } from './ticker.js';
@@ -69,12 +70,6 @@ export interface SubmitOptions {
   /** Held until then (already read with this clock). */
   beginAt?: number;
   onExit?: OnExit;
-}
-
-/** A batch's parts as they arrive (submit-batch), by console and token. */
-interface Parts {
-  parts: string[];
-  got: number;
 }
 
 /** A time a job waits for, as `status` says it: `2026-12-01 22:00`. */
@@ -124,7 +119,7 @@ export class Coordinator {
   readonly archiver: Archiver;
   readonly hooks: Hooks;
   private readonly ticker: Ticker;
-  private readonly parts = new Map<string, Parts>();
+  readonly intake: BatchIntake;
   /** The soonest time a held job waits for, as the last decision saw it. */
   private heldUntil: number | null = null;
 
@@ -161,7 +156,7 @@ export class Coordinator {
       hold: (job) => this.holdOf(job),
       dependencyFailed: (job, hold) => this.settler.failDependent(job, hold.jobId, hold.outcome),
       heldUntil: (at) => (this.heldUntil = at),
-      batchRun: (job, pool) => this.batchRun(job, pool),
+      batchRun: (job, pool) => this.intake.run(job, pool),
       startFailed: (job, pool, reason) => this.startFailed(job, pool, reason),
       now: () => this.clock.now(),
       jobsPool: config.jobsPool,
@@ -184,8 +179,19 @@ export class Coordinator {
     this.settler = new Settler({
       job: (id) => this.jobs.get(id), hosts: this.hosts, apply: (job, event) => this.apply(job, event),
       enqueue: (id) => this.enqueue(id), dequeue: (id) => this.dispatcher.remove(id), schedule: () => this.schedule(),
-      ended: (id) => this.ends.ended(id), now: () => this.clock.now(), batchEnded: (batch) => this.batchEnded(batch),
+      ended: (id) => this.ends.ended(id), now: () => this.clock.now(), batchEnded: (batch) => this.intake.ended(batch),
     }, this.batches, this.archiver, this.hooks);
+    this.intake = new BatchIntake({
+      jobs: this.jobs, hosts: this.hosts, batches: this.batches, settler: this.settler, clock, user: config.user, outDir: config.outDir,
+      nextId: () => this.nextJobId,
+      takeIds: (n) => void (this.nextJobId += n),
+      accepting: () => {
+        if (this.stopping !== null || this.drained !== null) throw new ShuttingDownError();
+      },
+      refuseChanges: (what) => this.refuseChanges(what), record: (rec, mode) => this.record(rec, mode), command: (text) => this.interner.str(text),
+      enqueue: (id) => this.enqueue(id), schedule: () => this.schedule(), kill: (id) => this.kill(id),
+      windowsChanged: () => this.ticker.windowsChanged(), forgetStaged: (area) => this.dispatcher.forgetStaged(area),
+    });
     this.ticker = new Ticker(clock, {
       hosts: this.hosts, batches: this.batches, underWay: () => this.underWay(), signalGroup: (job, signal) => this.signalGroup(job, signal),
       apply: (job, event) => this.apply(job, event), schedule: () => this.schedule(), stopped: () => this.stopping !== null,
@@ -348,112 +354,12 @@ export class Coordinator {
     this.dispatcher.enqueue(jobId);
   }
 
-  /**
-   * A part of a batch (submit-batch): kept until the last of its token has come, then
-   * the whole batch is checked, planned and recorded as one record, its jobs queued.
-   * Returns null for a part before the last.
-   */
-  async submitBatch(consolePid: number, token: string, part: number, parts: number, data: string, base: SubmitOptions): Promise<Reply | null> {
-    if (this.stopping !== null || this.drained !== null) throw new ShuttingDownError();
-    const key = `${consolePid}:${token}`;
-    const got = this.parts.get(key) ?? { parts: new Array<string>(parts).fill(''), got: 0 };
-    if (got.parts.length !== parts || part >= parts) {
-      this.parts.delete(key);
-      throw new BadRequestError(`part ${part} of batch ${token} does not fit its ${got.parts.length} parts; send the batch again.`);
-    }
-    got.parts[part] = data;
-    got.got += 1;
-    this.parts.set(key, got);
-    if (got.got < parts) return null;
-    this.parts.delete(key);
-    let value: unknown;
-    try {
-      value = JSON.parse(got.parts.join('')) as unknown;
-    } catch {
-      throw new BadRequestError('the batch is not valid JSON; send it again with submit-batch.');
-    }
-    const spec = parseBatchSpec(value);
-    if ('invalid' in spec) throw new BadRequestError(`the batch is not valid: ${spec.invalid}`);
-    if (spec.namespace === '') spec.namespace = this.config.user;
-    return this.addBatch(spec, base);
-  }
-
-  private async addBatch(spec: Exclude<ReturnType<typeof parseBatchSpec>, { invalid: string }>, base: SubmitOptions): Promise<Reply> {
-    const key = batchKey(spec.namespace, spec.name);
-    if (this.batches.byKey.has(key)) throw new BadRequestError(`there is already a batch ${key}; give this one another name (status-batch ${key} shows the other).`);
-    this.refuseChanges('the batch was not accepted');
-    const now = this.clock.now();
-    const { rec, jobs: news } = planBatch(spec, {
-      now, hosts: [...this.hosts.values()].filter((h) => h.spec.kind !== 'slurm'), firstId: this.nextJobId,
-      ...(base.envKey === undefined ? {} : { envId: base.envKey }), ...(base.origin === undefined ? {} : { origin: base.origin }),
-    });
-    try {
-      await this.record({ r: 'batch', ...rec, jobs: news }, 'rollback');
-    } catch (err) {
-      throw new StorageError(`the batch was not accepted: ${describe(err)}; free space under ${this.config.outDir} and submit it again.`);
-    }
-    this.nextJobId += news.length;
-    this.batches.add(rec);
-    if (rec.windows !== null) this.ticker.windowsChanged();
-    for (const n of news) {
-      const { id, cmd, at, ...options } = n;
-      const job: Job = { ...options, id, command: this.interner.str(cmd), submittedAt: at, state: { tag: 'queued' } };
-      this.jobs.set(id, job);
-      this.batches.attach(job);
-      this.settler.link(job);
-      this.enqueue(id);
-    }
-    this.schedule();
-    const first = news[0]?.id ?? this.nextJobId;
-    const builds = news.filter((n) => n.kind === 'build').length;
-    return { kind: 'batch-submitted', id: 0, batch: key, jobs: news.length, firstJobId: first, lastJobId: first + news.length - 1, builds };
-  }
-
-  /** kill-batch: its queued jobs leave the queue, its running ones are killed. */
-  async killBatch(ref: string): Promise<{ batch: string; dequeued: number; signalled: number }> {
-    if (this.stopping !== null) throw new ShuttingDownError();
-    const batch = this.batches.find(ref);
-    this.refuseChanges(`batch ${batch.rec.key} was not killed`);
-    let dequeued = 0;
-    let signalled = 0;
-    const ids = [...batch.builds.values(), ...batch.jobs];
-    // The queued ones first: none of them is to end as dependency-failed meanwhile.
-    const queuedFirst = [...ids.filter((id) => this.jobs.get(id)?.state.tag === 'queued'), ...ids.filter((id) => this.jobs.get(id)?.state.tag !== 'queued')];
-    for (const id of queuedFirst) {
-      const job = this.jobs.get(id);
-      if (job === undefined || job.state.tag === 'finished') continue;
-      const how = await this.kill(id).catch(() => null);
-      if (how === 'dequeued') dequeued += 1;
-      else if (how === 'signalled') signalled += 1;
-    }
-    return { batch: batch.rec.key, dequeued, signalled };
-  }
-
-  /** What a batch job's run gets: its batch's variables, and its staging area. */
-  private batchRun(job: Job, pool: Pool): { setEnv: Record<string, string>; area: string } | null {
-    if (job.batch === undefined) return null;
-    const setEnv: Record<string, string> = { JMS_BATCH: job.batch, JMS_JOB_NAME: job.name ?? '' };
-    const buildId = this.batches.byKey.get(job.batch)?.builds.get(pool.host);
-    const build = buildId === undefined ? undefined : this.jobs.get(buildId)?.state;
-    if (build?.tag === 'finished' && build.started !== null) setEnv['JMS_BUILD_DIR'] = build.started.dir;
-    return { setEnv, area: job.batch };
-  }
-
   /** A job sent to a pool that could not be started there before its run frame (its files). */
   private startFailed(job: Job, pool: Pool, reason: string): void {
     pool.untake(job.id);
     void this.apply(job, { type: 'start-failed', reason, at: this.clock.now() });
     this.settleStart(job.id, { error: reason });
     if (pool.jobs.size === 0) this.hosts.get(pool.host)?.fleet.retireWhenIdle(pool);
-  }
-
-  /** A batch has ended: what was staged for it on its hosts is removed. */
-  private batchEnded(batch: Batch): void {
-    this.dispatcher.forgetStaged(batch.rec.key);
-    for (const host of this.hosts.values()) {
-      if (host.state !== 'up' && host.spec.kind !== 'local') continue;
-      host.launcher.unstage(batch.rec.key).catch((err: unknown) => log(`batch ${batch.rec.key}: its staged files on ${host.name} were not removed: ${describe(err)}`));
-    }
   }
 
   /** Batches, hooks and what follows jobs' ends, as the journal left them (at a restart, before anything starts). */

@@ -77,7 +77,7 @@ export class Settler {
     }
     if (!isFinal(job)) return;
     this.on.ended(job.id);
-    this.hooks.ended({ job: job.id }, job.onExit ?? [], job.state.result, this.hookEnv(job));
+    if (job.onExit !== undefined) this.hooks.ended({ job: job.id }, job.onExit, job.state.result, this.hookEnv(job));
     this.release(job);
     const batch = job.batch === undefined ? undefined : this.batches.byKey.get(job.batch);
     if (batch !== undefined) this.batchMoved(batch, job);

@@ -13,7 +13,8 @@ import { LineDecoder, encode } from '../../protocol/codec.js';
 import { errno, makeFifo, openHolder, openReader, openWriter, writeAtomic } from '../../protocol/fifo.js';
 import { PROTOCOL_VERSION, type Hello } from '../../protocol/messages.js';
 
-const HANDSHAKE_MS = 5000;
+// Generous: a loaded CI machine may take seconds to answer a handshake (it passes as soon as it does).
+const HANDSHAKE_MS = 15_000;
 /** Larger than any frame the coordinator may send, so the client never drops one. */
 const MAX_READ_FRAME = 4 * 1024 * 1024;
 

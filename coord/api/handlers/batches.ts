@@ -20,7 +20,7 @@ const MAX_FAILURES = 50;
 export async function submitBatch(coord: Coordinator, req: Extract<Request, { kind: 'submit-batch' }>, consolePid: number): Promise<Answer> {
   const base: SubmitOptions = { origin: { user: coord.config.user, host: HOST, consolePid } };
   envOptions(coord, req, base);
-  const reply = await coord.submitBatch(consolePid, req.token, req.part, req.parts, req.data, base);
+  const reply = await coord.intake.part(consolePid, req.token, req.part, req.parts, req.data, base);
   if (reply === null) return { reply: { kind: 'batch-part', id: req.id, part: req.part } };
   return { reply: { ...reply, id: req.id } };
 }
@@ -94,7 +94,7 @@ export function statusBatch(coord: Coordinator, req: Extract<Request, { kind: 's
 }
 
 export async function killBatch(coord: Coordinator, req: Extract<Request, { kind: 'kill-batch' }>): Promise<Answer> {
-  const killed = await coord.killBatch(req.batch);
+  const killed = await coord.intake.kill(req.batch);
   return { reply: { kind: 'batch-killed', id: req.id, ...killed } };
 }
 
