@@ -49,19 +49,12 @@ export function removeFifo(path: string): void {
 }
 
 /**
- * Opens in libuv's thread pool when the open may block (a FIFO without O_NONBLOCK waits
- * for its peer); a non-blocking open is made at once, so a one-shot console never starts
- * the thread pool. `inPool`: a path a client named, which might be on a file system that
- * hangs, is opened in the thread pool all the same.
+ * Every open goes through libuv's thread pool, in order: a client that starts a blocking
+ * open of its reply FIFO and then writes its hello must have that open under way first, or
+ * the coordinator would find no reader there (ENXIO). A synchronous open of non-blocking
+ * ones was tried for the console's start-up and lost that order.
  */
-function openFd(path: string, flags: number, inPool = false): Promise<number> {
-  if (!inPool && (flags & O_NONBLOCK) !== 0) {
-    try {
-      return Promise.resolve(fs.openSync(path, flags));
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
+function openFd(path: string, flags: number): Promise<number> {
   return new Promise((resolve, reject) => {
     fs.open(path, flags, (err, fd) => (err ? reject(err) : resolve(fd)));
   });
@@ -92,7 +85,7 @@ export async function openOwnFifo(path: string, direction: 'read' | 'write', uid
   const refused = whyNotOwnFifo(before, uid);
   if (refused !== null) throw new Error(`${path} ${refused}`);
   const flags = (direction === 'read' ? O_RDONLY : O_WRONLY) | O_NONBLOCK | O_NOFOLLOW;
-  const fd = await openFd(path, flags, true);
+  const fd = await openFd(path, flags);
   const st = await new Promise<fs.Stats>((resolve, reject) =>
     fs.fstat(fd, (err, stats) => (err ? reject(err) : resolve(stats))),
   );
