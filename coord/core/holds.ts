@@ -40,7 +40,7 @@ export interface BuildState {
 export interface HoldContext {
   now: number;
   job(id: number): Job | undefined;
-  /** The run windows of the job's batch, if it has any. */
+  /** The run windows of the job's batch (null: it has none). */
   batchWindows(job: Job): Windows | null;
   /** Its batch's build (null: no build step). */
   build(job: Job): BuildState | null;

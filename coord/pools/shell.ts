@@ -4,7 +4,7 @@
 // an ssh host, on a Slurm cluster's login node or here. One process (for ssh, one
 // connection) per call; `pipe` joins two of them stdout to stdin (tar to tar).
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { pipeline } from 'node:stream';
 
 export interface Shell {
@@ -97,4 +97,24 @@ export function failure(shell: Shell, what: string, r: Ran): string {
   const said = lastLine(r.stderr);
   if (shell.remote && (r.code === 255 || r.code === null)) return `${what}: cannot reach ${shell.host} over ssh (${said || 'no message'})`;
   return `${what}: ${said || `exit code ${r.code ?? 'none'}`}`;
+}
+
+/**
+ * The stdout of a reading tool (the pool program's `--read`, over ssh or srun) as it
+ * comes; the end of `until` ends its input, which tells it to read a last time and stop.
+ * A non-zero exit throws with `failed(code, stderr)`.
+ */
+export async function* readOutput(child: ChildProcessWithoutNullStreams, until: Promise<void>, failed: (code: number | null, stderr: string) => string): AsyncIterable<Buffer> {
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  child.stdin.on('error', () => undefined);
+  void until.then(() => child.stdin.end(), () => child.stdin.end());
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code: number | null) => resolve(code)));
+  try {
+    for await (const chunk of child.stdout) if (Buffer.isBuffer(chunk)) yield chunk;
+    const code = await exited;
+    if (code !== 0) throw new Error(failed(code, stderr));
+  } finally {
+    child.kill();
+  }
 }

@@ -32,6 +32,7 @@ import type { SlurmSpec } from '../config/host-spec.js';
 import type { Clock } from '../core/clock.js';
 import type { AllocationState, Allocator, HostPaths, Launcher, Placement, Probe } from './launcher.js';
 import { HostError } from './launcher.js';
+import { lastLine, readOutput } from './shell.js';
 import type { LinkListener, PoolLink } from './link.js';
 import { attachProbe } from './slurm-attach.js';
 import {
@@ -52,10 +53,6 @@ export interface SlurmHostSpec {
   ledgerDir: string;
   /** Names this coordinator's Slurm jobs (slurm-commands.ts siteOf). */
   site: string;
-}
-
-function lastLine(text: string): string {
-  return text.trim().split('\n').pop() ?? '';
 }
 
 export class SlurmLauncher implements Launcher, Allocator {
@@ -293,18 +290,8 @@ export class SlurmLauncher implements Launcher, Allocator {
     const where = poolKey === undefined ? null : await this.stepFor(poolKey);
     if (where === null) throw new HostError(`cannot read ${path} on ${this.host}: the node that ran it is not known to this coordinator (its pool's Slurm job has ended)`);
     const child = this.shell.spawn(['srun', ...where, ...this.tool(['--read', path, String(lines ?? -1)], true)]);
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (x: string) => (stderr += x));
-    child.stdin.on('error', () => undefined);
-    void until.then(() => child.stdin.end(), () => child.stdin.end());
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code: number | null) => resolve(code)));
-    try {
-      for await (const chunk of child.stdout) if (Buffer.isBuffer(chunk)) yield chunk;
-      const code = await exited;
-      if (code !== 0) throw new Error(`cannot read ${path} on ${this.host}: ${lastLine(stderr.replaceAll(/^srun: (job \d+ (queued|has been allocated)|.*waiting).*$/gm, '')) || `srun exited with code ${code ?? 'null'}`}`);
-    } finally {
-      child.kill();
-    }
+    const noise = /^srun: (job \d+ (queued|has been allocated)|.*waiting).*$/gm;
+    yield* readOutput(child, until, (code, stderr) => `cannot read ${path} on ${this.host}: ${lastLine(stderr.replaceAll(noise, '')) || `srun exited with code ${code ?? 'null'}`}`);
   }
 
   /** srun's options to run a tool on the node of the pool `key`: in its Slurm job, or in one of its own there. */

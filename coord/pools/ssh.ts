@@ -14,7 +14,7 @@ import type { HostPaths, Launcher, Probe } from './launcher.js';
 import { HostError } from './launcher.js';
 import { spawnLink, type LinkListener, type PoolLink } from './link.js';
 import type { PoolBundle } from './bundle.js';
-import { lastLine, runShell, shellPath, sshShell, type Ran, type Shell } from './shell.js';
+import { lastLine, readOutput, runShell, shellPath, sshShell, type Ran, type Shell } from './shell.js';
 import { checkArea, collectVia, hostRoots, putVia, removeVia, type HostRoots } from './transfer.js';
 
 export interface SshSpec {
@@ -187,19 +187,7 @@ export class SshLauncher implements Launcher {
     await this.prepare();
     const [ssh = 'ssh', ...args] = this.shell.argv(this.tool(`--read ${shellPath(path)} ${lines ?? -1}`));
     const child = spawn(ssh, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.stdin.on('error', () => undefined);
-    // Its end of input tells it to read a last time and stop.
-    void until.then(() => child.stdin.end(), () => child.stdin.end());
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    try {
-      for await (const chunk of child.stdout) if (Buffer.isBuffer(chunk)) yield chunk;
-      const code = await exited;
-      if (code !== 0) throw new Error(`cannot read ${path} on ${this.host}: ${lastLine(stderr) || `ssh exited with code ${code ?? 'null'}`}`);
-    } finally {
-      child.kill();
-    }
+    yield* readOutput(child, until, (code, stderr) => `cannot read ${path} on ${this.host}: ${lastLine(stderr) || `ssh exited with code ${code ?? 'null'}`}`);
   }
 
   /** This host's roots with `~/` made its home (known once prepared). */

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { seeded } from '../helpers/seeded.js';
 import { CONSOLE, run, type RunResult } from '../helpers/coord.js';
 import { ledgers } from '../helpers/ledgers.js';
 import { processesUnder } from '../helpers/proc.js';
@@ -23,16 +24,6 @@ const PER_ROUND = 16;
 
 t.setTimeout(Math.max(120_000, ROUNDS * 30_000));
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Planned {
   tag: string;
@@ -76,7 +67,7 @@ function acks(r: RunResult): number[] {
 
 t.test(`chaos: ${ROUNDS} coordinator kills under ${CONSOLES} consoles (seed ${SEED})`, async (t) => {
   t.comment(`seed ${SEED}: replay with JMS_CHAOS_SEED=${SEED}`);
-  const rnd = random(SEED);
+  const rnd = seeded(SEED);
   const s = site(t, ['-n', '3', '--max-pools', '4', '--grace', '500']);
   const expected = new Map<number, Planned>();
   let sent = 0;

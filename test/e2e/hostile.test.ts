@@ -20,6 +20,7 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import t, { type Test } from 'tap';
+import { seeded } from '../helpers/seeded.js';
 import { encode } from '../../protocol/codec.js';
 import { errno, makeFifo, writeAtomic } from '../../protocol/fifo.js';
 import { CONSOLE, COORD, jobDirs, run, startCoord, submitted, testEnv, type Coord, type RunResult } from '../helpers/coord.js';
@@ -473,16 +474,6 @@ t.test('the output disk full', { skip: MOUNT === false ? 'needs root to mount a 
 
 // --- 5. a flood of garbage on jms_in --------------------------------------------------
 
-/** mulberry32: a small seeded PRNG, so a failing flood can be replayed with JMS_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface FloodPaths {
   dir: string;
@@ -603,7 +594,7 @@ t.test(`${FLOOD_FRAMES} hostile frames on jms_in leave the coordinator serving, 
   const outBefore = listing(c.out);
   const fds = await steadyFds(pid);
 
-  const rnd = prng(SEED);
+  const rnd = seeded(SEED);
   const started = Date.now();
   const bytes = await pour(c.jmsIn, (function* () {
     for (let n = 0; n < FLOOD_FRAMES; n++) yield frame(rnd, paths, n);
