@@ -65,7 +65,7 @@ uninstall:
 	@scripts/install.sh uninstall "$(BINDIR)"
 
 test: build
-	@test/testbed/with-testbed.sh npx tap
+	@test/testbed/with-testbed.sh sh -c 'npx tap || { rc=$$?; test/report/failures.sh; exit $$rc; }'
 
 testbed-up:
 	@test/testbed/up.sh
