@@ -46,7 +46,7 @@ export class Archiver {
     }
     this.waiting.delete(job.id);
     this.busy.add(job.id);
-    void this.copy(job, host, started.dir).finally(() => this.busy.delete(job.id));
+    void this.copy(job, host, started.dir, started.poolKey).finally(() => this.busy.delete(job.id));
   }
 
   /** Jobs that wait for their host: tried again (a host changed state, or time passed). */
@@ -57,30 +57,30 @@ export class Archiver {
     }
   }
 
-  private async copy(job: Job, host: Host, dir: string): Promise<void> {
+  private async copy(job: Job, host: Host, dir: string, poolKey: string | undefined): Promise<void> {
     const entries = [`stdout_${job.id}`, `stderr_${job.id}`];
     if (job.save !== undefined && job.save !== '') entries.unshift(job.save);
     const dest = archiveDir(this.root, job);
     try {
-      await host.launcher.collect(dir, entries, dest);
+      await host.launcher.collect(dir, entries, dest, poolKey);
     } catch (err) {
       await this.on.apply(job, { type: 'archive-failed', reason: `its files could not be archived from ${host.name}: ${describe(err)}`, at: this.on.now() });
       return;
     }
     await this.on.apply(job, { type: 'archived', at: this.on.now() });
     if (job.kind === 'build' || this.keeps(job)) return; // a build's directory serves its batch until the batch ends
-    await this.removeOn(host, [dir]);
+    await this.removeOn(host, [dir], poolKey);
   }
 
   private keeps(job: Job): boolean {
     return job.batch !== undefined && this.on.batches.byKey.get(job.batch)?.rec.keep === true;
   }
 
-  /** Removes job directories on a host; a failure is only logged (the job's end stands). */
-  async removeOn(host: Host, dirs: readonly string[]): Promise<void> {
+  /** Removes job directories on a host (written by the pool `poolKey`); a failure is only logged (the job's end stands). */
+  async removeOn(host: Host, dirs: readonly string[], poolKey?: string): Promise<void> {
     if (dirs.length === 0) return;
     try {
-      await host.launcher.remove(dirs);
+      await host.launcher.remove(dirs, poolKey);
     } catch (err) {
       log(`could not remove ${dirs.length} finished job director${dirs.length === 1 ? 'y' : 'ies'} on ${host.name}: ${describe(err)}`);
     }

@@ -91,9 +91,8 @@ export class BatchIntake {
     const key = batchKey(spec.namespace, spec.name);
     if (on.batches.byKey.has(key)) throw new BadRequestError(`there is already a batch ${key}; give this one another name (status-batch ${key} shows the other).`);
     on.refuseChanges('the batch was not accepted');
-    // A batch job's files are not carried to Slurm nodes yet: batches run on the other hosts.
     const { rec, jobs: news } = planBatch(spec, {
-      now: on.clock.now(), hosts: [...on.hosts.values()].filter((h) => h.spec.kind !== 'slurm'), firstId: on.nextId(),
+      now: on.clock.now(), hosts: [...on.hosts.values()], firstId: on.nextId(),
       ...(base.envKey === undefined ? {} : { envId: base.envKey }), ...(base.origin === undefined ? {} : { origin: base.origin }),
     });
     try {
@@ -137,14 +136,15 @@ export class BatchIntake {
     return { batch: batch.rec.key, dequeued, signalled };
   }
 
-  /** What a batch job's run gets: its batch's variables (its host's build directory), and its staging area. */
-  run(job: Job, pool: Pool): { setEnv: Record<string, string>; area: string } | null {
+  /** What a batch job's run gets: its batch's variables, its staging area, and its host's build (JMS_BUILD_DIR). */
+  run(job: Job, pool: Pool): BatchRun | null {
     if (job.batch === undefined) return null;
     const setEnv: Record<string, string> = { JMS_BATCH: job.batch, JMS_JOB_NAME: job.name ?? '' };
     const buildId = this.on.batches.byKey.get(job.batch)?.builds.get(pool.host);
     const build = buildId === undefined ? undefined : this.on.jobs.get(buildId)?.state;
-    if (build?.tag === 'finished' && build.started !== null) setEnv['JMS_BUILD_DIR'] = build.started.dir;
-    return { setEnv, area: job.batch };
+    if (build?.tag !== 'finished' || build.started === null || job.kind === 'build') return { setEnv, area: job.batch };
+    const { dir, poolKey } = build.started;
+    return { setEnv, area: job.batch, build: poolKey === undefined ? { dir } : { dir, poolKey } };
   }
 
   /** A batch has ended: what was staged for it on its hosts is removed. */
@@ -155,6 +155,13 @@ export class BatchIntake {
       host.launcher.unstage(batch.rec.key).catch((err: unknown) => log(`batch ${batch.rec.key}: its staged files on ${host.name} were not removed: ${describe(err)}`));
     }
   }
+}
+
+/** A batch job's run: `build`, the directory its host's build ran in, and the pool that ran it. */
+export interface BatchRun {
+  setEnv: Record<string, string>;
+  area: string;
+  build?: { dir: string; poolKey?: string };
 }
 
 function describe(err: unknown): string {

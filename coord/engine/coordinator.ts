@@ -245,18 +245,6 @@ export class Coordinator {
 
   /** What holds a queued job besides room (core/holds.ts). */
   holdOf(job: Job): Hold {
-    const hold = this.rawHold(job);
-    // A batch job's files (staged, archived) are not carried to Slurm nodes yet: batches run elsewhere.
-    if (hold.kind !== 'free' || job.batch === undefined || this.batchHosts.length === this.hosts.size) return hold;
-    return { kind: 'free', only: (hold.only ?? this.batchHosts).filter((h) => this.batchHosts.includes(h)) };
-  }
-
-  /** Hosts a batch may use: every one but Slurm clusters. */
-  private get batchHosts(): string[] {
-    return [...this.hosts.values()].filter((h) => h.spec.kind !== 'slurm').map((h) => h.name);
-  }
-
-  private rawHold(job: Job): Hold {
     return holdOf(job, {
       now: this.clock.now(), job: (id) => this.jobs.get(id), batchWindows: (j) => this.batches.windowsOf(j),
       build: (j) => this.batches.buildOf(j, (id) => this.jobs.get(id)),

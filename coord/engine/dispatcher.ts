@@ -6,6 +6,7 @@
 // room (its dependencies, begin time, batch windows and build) is core/holds.ts; a batch
 // job's files are staged on its host before its run frame goes out.
 
+import type { BatchRun } from './batch-intake.js';
 import { failpoint } from '../../protocol/failpoints.js';
 import { needSec, type Placement } from '../core/allocations.js';
 import { before, type Hold } from '../core/holds.js';
@@ -39,7 +40,7 @@ export interface DispatchHost {
   /** The soonest time a held job may go (null: none waits for a time). */
   heldUntil(at: number | null): void;
   /** More for a batch job's run: its batch's variables, and where its files are staged from. */
-  batchRun(job: Job, pool: Pool): { setEnv: Record<string, string>; area: string } | null;
+  batchRun(job: Job, pool: Pool): BatchRun | null;
   /** A job that could not be started (its files could not be staged). */
   startFailed(job: Job, pool: Pool, reason: string): void;
   now(): number;
@@ -202,16 +203,24 @@ export class Dispatcher {
     if (files.length === 0) return [];
     const host = this.hosts.get(pool.host);
     if (host === undefined) throw new HostError(`its host ${pool.host} is gone`);
+    // On a cluster each pool may be on a node of its own (the launcher shares a node's copy).
+    const on = host.launcher.allocator === undefined ? pool.host : `${pool.host}/${pool.key}`;
     return Promise.all(files.map(async (f) => {
-      const key = `${pool.host}\0${area}\0${f.from}`;
+      const key = `${on}\0${area}\0${f.from}`;
       let put = this.staged.get(key);
       if (put === undefined) {
-        put = host.launcher.put(f.from, area);
+        put = host.launcher.put(f.from, area, pool.key);
         this.staged.set(key, put);
         put.catch(() => this.staged.delete(key));
       }
       return { src: await put, as: f.as };
     }));
+  }
+
+  /** Where a job of `pool` sees its host's build directory (a copy, on another node of a cluster). */
+  private async buildDirOf(pool: Pool, build: { dir: string; poolKey?: string }, area: string): Promise<string> {
+    const launcher = this.hosts.get(pool.host)?.launcher;
+    return launcher?.reach === undefined ? build.dir : launcher.reach(build.dir, build.poolKey, pool.key, area);
   }
 
   /** A batch's staged files are gone from its hosts (its end): staged again if asked for. */
@@ -230,6 +239,7 @@ export class Dispatcher {
       if (batch !== null) {
         try {
           stage = await this.stageOf(job, pool, batch.area);
+          if (batch.build !== undefined) batch.setEnv['JMS_BUILD_DIR'] = await this.buildDirOf(pool, batch.build, batch.area);
         } catch (err) {
           this.on.startFailed(job, pool, `its files could not be staged on ${pool.host}: ${err instanceof Error ? err.message : String(err)}`);
           return;

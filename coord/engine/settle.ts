@@ -151,16 +151,11 @@ export class Settler {
   }
 
   private removeBuilds(batch: Batch): void {
-    const byHost = new Map<string, string[]>();
     for (const id of batch.builds.values()) {
       const s = this.on.job(id)?.state;
       if (s?.tag !== 'finished' || s.started === null) continue;
-      const host = s.started.host ?? 'local';
-      byHost.set(host, [...(byHost.get(host) ?? []), s.started.dir]);
-    }
-    for (const [name, dirs] of byHost) {
-      const host = this.on.hosts.get(name);
-      if (host !== undefined) void this.archiver.removeOn(host, dirs);
+      const host = this.on.hosts.get(s.started.host ?? 'local');
+      if (host !== undefined) void this.archiver.removeOn(host, [s.started.dir], s.started.poolKey);
     }
   }
 

@@ -100,27 +100,35 @@ export interface Launcher {
   /**
    * Makes `from` (a file or folder on the coordinator's machine, absolute) available on
    * this host under the staging area `area` (a relative name such as `alice/sweep-1/3`, no
-   * `..`); returns its absolute path there, for a run frame's `stage[].src`. Local: `from`
-   * itself (nothing copied). Elsewhere: `<host dir>/.jms-stage/<area>/<basename>`, an
+   * `..`), for the pool `poolKey`; returns its absolute path there, for a run frame's
+   * `stage[].src`. Local: `from` itself (nothing copied). Elsewhere:
+   * `<host dir>/.jms-stage/<area>/<basename>` (on a cluster, on the pool's node), an
    * earlier copy of the same replaced. Throws HostError with a one-line reason.
    */
-  put(from: string, area: string): Promise<string>;
+  put(from: string, area: string, poolKey?: string): Promise<string>;
   /** Removes the staging area `area` on this host (what `put` copied there); a missing one is fine. */
   unstage(area: string): Promise<void>;
   /**
-   * Copies `entries` (paths relative to `dir`, a job directory on this host) into `dest`
-   * (a folder on the coordinator's machine, created if missing), each entry replacing
-   * what `dest` had under its name. Entries that do not exist are skipped (what `dest`
-   * has under their names is left) and returned in `missing`; any other failure throws
-   * HostError with a one-line reason.
+   * Copies `entries` (paths relative to `dir`, a job directory on this host, written by
+   * the pool `poolKey`) into `dest` (a folder on the coordinator's machine, created if
+   * missing), each entry replacing what `dest` had under its name. Entries that do not
+   * exist are skipped (what `dest` has under their names is left) and returned in
+   * `missing`; any other failure throws HostError with a one-line reason.
    */
-  collect(dir: string, entries: readonly string[], dest: string): Promise<{ missing: string[] }>;
+  collect(dir: string, entries: readonly string[], dest: string, poolKey?: string): Promise<{ missing: string[] }>;
   /**
-   * Removes these directories on this host (recursively). Refuses (HostError) any path
-   * not strictly inside this host's job-directory root or its staging root, the staging
-   * root itself, and JMS's own `.jms` there. Missing ones are fine.
+   * Removes these directories on this host (recursively; on a cluster, on the node of the
+   * pool `poolKey` that wrote them). Refuses (HostError) any path not strictly inside this
+   * host's job-directory root or its staging root, the staging root itself, and JMS's own
+   * `.jms` there. Missing ones are fine.
    */
-  remove(paths: readonly string[]): Promise<void>;
+  remove(paths: readonly string[], poolKey?: string): Promise<void>;
+  /**
+   * Where a job of the pool `poolKey` sees `dir`, a directory the pool `from` wrote (a
+   * batch's build): present where pools may not share a disk (a cluster's node-local
+   * one): on another node, a copy in the staging area `area` there. Without it: `dir`.
+   */
+  reach?(dir: string, from: string | undefined, poolKey: string, area: string): Promise<string>;
   /** At shutdown, once its pools are gone: nothing of the coordinator's stays on the host. */
   close(): Promise<void>;
 }

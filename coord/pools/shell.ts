@@ -14,6 +14,8 @@ export interface Shell {
   readonly remote: boolean;
   /** The argv that runs `command` (a shell command line) there. */
   argv(command: string): string[];
+  /** The environment that argv runs in here (default: the coordinator's). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** `ssh <args> <command>`: `args` end with the destination (`-T`, options, host). */
@@ -47,10 +49,10 @@ export function lastLine(text: string): string {
 }
 
 /** Runs argv to its end with `input` on its stdin; never rejects (a failed spawn is code null). */
-export function runArgv(argv: readonly string[], input = ''): Promise<Ran> {
+export function runArgv(argv: readonly string[], input = '', env?: NodeJS.ProcessEnv): Promise<Ran> {
   const [cmd = '', ...args] = argv;
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(env === undefined ? {} : { env }) });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -63,7 +65,7 @@ export function runArgv(argv: readonly string[], input = ''): Promise<Ran> {
 }
 
 export function runShell(shell: Shell, command: string, input = ''): Promise<Ran> {
-  return runArgv(shell.argv(command), input);
+  return runArgv(shell.argv(command), input, shell.env);
 }
 
 /**
@@ -71,11 +73,11 @@ export function runShell(shell: Shell, command: string, input = ''): Promise<Ran
  * either side fails the pipe is cut, so the other ends too (EOF or EPIPE) instead of
  * waiting forever. Never rejects.
  */
-export function pipe(from: readonly string[], to: readonly string[]): Promise<{ from: Ran; to: Ran }> {
+export function pipe(from: readonly string[], to: readonly string[], env: { from?: NodeJS.ProcessEnv | undefined; to?: NodeJS.ProcessEnv | undefined } = {}): Promise<{ from: Ran; to: Ran }> {
   const [fromCmd = '', ...fromArgs] = from;
   const [toCmd = '', ...toArgs] = to;
-  const sink = spawn(toCmd, toArgs, { stdio: ['pipe', 'pipe', 'pipe'] });
-  const source = spawn(fromCmd, fromArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const sink = spawn(toCmd, toArgs, { stdio: ['pipe', 'pipe', 'pipe'], ...(env.to === undefined ? {} : { env: env.to }) });
+  const source = spawn(fromCmd, fromArgs, { stdio: ['ignore', 'pipe', 'pipe'], ...(env.from === undefined ? {} : { env: env.from }) });
   pipeline(source.stdout, sink.stdin, () => undefined);
   // The source's stdout belongs to the pipe; only the sink's is read here.
   return Promise.all([ended(source, false), ended(sink, true)]).then(([a, b]) => ({ from: a, to: b }));

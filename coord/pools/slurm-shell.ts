@@ -11,6 +11,7 @@ import { HostError } from './launcher.js';
 import { spawnLink, type LinkListener, type PoolLink } from './link.js';
 import { shellWord } from './slurm-commands.js';
 import { shellPath, type Ran, type SshLauncher } from './ssh.js';
+import type { Shell } from './shell.js';
 
 export type { Ran };
 
@@ -29,6 +30,15 @@ export interface ClusterShell {
   link(argv: readonly string[], listener: LinkListener): PoolLink;
   /** argv started where the commands run, its stdio piped (a stream of bytes, not frames). */
   spawn(argv: readonly string[]): ChildProcessWithoutNullStreams;
+  /**
+   * A Shell on a node: each command line runs as `srun <srun> /bin/sh -c <line>` (a step
+   * in a pool's Slurm job, or a small job of its own there); `host` names it in messages.
+   */
+  on(srun: readonly string[], host: string): Shell;
+}
+
+function onNode(srun: readonly string[], command: string): string[] {
+  return ['srun', ...srun, '/bin/sh', '-c', command];
 }
 
 /** Longest a Slurm command may take here before it counts as failed. */
@@ -90,6 +100,10 @@ export class LocalShell implements ClusterShell {
     const [cmd = '', ...args] = argv;
     return spawn(cmd, args, { stdio: 'pipe', env: slurmEnv() });
   }
+
+  on(srun: readonly string[], host: string): Shell {
+    return { host, remote: false, env: slurmEnv(), argv: (command) => onNode(srun, command) };
+  }
 }
 
 /** A word of a command line on the login node (`~/…` expands to the home there). */
@@ -124,5 +138,9 @@ export class LoginShell implements ClusterShell {
   spawn(argv: readonly string[]): ChildProcessWithoutNullStreams {
     const [cmd = 'ssh', ...args] = this.ssh.argv(argv.map(remoteWord).join(' '));
     return spawn(cmd, args, { stdio: 'pipe' });
+  }
+
+  on(srun: readonly string[], host: string): Shell {
+    return { host, remote: true, argv: (command) => this.ssh.argv(onNode(srun, command).map(remoteWord).join(' ')) };
   }
 }

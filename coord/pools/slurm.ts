@@ -22,7 +22,15 @@
 // pool never started: cancelled), running (re-attached through a step in its job, on its
 // node: `srun --jobid --overlap … --attach`), ended (its ledger read, with Slurm's reason:
 // NODE_FAIL, TIMEOUT, …).
+//
+// A job's files live on its node's disk (the cluster's `dir` may be node-local): reading
+// its output, staging a batch job's files, archiving what it saved and removing its
+// scratch all run on that node, in a step of its pool's Slurm job while that runs, else
+// in a small job of its own there (transfer.ts's tar streams, through `srun`).
 
+import fs from 'node:fs';
+import os from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import type { PoolConfig, PoolEvent } from '../../protocol/pool-messages.js';
 import { parsePoolEvent } from '../../protocol/pool-parse.js';
 import { LineDecoder } from '../../protocol/codec.js';
@@ -32,7 +40,8 @@ import type { SlurmSpec } from '../config/host-spec.js';
 import type { Clock } from '../core/clock.js';
 import type { AllocationState, Allocator, HostPaths, Launcher, Placement, Probe } from './launcher.js';
 import { HostError } from './launcher.js';
-import { lastLine, readOutput } from './shell.js';
+import { lastLine, readOutput, type Shell } from './shell.js';
+import { checkArea, checkRemovable, collectVia, hostRoots, putVia, removeVia, type HostRoots } from './transfer.js';
 import type { LinkListener, PoolLink } from './link.js';
 import { attachProbe } from './slurm-attach.js';
 import {
@@ -74,6 +83,9 @@ export class SlurmLauncher implements Launcher, Allocator {
   private readonly unstarted = new Set<string>();
   private readonly queue: SlurmQueue;
   private allocated: (key: string, id: string) => void = () => undefined;
+  /** What was staged on which node (node, area, source): the copy's path there. */
+  private readonly staged = new Map<string, Promise<string>>();
+  private readonly roots: HostRoots;
 
   constructor(
     private readonly spec: SlurmHostSpec,
@@ -84,6 +96,7 @@ export class SlurmLauncher implements Launcher, Allocator {
   ) {
     this.host = spec.name;
     this.paths = { outDir: spec.dir, outDirId: null, ledgerDir: spec.ledgerDir };
+    this.roots = hostRoots(spec.dir);
     this.queue = new SlurmQueue(shell, spec.site, clock, () => [...this.live.values()].some((p) => !p.started),
       (key, id) => this.allocated(key, id));
   }
@@ -287,42 +300,127 @@ export class SlurmLauncher implements Launcher, Allocator {
    */
   async *readFile(path: string, lines: number | null, until: Promise<void>, poolKey?: string): AsyncIterable<Buffer> {
     await this.prepare();
-    const where = poolKey === undefined ? null : await this.stepFor(poolKey);
-    if (where === null) throw new HostError(`cannot read ${path} on ${this.host}: the node that ran it is not known to this coordinator (its pool's Slurm job has ended)`);
-    const child = this.shell.spawn(['srun', ...where, ...this.tool(['--read', path, String(lines ?? -1)], true)]);
+    const where = await this.nodeOf(poolKey, `cannot read ${path}`);
+    const child = this.shell.spawn(['srun', ...where.srun, ...this.tool(['--read', path, String(lines ?? -1)], true)]);
     const noise = /^srun: (job \d+ (queued|has been allocated)|.*waiting).*$/gm;
     yield* readOutput(child, until, (code, stderr) => `cannot read ${path} on ${this.host}: ${lastLine(stderr.replaceAll(noise, '')) || `srun exited with code ${code ?? 'null'}`}`);
   }
 
-  /** srun's options to run a tool on the node of the pool `key`: in its Slurm job, or in one of its own there. */
-  private async stepFor(key: string): Promise<string[] | null> {
-    let row = this.queue.row(key);
-    if (row === undefined && !this.nodes.has(key)) {
-      await this.queue.refresh();
-      row = this.queue.row(key);
+  /**
+   * The node of the pool `key` and srun's options to run there: a step in its Slurm job
+   * while that runs, else a small job of its own on that node (it waits for room there).
+   * Throws HostError (`what` …) when the node is not known (no pool, or a coordinator
+   * restarted after the pool's job left squeue).
+   */
+  private async nodeOf(key: string | undefined, what: string): Promise<{ node: string; srun: string[] }> {
+    if (key !== undefined) {
+      for (let fresh = false; ; fresh = true) {
+        const row = this.queue.row(key);
+        if (row !== undefined && row.node !== '') this.nodes.set(key, row.node);
+        const node = this.nodes.get(key);
+        const running = row?.state === 'RUNNING' && this.live.has(key);
+        if (node !== undefined && (running || fresh || !this.live.has(key))) return { node, srun: running && row !== undefined ? stepSrunArgs(row.id) : this.onNode(node, key) };
+        if (fresh) break;
+        await this.queue.refresh();
+      }
     }
-    if (row !== undefined && row.node !== '') this.nodes.set(key, row.node);
-    if (row !== undefined && row.state === 'RUNNING' && this.live.has(key)) return stepSrunArgs(row.id);
-    const node = this.nodes.get(key);
-    if (node === undefined) return null;
-    return [`--partition=${this.spec.slurm.partition}`, `--nodelist=${node}`, '--nodes=1', '--ntasks=1', '--chdir=/', `--job-name=${jobName(this.spec.site, `${key}-read`)}`];
+    throw new HostError(`${what} on ${this.host}: the node of its pool is not known to this coordinator (its Slurm job has left squeue)`);
   }
 
-  // Staging and the archive on the nodes' own disks: not built yet (see the Slurm section of the README).
-  async put(from: string): Promise<string> {
-    throw new HostError(`staging ${from} on ${this.host}'s nodes is not built yet`);
+  /** srun's options for a small job of its own on `node` (named after the pool it serves). */
+  private onNode(node: string, key: string): string[] {
+    return [`--partition=${this.spec.slurm.partition}`, `--nodelist=${node}`, '--nodes=1', '--ntasks=1', '--chdir=/', `--job-name=${jobName(this.spec.site, `${key}-files`)}`];
   }
 
+  /** srun's options for a step or job on `node`: in a running pool's Slurm job there, if one is. */
+  private anyOn(node: string): string[] {
+    for (const [key, state] of this.live) {
+      const row = this.queue.row(key);
+      if (state.started && row?.state === 'RUNNING' && row.node === node) return stepSrunArgs(row.id);
+    }
+    return this.onNode(node, 'cleanup');
+  }
+
+  private shellOn(where: { node: string; srun: readonly string[] }): Shell {
+    return this.shell.on(where.srun, `${this.host} (node ${where.node})`);
+  }
+
+  /**
+   * `work` on the node of the pool `key`: in its Slurm job while that runs, and if it fails
+   * there once more in a job of its own on that node: a pool's job ends (killing the
+   * step) as soon as its pool is done, which is often just when a job's files are wanted.
+   */
+  private async onPoolNode<T>(key: string | undefined, what: string, work: (shell: Shell) => Promise<T>): Promise<{ node: string; done: T }> {
+    const where = await this.nodeOf(key, what);
+    try {
+      return { node: where.node, done: await work(this.shellOn(where)) };
+    } catch (err) {
+      if (!(err instanceof HostError) || !where.srun.includes('--overlap')) throw err;
+      return { node: where.node, done: await work(this.shellOn({ node: where.node, srun: this.onNode(where.node, key ?? 'files') })) };
+    }
+  }
+
+  // --- A batch job's files, on its pool's node --------------------------------------
+
+  /** Staged once per node: two pools there share the copy (a second would replace it under the first). */
+  async put(from: string, area: string, poolKey?: string): Promise<string> {
+    await this.prepare();
+    const where = await this.nodeOf(poolKey, `cannot stage ${from}`);
+    return this.once(where.node, area, from, async () => (await this.onPoolNode(poolKey, `cannot stage ${from}`, (sh) => putVia(sh, this.roots, from, area))).done);
+  }
+
+  /** A build's directory, for a job on another node: copied through here into that node's staging area. */
+  async reach(dir: string, from: string | undefined, poolKey: string, area: string): Promise<string> {
+    await this.prepare();
+    const what = `cannot copy the build directory ${dir}`;
+    const built = await this.nodeOf(from, what);
+    const runs = await this.nodeOf(poolKey, what);
+    if (built.node === runs.node) return dir;
+    return this.once(runs.node, area, `build:${dir}`, async () => {
+      const tmp = fs.mkdtempSync(join(os.tmpdir(), 'jms-build-'));
+      try {
+        const { done } = await this.onPoolNode(from, what, (sh) => collectVia(sh, dirname(dir), [basename(dir)], tmp));
+        if (done.missing.length > 0) throw new HostError(`${what} from node ${built.node} of ${this.host}: it is gone`);
+        return (await this.onPoolNode(poolKey, what, (sh) => putVia(sh, this.roots, join(tmp, basename(dir)), area))).done;
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+    });
+  }
+
+  private once(node: string, area: string, what: string, copy: () => Promise<string>): Promise<string> {
+    const key = `${node}\0${area}\0${what}`;
+    let done = this.staged.get(key);
+    if (done === undefined) {
+      done = copy();
+      this.staged.set(key, done);
+      done.catch(() => this.staged.delete(key));
+    }
+    return done;
+  }
+
+  /** On every node this coordinator staged `area` on (a restarted one knows none: they stay). */
   async unstage(area: string): Promise<void> {
-    throw new HostError(`removing the staged ${area} on ${this.host}'s nodes is not built yet`);
+    const dir = `${this.roots.stage}/${checkArea(area)}`;
+    const nodes = new Set<string>();
+    for (const key of [...this.staged.keys()]) {
+      const [node = '', of] = key.split('\0');
+      if (of !== area) continue;
+      nodes.add(node);
+      this.staged.delete(key);
+    }
+    await Promise.all([...nodes].map((node) => removeVia(this.shellOn({ node, srun: this.anyOn(node) }), this.roots, [dir])));
   }
 
-  async collect(dir: string): Promise<{ missing: string[] }> {
-    throw new HostError(`archiving ${dir} from ${this.host}'s nodes is not built yet`);
+  async collect(dir: string, entries: readonly string[], dest: string, poolKey?: string): Promise<{ missing: string[] }> {
+    await this.prepare();
+    return (await this.onPoolNode(poolKey, `cannot collect from ${dir}`, (sh) => collectVia(sh, dir, entries, dest))).done;
   }
 
-  async remove(): Promise<void> {
-    throw new HostError(`removing job directories on ${this.host}'s nodes is not built yet`);
+  async remove(paths: readonly string[], poolKey?: string): Promise<void> {
+    checkRemovable(this.roots, paths, this.host);
+    await this.prepare();
+    await this.onPoolNode(poolKey, `cannot remove ${paths.join(', ')}`, (sh) => removeVia(sh, this.roots, paths));
   }
 
   /** Shutdown, once its pools are gone: every Slurm job of this site still there is cancelled. */

@@ -95,7 +95,7 @@ export async function putVia(shell: Shell, roots: HostRoots, from: string, area:
   const dir = `${roots.stage}/${checkArea(area)}`;
   const name = basename(src);
   const unpack = `umask 077 && rm -rf -- ${quote(`${dir}/${name}`)} && mkdir -p -- ${quote(dir)} && tar -C ${quote(dir)} --no-same-owner -xpf -`;
-  const r = await pipe(['tar', '-C', dirname(src), '-cf', '-', `./${name}`], shell.argv(unpack));
+  const r = await pipe(['tar', '-C', dirname(src), '-cf', '-', `./${name}`], shell.argv(unpack), { to: shell.env });
   const what = `cannot stage ${from} on ${shell.host}`;
   switch (blame(r)) {
     case 'from':
@@ -138,7 +138,7 @@ export async function collectVia(shell: Shell, dir: string, entries: readonly st
   const names = checkEntries(entries);
   const tmp = makeDest(dest, what);
   try {
-    const r = await pipe(shell.argv(packScript(dir, names)), ['tar', '-C', tmp, '--no-same-owner', '-xpf', '-']);
+    const r = await pipe(shell.argv(packScript(dir, names)), ['tar', '-C', tmp, '--no-same-owner', '-xpf', '-'], { from: shell.env });
     switch (blame(r)) {
       case 'from':
         throw new HostError(failure(shell, what, r.from));

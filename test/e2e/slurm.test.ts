@@ -18,37 +18,13 @@ import { parseReply } from '../../protocol/parse.js';
 import type { HostInfo } from '../../protocol/messages.js';
 import { siteOf } from '../../coord/pools/slurm-commands.js';
 import { connectRaw, type RawClient } from '../helpers/raw-client.js';
-import { consoleRun, crash, launch, ok, site, type Site } from '../helpers/site.js';
+import { consoleRun, crash, ok, site, type Site } from '../helpers/site.js';
 import {
   exec, holdBoxes, host, linkDown, linkUp, node, procStateOnHost, processesOnHost, sinfo, slurm, squeue, sshHosts, sshOptions,
-  type SlurmBed, type SlurmJob, type SlurmNode,
+  type SlurmNode,
 } from '../helpers/testbed.js';
 import { waitFor } from '../helpers/wait.js';
-import { unwrapTapSpawnHook } from '../helpers/spawn-job.js';
-
-/** A site whose coordinator runs with `hosts` as its hosts file and the cluster's SLURM_CONF. */
-function clusterSite(t: Test, hosts: string, flags: string[] = []): Site {
-  const s = site(t, ['-n', '2', ...flags]);
-  const file = join(s.dir, 'hosts.yaml');
-  fs.writeFileSync(file, hosts);
-  s.flags.push('--hosts', file);
-  return s;
-}
-
-/**
- * Starts the site's coordinator; a failed test shows its log. Without tap's NODE_OPTIONS
- * (its processinfo hook): a pool tool started as the coordinator exits would hang in it.
- */
-async function start(t: Test, s: Site, cl: SlurmBed): ReturnType<typeof launch> {
-  // The hook would put NODE_OPTIONS back into the coordinator's environment, and srun
-  // carries it to the nodes, where tap's files are missing when the checkout is under /tmp.
-  unwrapTapSpawnHook();
-  const c = await launch(t, s, { env: { ...cl.env, NODE_OPTIONS: '' } });
-  t.teardown(() => {
-    if (!t.passing()) t.comment(`coordinator log:\n${c.log()}`);
-  });
-  return c;
-}
+import { clusterSite, noneLeft, ours, start } from '../helpers/slurm-site.js';
 
 const CLUSTER = (extra = ''): string => `hosts:
   - name: local
@@ -61,21 +37,6 @@ const CLUSTER = (extra = ''): string => `hosts:
     tags: [big, small, tagA, cluster]
     dir: /scratch/jms
 ${extra}`;
-
-/** This site's Slurm jobs (named jms-<site>-<pool key>). */
-async function ours(cl: SlurmBed, s: Site, all = false): Promise<SlurmJob[]> {
-  const prefix = `jms-${siteOf(os.hostname(), fs.realpathSync(s.out))}-`;
-  return (await squeue(cl, { all })).filter((j) => j.name.startsWith(prefix));
-}
-
-async function noneLeft(t: Test, cl: SlurmBed, s: Site): Promise<void> {
-  await waitFor('no Slurm job of this coordinator left', async () => (await ours(cl, s)).length === 0, 15_000, 200)
-    .catch(() => undefined);
-  t.same(await ours(cl, s), [], 'squeue lists no Slurm job of this coordinator');
-  // Its nodes done cleaning up too, before the test lets go of them.
-  await waitFor('no node completing', async () => !(await sinfo(cl)).some((n) => n.state.startsWith('comp')), 10_000, 100)
-    .catch(() => undefined);
-}
 
 /** `Field: value` lines of `info`. */
 async function info(s: Site, jobId: number): Promise<Map<string, string>> {
