@@ -235,20 +235,20 @@ export const BATCH_COMMANDS: readonly CommandSpec[] = [
   {
     name: 'status-batch', usage: 'status-batch <batch>',
     summary: "one batch: its jobs by state and by outcome, its builds, the jobs that did not succeed and how they ended, its windows and archive folder",
-    example: 'status-batch sweep-1', takesJobId: false, parse: oneBatch('status-batch'),
+    example: 'status-batch sweep-1', takesJobId: false, takesBatch: true, parse: oneBatch('status-batch'),
   },
   {
     name: 'kill-batch', usage: 'kill-batch <batch>', summary: "end a batch: its queued jobs leave the queue, its running jobs are killed as 'kill' kills",
-    example: 'kill-batch sweep-1', takesJobId: false, parse: oneBatch('kill-batch'),
+    example: 'kill-batch sweep-1', takesJobId: false, takesBatch: true, parse: oneBatch('kill-batch'),
   },
   {
     name: 'pull', usage: 'pull <batch> [<options>]',
     summary: "copy a batch's archived files here, keeping their paths (<job>/<file>); options: --to <dir> (default ./<batch name>; --to - writes them as a tar stream to standard output), --include <RE> (only paths matching one of the regular expressions given, each written as is, without quotes), --exclude <RE> (not those matching one), --dry (only list them)",
-    example: 'pull sweep-1 --include \\.csv$ --to results', takesJobId: false, parse: parsePull,
+    example: 'pull sweep-1 --include \\.csv$ --to results', takesJobId: false, takesBatch: true, parse: parsePull,
   },
   {
     name: 'export-log', usage: 'export-log <batch>|all [--format tsv]',
     summary: "the job log of a batch (or of every job), GNU parallel's --joblog format: one tab-separated line per run, with its host, start, run time, exit value and signal",
-    example: 'export-log sweep-1', takesJobId: false, parse: parseExportLog,
+    example: 'export-log sweep-1', takesJobId: false, takesBatch: true, parse: parseExportLog,
   },
 ];

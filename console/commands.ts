@@ -33,6 +33,8 @@ export interface CommandSpec {
   example: string;
   /** Arguments are job ids (for completion). */
   takesJobId: boolean;
+  /** Its first argument is a batch (for completion). */
+  takesBatch?: boolean;
   parse(rest: string): Parsed;
 }
 

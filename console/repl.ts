@@ -53,6 +53,11 @@ function completer(conn: Connection) {
       done(null, [hits, word]);
       return;
     }
+    const batchArg = /^(\S+)\s+(\S*)$/.exec(line);
+    if (batchArg !== null && findCommand(batchArg[1] ?? '')?.takesBatch === true) {
+      completeBatch(conn, batchArg[2] ?? '', done);
+      return;
+    }
     const arg = /^(\S+)\s+(\d*)$/.exec(line);
     const spec = arg === null ? undefined : findCommand(arg[1] ?? '');
     if (arg === null || spec === undefined || !spec.takesJobId) {
@@ -73,6 +78,24 @@ function completer(conn: Connection) {
         () => done(null, [[], typed]),
       );
   };
+}
+
+/** Batch names starting with `typed`: a name alone, or namespace/name where two namespaces share it or it is typed so. */
+function completeBatch(conn: Connection, typed: string, done: (err: null, result: Completion) => void): void {
+  const batches: { key: string; name: string }[] = [];
+  conn
+    .request({ kind: 'show-batches' }, (item: Reply) => {
+      if (item.kind === 'batch') batches.push({ key: item.batch.key, name: item.batch.name });
+    })
+    .then(
+      () => {
+        const shared = (name: string): boolean => batches.filter((b) => b.name === name).length > 1;
+        const fits = batches.filter((b) => b.key.startsWith(typed) || (!typed.includes('/') && b.name.startsWith(typed)));
+        const words = fits.map((b) => (typed.includes('/') || shared(b.name) ? b.key : b.name));
+        done(null, [[...new Set(words)].map((w) => `${w} `), typed]);
+      },
+      () => done(null, [[], typed]),
+    );
 }
 
 export function banner(conn: Connection): void {

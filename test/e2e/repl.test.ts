@@ -139,3 +139,34 @@ t.test('the coordinator going away ends an idle REPL with a clear message', asyn
   await term.expect(/jms_console: error: the coordinator closed the connection \(it has shut down or died\); start one again with 'jms_coord [^']*'\./);
   t.equal(await term.ended, 3, 'exit status 3: no coordinator');
 });
+
+t.test('batch names complete after the commands that take a batch', async (t) => {
+  const c = await startCoord(t);
+  for (const [ns, name] of [['alice', 'sweep-1'], ['alice', 'sweep-2'], ['bob', 'sweep-2'], ['alice', 'other']]) {
+    const file = join(c.dir, `${ns}-${name}.yaml`);
+    fs.writeFileSync(file, `name: ${name}\nnamespace: ${ns}\njobs:\n  - {name: a, command: "true"}\n`);
+    t.match(await c.ok(`submit-batch ${file}`), new RegExp(`^Batch ${ns}/${name}: 1 jobs?`));
+  }
+  const term = Terminal.console(c, { XDG_STATE_HOME: join(c.dir, 'state'), NO_COLOR: '1' });
+  t.teardown(() => term.child.kill('SIGKILL'));
+  await term.expect(/jms> $/);
+  term.next();
+  term.type('status-batch ot\t');
+  await term.expect(/status-batch other $/);
+  term.type('\r');
+  await term.expect(/Batch: alice\/other\n/);
+  // Two namespaces share sweep-2: it is offered with its namespace; sweep-1 by its name.
+  term.next();
+  term.type('export-log sw\t');
+  await delay(200);
+  term.type('\t');
+  const listed = await term.expect(/export-log sw\n[\s\S]*\njms> export-log sw$/);
+  for (const w of ['sweep-1', 'alice/sweep-2', 'bob/sweep-2']) t.match(listed, new RegExp(`\\s${w} `), `${w} is a candidate`);
+  t.notMatch(listed, /\salice\/sweep-1 |\sother /, 'and nothing else');
+  term.type('\x15'); // ^U: the line is cleared
+  term.next();
+  term.type('kill-batch bob/\t');
+  await term.expect(/kill-batch bob\/sweep-2 $/);
+  term.type('\x15\x04');
+  await term.ended;
+});
