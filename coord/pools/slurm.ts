@@ -319,7 +319,7 @@ export class SlurmLauncher implements Launcher, Allocator {
         if (row !== undefined && row.node !== '') this.nodes.set(key, row.node);
         const node = this.nodes.get(key);
         const running = row?.state === 'RUNNING' && this.live.has(key);
-        if (node !== undefined && (running || fresh || !this.live.has(key))) return { node, srun: running && row !== undefined ? stepSrunArgs(row.id) : this.onNode(node, key) };
+        if (node !== undefined && (running || fresh || !this.live.has(key))) return { node, srun: running && row !== undefined ? stepSrunArgs(row.id) : this.jobOn(node, key) };
         if (fresh) break;
         await this.queue.refresh();
       }
@@ -328,7 +328,7 @@ export class SlurmLauncher implements Launcher, Allocator {
   }
 
   /** srun's options for a small job of its own on `node` (named after the pool it serves). */
-  private onNode(node: string, key: string): string[] {
+  private jobOn(node: string, key: string): string[] {
     return [`--partition=${this.spec.slurm.partition}`, `--nodelist=${node}`, '--nodes=1', '--ntasks=1', '--chdir=/', `--job-name=${jobName(this.spec.site, `${key}-files`)}`];
   }
 
@@ -338,7 +338,7 @@ export class SlurmLauncher implements Launcher, Allocator {
       const row = this.queue.row(key);
       if (state.started && row?.state === 'RUNNING' && row.node === node) return stepSrunArgs(row.id);
     }
-    return this.onNode(node, 'cleanup');
+    return this.jobOn(node, 'cleanup');
   }
 
   private shellOn(where: { node: string; srun: readonly string[] }): Shell {
@@ -346,18 +346,22 @@ export class SlurmLauncher implements Launcher, Allocator {
   }
 
   /**
-   * `work` on the node of the pool `key`: in its Slurm job while that runs, and if it fails
-   * there once more in a job of its own on that node: a pool's job ends (killing the
-   * step) as soon as its pool is done, which is often just when a job's files are wanted.
+   * `work` on a node (`where`); when it fails in a step of a pool's Slurm job, once more in
+   * a job of its own on that node (named after `key`): a pool's job ends, killing the step,
+   * as soon as its pool is done, which is often just when a job's files are wanted.
    */
-  private async onPoolNode<T>(key: string | undefined, what: string, work: (shell: Shell) => Promise<T>): Promise<{ node: string; done: T }> {
-    const where = await this.nodeOf(key, what);
+  private async tryOn<T>(where: { node: string; srun: readonly string[] }, key: string, work: (shell: Shell) => Promise<T>): Promise<T> {
     try {
-      return { node: where.node, done: await work(this.shellOn(where)) };
+      return await work(this.shellOn(where));
     } catch (err) {
       if (!(err instanceof HostError) || !where.srun.includes('--overlap')) throw err;
-      return { node: where.node, done: await work(this.shellOn({ node: where.node, srun: this.onNode(where.node, key ?? 'files') })) };
+      return work(this.shellOn({ node: where.node, srun: this.jobOn(where.node, key) }));
     }
+  }
+
+  /** `work` on the node of the pool `key` (tryOn). */
+  private async onPoolNode<T>(key: string | undefined, what: string, work: (shell: Shell) => Promise<T>): Promise<T> {
+    return this.tryOn(await this.nodeOf(key, what), key ?? 'files', work);
   }
 
   // --- A batch job's files, on its pool's node --------------------------------------
@@ -366,7 +370,7 @@ export class SlurmLauncher implements Launcher, Allocator {
   async put(from: string, area: string, poolKey?: string): Promise<string> {
     await this.prepare();
     const where = await this.nodeOf(poolKey, `cannot stage ${from}`);
-    return this.once(where.node, area, from, async () => (await this.onPoolNode(poolKey, `cannot stage ${from}`, (sh) => putVia(sh, this.roots, from, area))).done);
+    return this.once(where.node, area, from, () => this.tryOn(where, poolKey ?? 'files', (sh) => putVia(sh, this.roots, from, area)));
   }
 
   /** A build's directory, for a job on another node: copied through here into that node's staging area. */
@@ -379,9 +383,9 @@ export class SlurmLauncher implements Launcher, Allocator {
     return this.once(runs.node, area, `build:${dir}`, async () => {
       const tmp = fs.mkdtempSync(join(os.tmpdir(), 'jms-build-'));
       try {
-        const { done } = await this.onPoolNode(from, what, (sh) => collectVia(sh, dirname(dir), [basename(dir)], tmp));
-        if (done.missing.length > 0) throw new HostError(`${what} from node ${built.node} of ${this.host}: it is gone`);
-        return (await this.onPoolNode(poolKey, what, (sh) => putVia(sh, this.roots, join(tmp, basename(dir)), area))).done;
+        const { missing } = await this.tryOn(built, from ?? 'files', (sh) => collectVia(sh, dirname(dir), [basename(dir)], tmp));
+        if (missing.length > 0) throw new HostError(`${what} from node ${built.node} of ${this.host}: it is gone`);
+        return await this.tryOn(runs, poolKey, (sh) => putVia(sh, this.roots, join(tmp, basename(dir)), area));
       } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
       }
@@ -409,12 +413,12 @@ export class SlurmLauncher implements Launcher, Allocator {
       nodes.add(node);
       this.staged.delete(key);
     }
-    await Promise.all([...nodes].map((node) => removeVia(this.shellOn({ node, srun: this.anyOn(node) }), this.roots, [dir])));
+    await Promise.all([...nodes].map((node) => this.tryOn({ node, srun: this.anyOn(node) }, 'cleanup', (sh) => removeVia(sh, this.roots, [dir]))));
   }
 
   async collect(dir: string, entries: readonly string[], dest: string, poolKey?: string): Promise<{ missing: string[] }> {
     await this.prepare();
-    return (await this.onPoolNode(poolKey, `cannot collect from ${dir}`, (sh) => collectVia(sh, dir, entries, dest))).done;
+    return this.onPoolNode(poolKey, `cannot collect from ${dir}`, (sh) => collectVia(sh, dir, entries, dest));
   }
 
   async remove(paths: readonly string[], poolKey?: string): Promise<void> {
