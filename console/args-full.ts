@@ -2,9 +2,9 @@
 // form of every option, and one error sentence for a bad one. args.ts reads the usual
 // command lines itself and loads this only for the others.
 
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { JMS_VERSION } from '../protocol/messages.js';
-import { commanderSentence } from '../protocol/usage.js';
+import { parseCommandLine } from '../protocol/usage.js';
 import type { Args, Mode } from './args.js';
 
 export const EXIT_OK = 0;
@@ -27,17 +27,10 @@ export function fullArgs(argv: readonly string[]): Args | number {
     .option('-q, --quiet', "submit prints only the JobID; other commands print nothing on success")
     .argument('[command...]', 'one command to send, then exit (e.g. submit sleep 10); after -o, once the file is done')
     .addHelpText('after', '\nThe per-user directory: $JMS_DIR, else $XDG_RUNTIME_DIR/jms, else ~/.jms.')
-    .passThroughOptions()
-    .exitOverride()
-    .configureOutput({ writeErr: () => undefined });
-  try {
-    program.parse([...argv], { from: 'user' });
-  } catch (err) {
-    if (!(err instanceof CommanderError)) throw err;
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_OK;
-    const sentence = commanderSentence(err.code, err.message, 'jms_console --help');
-    return usageError(sentence ?? `${err.message.replace(/^error: /, '')}; 'jms_console --help' lists the options.`);
-  }
+    .passThroughOptions();
+  const parsed = parseCommandLine(program, argv, 'jms_console --help');
+  if (parsed === 'exit') return EXIT_OK;
+  if (parsed !== 'parsed') return usageError(parsed.usage);
   const o = program.opts<{ jmsIn?: string; jmsOut?: string; operations?: string; json?: boolean; quiet?: boolean }>();
   if (o.json === true && o.quiet === true) return usageError("--json and --quiet cannot be used together; choose one, e.g. 'jms_console --json status-all'.");
   const mode: Mode = o.json === true ? 'json' : o.quiet === true ? 'quiet' : 'text';

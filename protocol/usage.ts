@@ -3,6 +3,8 @@
 // commander reports a bad command line as a code and an English message; this turns
 // the codes both programs meet into that sentence.
 
+import { CommanderError, type Command } from 'commander';
+
 /** A value shown inside a hint, if it can be typed back as it is (else null). */
 export function typeable(value: string): string | null {
   return /^[\w@%+=:,./~-]+$/.test(value) ? value : null;
@@ -27,5 +29,22 @@ export function commanderSentence(code: string, message: string, help: string): 
       return `${message.replace(/^error: /, '').replace(/\.$/, '')}; use one of them.`;
     default:
       return null;
+  }
+}
+
+/**
+ * Parses `argv` (without node and the script) with `program`, whose own output and exit
+ * are turned off: 'parsed', 'exit' once it printed --help or --version, or the sentence of
+ * a usage error. `help` is the command that lists the options.
+ */
+export function parseCommandLine(program: Command, argv: readonly string[], help: string): 'parsed' | 'exit' | { usage: string } {
+  program.exitOverride().configureOutput({ writeErr: () => undefined });
+  try {
+    program.parse([...argv], { from: 'user' });
+    return 'parsed';
+  } catch (err) {
+    if (!(err instanceof CommanderError)) throw err;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 'exit';
+    return { usage: commanderSentence(err.code, err.message, help) ?? `${err.message.replace(/^error: /, '')}; '${help}' lists the options.` };
   }
 }

@@ -2,8 +2,8 @@
 // usage error in the grammar of every JMS error, whose hint is a command line that
 // works as printed (built from what was typed).
 
-import { Command, CommanderError } from 'commander';
-import { commanderSentence, typeable } from '../../protocol/usage.js';
+import { Command } from 'commander';
+import { parseCommandLine, typeable } from '../../protocol/usage.js';
 import { DURATION_HELP, parseDuration } from '../../protocol/duration.js';
 
 export interface CoordArgs {
@@ -81,17 +81,10 @@ export function parseCoordArgs(argv: readonly string[], version: string): CoordA
     .option('--hook-timeout <duration>', `how long an exit hook or a batch's notify may run before it is killed (default: ${DEFAULT_HOOK_TIMEOUT_SEC / 60}m)`)
     .option('--no-journal', 'keep no durable records (jobs are lost with the coordinator); for measurements only')
     .addHelpText('after', '\nThe per-user directory: $JMS_DIR, else $XDG_RUNTIME_DIR/jms, else ~/.jms.')
-    .allowExcessArguments(true)
-    .exitOverride()
-    .configureOutput({ writeErr: () => undefined });
-  try {
-    program.parse([...argv], { from: 'user' });
-  } catch (err) {
-    if (!(err instanceof CommanderError)) throw err;
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 'exit';
-    const sentence = commanderSentence(err.code, err.message, 'jms_coord --help');
-    throw new UsageError(sentence ?? `${err.message.replace(/^error: /, '')}; 'jms_coord --help' lists the options.`);
-  }
+    .allowExcessArguments(true);
+  const parsed = parseCommandLine(program, argv, 'jms_coord --help');
+  if (parsed === 'exit') return 'exit';
+  if (parsed !== 'parsed') throw new UsageError(parsed.usage);
   const o = program.opts<Raw>();
   const [stray] = program.args;
   if (stray !== undefined) throw new UsageError(`unexpected argument '${stray.slice(0, 40)}' (jms_coord takes options only); ${example(o)}.`);

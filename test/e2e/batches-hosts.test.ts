@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { batchSpec, client, finished, info, one, submit, submitBatch, type View } from '../helpers/requests.js';
+import { archived, batchSpec, client, finished, info, one, submit, submitBatch, type View } from '../helpers/requests.js';
 import { launch, site, type Site } from '../helpers/site.js';
 import { holdBoxes, host, sshHosts, sshOptions, type SshBed, type SshHost } from '../helpers/testbed.js';
 import { waitFor } from '../helpers/wait.js';
@@ -73,11 +73,7 @@ t.test('a batch on two hosts: built once on each, files staged, saved files arch
   t.match(r, { kind: 'batch-submitted', batch: 'alice/sweep', jobs: 8, builds: 2 }, 'a build for each of h1 and h2, six jobs');
   const first = Number(r['firstJobId']);
   const views: View[] = [];
-  for (let id = first; id < first + 8; id++) {
-    await finished(cl, id, 60_000);
-    // Ended, then archived: what it saved is in the archive once `archive` names it.
-    views.push(await waitFor(`JobID ${id} archived`, async () => { const v = await info(cl, id); return v['archive'] !== null || v['kind'] === 'build' ? v : undefined; }, 20_000, 50));
-  }
+  for (let id = first; id < first + 8; id++) views.push(await archived(cl, id, 60_000));
   const [b1, b2, ...jobs] = views;
   t.match(b1, { kind: 'build', name: 'build@h1', host: 'h1', result: { kind: 'exited', code: 0 } });
   t.match(b2, { kind: 'build', name: 'build@h2', host: 'h2', result: { kind: 'exited', code: 0 } });

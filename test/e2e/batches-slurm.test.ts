@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { batchSpec, client, finished, info, one, submitBatch, type View } from '../helpers/requests.js';
+import { archived, batchSpec, client, one, submitBatch, type View } from '../helpers/requests.js';
 import { clusterSite, noneLeft, start } from '../helpers/slurm-site.js';
 import { holdBoxes, node, slurm, type SlurmNode } from '../helpers/testbed.js';
 import { waitFor } from '../helpers/wait.js';
@@ -56,14 +56,7 @@ t.test('a batch on a cluster with node-local disks: built once, files staged on 
   t.match(r, { kind: 'batch-submitted', batch: 'alice/sweep', jobs: 5, builds: 1 }, 'one build for the cluster, four jobs');
   const first = Number(r['firstJobId']);
   const views: View[] = [];
-  for (let id = first; id < first + 5; id++) {
-    await finished(api, id, 120_000);
-    views.push(await waitFor(`JobID ${id} archived`, async () => {
-      const v = await info(api, id);
-      const failed = (v.result as { kind?: string } | null)?.kind === 'archive-failed';
-      return v['archive'] !== null || v['kind'] === 'build' || failed ? v : undefined;
-    }, 60_000, 100));
-  }
+  for (let id = first; id < first + 5; id++) views.push(await archived(api, id, 120_000));
   const [build, ...done] = views;
   t.match(build, { kind: 'build', name: 'build@cluster', host: 'cluster', result: { kind: 'exited', code: 0 } }, 'the build ran on the cluster');
   const archive = join(s.out, 'archive', 'alice', 'sweep');

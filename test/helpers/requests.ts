@@ -65,6 +65,19 @@ export async function finished(cl: Client, jobId: number, timeoutMs = 20_000): P
   }, timeoutMs, 50);
 }
 
+/**
+ * A batch job once it has ended and been archived (`archive` names its folder), or its copy
+ * failed (`archive-failed`); a build is not archived, so it is taken once it has ended.
+ */
+export async function archived(cl: Client, jobId: number, timeoutMs: number): Promise<View> {
+  await finished(cl, jobId, timeoutMs);
+  return waitFor(`JobID ${jobId} archived`, async () => {
+    const v = await info(cl, jobId);
+    const failed = (v.result as { kind?: string } | null)?.kind === 'archive-failed';
+    return v['archive'] !== null || v['kind'] === 'build' || failed ? v : undefined;
+  }, timeoutMs, 50);
+}
+
 export function batchSpec(over: Record<string, unknown>, jobs: Record<string, unknown>[]): Record<string, unknown> {
   const job = (j: Record<string, unknown>): Record<string, unknown> => ({
     needs: [], after: [], files: [], timeoutSec: null, retries: 0, priority: 0, begin: null, onExit: [], ...j,
