@@ -5,12 +5,13 @@
 # when needed. `make testbed-up` / `make testbed-down` bring the test bed up and down by hand.
 
 NPM_STAMP := node_modules/.package-lock.json
-SOURCES := $(shell find protocol coord pool console test scripts -name '*.ts' 2>/dev/null)
+SOURCES := $(shell find protocol coord pool console test scripts -name '*.ts' 2>/dev/null) scripts/bundle.mjs
 BUILT := dist/.built
-# pool/spawn's native addon; `npm ci` builds it (the install script), this rebuilds it after
-# a change. A failed build is one line and no failure: pools then use child_process.spawn.
+# The native addons (binding.gyp); `npm ci` builds them (the install script), this rebuilds
+# them after a change. A failed build is one line and no failure: pools then use
+# child_process.spawn, consoles the mkfifo program.
 ADDON_STAMP := build/.addon-stamp
-ADDON_SOURCES := binding.gyp $(wildcard pool/spawn/native/*.c) scripts/build-addon.sh
+ADDON_SOURCES := binding.gyp $(wildcard pool/spawn/native/*.c protocol/native/*.c) scripts/build-addon.sh
 
 # Settings for a coordinator that `make run` starts (default -n 3, -l jms_output):
 # make run JOBS_POOL=5 JMS_PATH=/tmp/out. One already running keeps its own.
@@ -34,22 +35,13 @@ $(NPM_STAMP): package.json package-lock.json
 $(ADDON_STAMP): $(ADDON_SOURCES) | $(NPM_STAMP)
 	@sh scripts/build-addon.sh
 
-# One file each for the programs whose start-up counts (Node starts a single file
-# quickest): the pool (started per jobs_pool jobs; also what ssh hosts get) and the
-# console (a one-shot command), which is CommonJS, the quicker to load, with
-# import.meta.url given back by the banner. The console's lazy imports become require()s
-# (dynamic-import=false): dist/jms_console.cjs runs it as a vm.Script, for V8's code
-# cache, where import() has no loader.
-ESBUILD := npx esbuild --bundle --platform=node --target=node20 --log-level=warning
-CJS_URL := --format=cjs --define:import.meta.url=__jms_module_url \
-	--banner:js='"use strict"; const __jms_module_url = require("node:url").pathToFileURL(__filename).href;'
-
+# One file each for the programs whose start-up counts (the pool, the console), made by
+# scripts/bundle.mjs from tsc's output: see its header.
 $(BUILT): $(NPM_STAMP) tsconfig.json $(SOURCES)
 	npx tsc -p tsconfig.json
-	$(ESBUILD) dist/pool/main.js --format=esm --outfile=dist/pool.bundle.mjs
-	$(ESBUILD) dist/console/main.js $(CJS_URL) --minify --keep-names --supported:dynamic-import=false --outfile=dist/console.bundle.cjs
-	$(ESBUILD) dist/console/launch.js $(CJS_URL) --outfile=dist/jms_console.cjs
-	chmod +x dist/coord/main.js dist/console/main.js dist/console.bundle.cjs dist/jms_console.cjs scripts/jms_script.sh scripts/install.sh scripts/run.sh
+	rm -f dist/*.cache dist/pool.bundle.mjs
+	node scripts/bundle.mjs
+	chmod +x dist/coord/main.js dist/console/main.js scripts/jms_script.sh scripts/install.sh scripts/run.sh
 	@touch $@
 
 run: build

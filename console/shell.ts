@@ -6,7 +6,7 @@
 import { envKey } from '../protocol/env-key.js';
 import { CoordinatorNotRunningError } from '../protocol/errors.js';
 import { BATCH_REQUESTS, outcomeOf, type JobView, type Reply } from '../protocol/messages.js';
-import { type ActionContext, type ActionOutcome, exportLog, pull, submitBatchFile } from './batch-actions.js';
+import type { ActionContext, ActionOutcome } from './batch-actions.js';
 import type { BatchAction, BatchTextAction } from './batch-commands.js';
 import type { EnvFields } from './batch-send.js';
 import { findCommand, suggest, type LogsAction, type RequestBody } from './commands.js';
@@ -99,6 +99,9 @@ export class Shell {
     this.inFlight += 1;
     let done: ActionOutcome;
     try {
+      // Loaded for these commands only (with node:child_process, for pull's tar): a one-shot
+      // command pays for what it runs.
+      const { exportLog, pull, submitBatchFile } = await import('./batch-actions.js');
       done = action.kind === 'batch-file' ? await submitBatchFile(action, ctx) : action.kind === 'pull' ? await pull(action, ctx) : await exportLog(action, ctx);
     } catch (err) {
       if (err instanceof CancelledError) return 'cancelled';

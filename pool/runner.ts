@@ -15,7 +15,6 @@ import type { JobSignal, PoolEvent } from '../protocol/pool-messages.js';
 import type { StageEntry } from '../protocol/stage.js';
 import { closeFds, discardDir, finishDir, jobDirName, prepareDir, removeLink, type PreparedDir } from './job-dir.js';
 import { jobSpawner, type JobSpawner } from './spawn/index.js';
-import { stageFiles } from './stage.js';
 
 export interface RunnerConfig {
   out: OwnDir;
@@ -105,7 +104,9 @@ export class Runner {
     }
     if (spec.stage === undefined || spec.stage.length === 0) return this.launch(spec, trace, dir);
     this.staging.add(jobId);
-    void stageFiles(this.config.out.at(dir.tmpName), jobId, spec.stage).then((problem) => {
+    // pool/stage.ts (and node:fs/promises) only for a job with files to stage.
+    const stage = spec.stage;
+    void import('./stage.js').then(({ stageFiles }) => stageFiles(this.config.out.at(dir.tmpName), jobId, stage)).then((problem) => {
       this.staging.delete(jobId);
       const why = problem ?? (this.ending ? 'the pool was told to end its jobs before its files were staged' : null);
       if (why === null) return this.launch(spec, trace, dir);

@@ -5,7 +5,7 @@
 // until its time limit: so it cancels its own job as the last thing it does. Such a pool
 // also leaves if it is never configured (srun gone before it could pass the config on).
 
-import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 
 /** How long a pool under srun waits for its config before it leaves. */
 export const CONFIG_WAIT_MS = 60_000;
@@ -18,6 +18,8 @@ export function ownSlurmJob(argv: readonly string[], env: NodeJS.ProcessEnv): st
 
 /** scancel of the pool's own job (which also ends this process; it is leaving anyway). */
 export function cancelOwnJob(id: string, log: (line: string) => void): void {
+  // node:child_process only now: most pools never need it, and it costs 4 ms to load.
+  const { spawnSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   const r = spawnSync('scancel', [id], { stdio: 'ignore', timeout: 10_000 });
   if (r.error !== undefined || r.status !== 0) log(`cannot cancel its own Slurm job ${id}: ${r.error?.message ?? `scancel exited ${r.status ?? 'by a signal'}`}`);
 }

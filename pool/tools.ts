@@ -64,7 +64,7 @@ function absent(dir: OwnDir, key: string, pidHint: number, check: boolean): void
   }));
 }
 
-/** Runs a tool mode if argv asks for one; false when this is a pool. */
+/** Runs the tool mode argv asks for; false when it names none. */
 export function runTool(argv: readonly string[]): boolean {
   const [mode, ...args] = argv;
   switch (mode) {

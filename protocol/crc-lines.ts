@@ -4,7 +4,7 @@
 // line ends, so a writer can cut the file back there before appending again.
 
 import fs from 'node:fs';
-import { crc32 } from 'node:zlib';
+import { crc32 } from './crc32.js';
 
 export function frameRecord(record: object): string {
   const json = JSON.stringify(record);

@@ -1,8 +1,9 @@
 #!/bin/sh
-# Builds pool/spawn's native addon (build/Release/jms_spawn.node) from source with
-# node-gyp. `npm ci` runs it as the root package's install script; `make build` runs it
-# again when binding.gyp or the C source changed. A failed build never fails the install
-# or the build: pools then use child_process.spawn. It prints one line either way;
+# Builds JMS's native addons (binding.gyp: build/Release/jms_spawn.node for pools,
+# jms_fifo.node for consoles) from source with node-gyp. `npm ci` runs it as the root
+# package's install script; `make build` runs it again when binding.gyp or a C source
+# changed. A failed build never fails the install or the build: pools then use
+# child_process.spawn, consoles the mkfifo program. It prints one line either way;
 # node-gyp's own output goes to build/addon.log.
 #
 # node-gyp is npm's own copy (npm_config_node_gyp under npm, else found beside npm).
@@ -18,9 +19,9 @@ finish() {
   mv -f "$tmp_log" build/addon.log
   touch build/.addon-stamp
   if [ "$1" = ok ]; then
-    echo "jms: built the native spawn addon (build/Release/jms_spawn.node)" >&2
+    echo "jms: built the native addons (build/Release/jms_spawn.node, jms_fifo.node)" >&2
   else
-    echo "jms: native spawn addon not built ($1; see build/addon.log): pools will use child_process.spawn" >&2
+    echo "jms: native addons not built ($1; see build/addon.log): pools will use child_process.spawn, consoles the mkfifo program" >&2
   fi
   exit 0
 }
@@ -37,7 +38,7 @@ if [ -z "${npm_config_nodedir:-}" ]; then
   [ -f "$prefix/include/node/node_api.h" ] && set -- "$@" "--nodedir=$prefix"
 fi
 
-if node "$gyp" "$@" >"$tmp_log" 2>&1 && [ -f build/Release/jms_spawn.node ]; then
+if node "$gyp" "$@" >"$tmp_log" 2>&1 && [ -f build/Release/jms_spawn.node ] && [ -f build/Release/jms_fifo.node ]; then
   finish ok
 fi
 finish "node-gyp failed"

@@ -1,4 +1,4 @@
-// The pool program as one file (dist/pool.bundle.mjs, made by esbuild at build time),
+// The pool program as one file (dist/pool.bundle.cjs, made by esbuild at build time),
 // which the coordinator copies to other hosts; named there by its content hash, so two
 // JMS versions never run each other's pools.
 
@@ -13,7 +13,7 @@ export interface PoolBundle {
   hash: string;
 }
 
-export const BUNDLE_PATH = fileURLToPath(new URL('../../pool.bundle.mjs', import.meta.url));
+export const BUNDLE_PATH = fileURLToPath(new URL('../../pool.bundle.cjs', import.meta.url));
 
 let loaded: PoolBundle | null = null;
 

@@ -1,8 +1,10 @@
-// The coordinator's own machine: pools are child processes (`node pool/main.js`), their
+// The coordinator's own machine: pools are child processes (`node dist/jms_pool.cjs`, the
+// bundled pool with its code cache; `node dist/pool/main.js` in a tsc-only build), their
 // ledgers and attach sockets live in <path>/.jms/pools, reached through its open
 // descriptor (protocol/own-dir.ts). A batch job's files are staged from where they are
 // (nothing copied) and collected or removed with plain fs calls.
 
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SOCKET_SUFFIX } from '../../protocol/ledger.js';
 import { followFile } from '../../protocol/file-follow.js';
@@ -14,7 +16,10 @@ import type { HostPaths, Launcher, Probe } from './launcher.js';
 import { socketLink, spawnLink, type LinkListener, type PoolLink } from './link.js';
 import { checkArea, checkFrom, collectHere, hostRoots, removeHere, type HostRoots } from './transfer.js';
 
-const POOL_MAIN = fileURLToPath(new URL('../../pool/main.js', import.meta.url));
+/** The bundled pool starts in about half the time of the module tree (pool/launch.ts). */
+const POOL_MAIN = [new URL('../../jms_pool.cjs', import.meta.url), new URL('../../pool/main.js', import.meta.url)]
+  .map((u) => fileURLToPath(u))
+  .find((f, i, all) => i === all.length - 1 || fs.existsSync(f)) ?? '';
 
 /**
  * The pool's environment: the coordinator's, except NODE_EXTRA_CA_CERTS, which makes

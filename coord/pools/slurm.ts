@@ -10,7 +10,7 @@
 // before the jobs are known, and one node failure would take every step with it.
 //
 // A pool runs the same program the ssh launcher installs: where srun runs here, this
-// installation's dist/pool.bundle.mjs, which the nodes see on the shared filesystem
+// installation's dist/pool.bundle.cjs, which the nodes see on the shared filesystem
 // (the ledgers then live in the coordinator's own directory, <-l>/.jms/slurm-<host>);
 // through a login node, the ssh launcher installs it in the host's cache directory,
 // which must be on the cluster's shared filesystem (ledgers: <cache>/ledgers/<site>-<host>).

@@ -51,7 +51,7 @@ export class SshLauncher implements Launcher {
   ) {
     this.host = spec.name;
     this.paths = { outDir: spec.dir, outDirId: null, ledgerDir: `${spec.dir}/.jms/pools` };
-    this.program = `${spec.cache}/pool-${bundle.hash}.mjs`;
+    this.program = `${spec.cache}/pool-${bundle.hash}.cjs`;
     this.shell = sshShell(spec.name, () => this.args());
   }
 

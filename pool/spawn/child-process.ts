@@ -1,11 +1,14 @@
 // The fallback spawner: child_process.spawn exactly as pools have always started jobs
 // (detached, so a new session; stdin ignored; the two descriptors as stdout and stderr).
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { whyNotStarted } from './failure.js';
 import type { JobSpawner } from './types.js';
 
 export function childProcessSpawner(shell = '/bin/sh'): JobSpawner {
+  // Loaded only when it is the spawner (4 ms of a pool's start-up otherwise).
+  const { spawn } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   return {
     kind: 'child_process',
     spawn(spec, onExit) {

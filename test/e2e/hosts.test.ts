@@ -139,7 +139,7 @@ t.test('jobs go where their tags say; the pool program is installed once per hos
   t.match(refused.stderr, /no host fits --needs licence.*local \(cpu\), h1 \(gpu, openfoam\), h2 \(openfoam\)/i, `naming the hosts and their tags: ${refused.stderr.trim()}`);
   const installs = (log: string): string[] => log.split('\n').filter((l) => /installed the pool program on/.test(l));
   t.equal(installs(c.log()).length, 2, 'the pool program was installed on h1 and h2, once each');
-  for (const h of [h1, h2]) t.equal(fs.readdirSync(join(h.dirs.cache, 'jms')).filter((n) => /^pool-[0-9a-f]{16}\.mjs$/.test(n)).length, 1, `${h.name}: one program, named by its hash`);
+  for (const h of [h1, h2]) t.equal(fs.readdirSync(join(h.dirs.cache, 'jms')).filter((n) => /^pool-[0-9a-f]{16}\.cjs$/.test(n)).length, 1, `${h.name}: one program, named by its hash`);
   await shutdown(t, s, c, /^Served 4 jobs, 0 were still in progress$/);  // the refused submit made no job
   c = await launch(t, s);
   await upHosts(s);

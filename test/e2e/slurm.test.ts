@@ -387,7 +387,7 @@ t.test('workstation and cluster in one coordinator (the cluster through a login 
   t.match(places[2], /^n[12]$/, 'the third, with both full, on the cluster (cost 10)');
   t.match(await where(notCluster), /^(local|h2)$/, '!cluster stays off the cluster');
   t.match(await where(onCluster), /^n[12]$/, '--needs cluster runs on the cluster');
-  t.ok(fs.readdirSync(join(s.dir, 'cache')).some((f) => /^pool-[0-9a-f]{16}\.mjs$/.test(f)), 'the pool program was installed in the cache through the login node');
+  t.ok(fs.readdirSync(join(s.dir, 'cache')).some((f) => /^pool-[0-9a-f]{16}\.cjs$/.test(f)), 'the pool program was installed in the cache through the login node');
   await ok(s, 'shutdown');
   await c.exited;
   await noneLeft(t, cl, s);

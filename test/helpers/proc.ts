@@ -45,7 +45,7 @@ export function poolsOf(ppid: number): number[] {
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const st = procStat(Number(name));
-    if (st !== null && st.ppid === ppid && st.state !== 'Z' && cmdline(st.pid).includes('pool/main')) out.push(st.pid);
+    if (st !== null && st.ppid === ppid && st.state !== 'Z' && / --key /.test(cmdline(st.pid))) out.push(st.pid);
   }
   return out;
 }

@@ -1,0 +1,64 @@
+// Runs a CommonJS bundle (scripts/bundle.mjs) as a vm.Script with V8's code cache for it,
+// so a program started often (a one-shot console command, a pool every jobs_pool jobs)
+// does not compile its bundle again each time. The cache (<bundle without .cjs>.cache,
+// beside it) is written by the first run that finds none, or one V8 refuses; it names the
+// bundle's size and mtime and the Node version it is for, and a cache made for anything
+// else is ignored. Written whole or not at all (a rename), by whichever process gets
+// there first; a cache that cannot be written (a read-only installation) costs nothing
+// but the compile.
+
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import vm from 'node:vm';
+
+/** What a cache must have been made for: this bundle, this Node. */
+function stamp(st: fs.Stats): string {
+  return `jms-bundle-cache ${st.size} ${st.mtimeMs} ${process.version} ${process.arch}\n`;
+}
+
+function readCache(cache: string, want: string): Buffer | undefined {
+  let data: Buffer;
+  try {
+    data = fs.readFileSync(cache);
+  } catch {
+    return undefined;
+  }
+  const head = Buffer.from(want);
+  return data.length > head.length && data.subarray(0, head.length).equals(head) ? data.subarray(head.length) : undefined;
+}
+
+function writeCache(cache: string, want: string, script: vm.Script): void {
+  const tmp = `${cache}.${process.pid}`;
+  try {
+    fs.writeFileSync(tmp, Buffer.concat([Buffer.from(want), script.createCachedData()]), { mode: 0o644 });
+    fs.renameSync(tmp, cache);
+  } catch {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/** Runs `bundle` with its code cache; false (nothing run) when the bundle is not there. */
+export function runCachedBundle(bundle: string): boolean {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(bundle);
+  } catch {
+    return false;
+  }
+  const cache = bundle.replace(/\.cjs$/, '') + '.cache';
+  const want = stamp(st);
+  const cachedData = readCache(cache, want);
+  // The #! line is not JavaScript inside the function; `//` keeps every position.
+  const text = fs.readFileSync(bundle, 'utf8').replace(/^#!/, '//');
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${text}\n})`, {
+    filename: bundle,
+    ...(cachedData === undefined ? {} : { cachedData }),
+  });
+  const main: unknown = script.runInThisContext();
+  if (typeof main !== 'function') throw new Error(`${bundle} did not compile to a function`);
+  if (cachedData === undefined || script.cachedDataRejected === true) process.once('exit', () => writeCache(cache, want, script));
+  const module = { exports: {} };
+  main.call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+  return true;
+}
