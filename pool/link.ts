@@ -3,6 +3,7 @@
 // end of input, a broken output, or silence past the heartbeat deadline.
 
 import { LineDecoder, encode } from '../protocol/codec.js';
+import { FrameBatch } from '../protocol/frame-batch.js';
 import { MAX_FRAME_BYTES } from '../protocol/messages.js';
 import { parsePoolCommand } from '../protocol/pool-parse.js';
 import type { PoolCommand, PoolEvent } from '../protocol/pool-messages.js';
@@ -18,13 +19,18 @@ export class Link {
   private ended = false;
   private silence: NodeJS.Timeout | null = null;
   private deadlineMs: number | null = null;
+  /** Events of one turn of the loop go out in one write. */
+  private readonly batch: FrameBatch;
 
   constructor(
     input: NodeJS.ReadableStream,
-    private readonly output: NodeJS.WritableStream,
+    output: NodeJS.WritableStream,
     private readonly handlers: LinkHandlers,
     private readonly close: () => void = () => undefined,
   ) {
+    this.batch = new FrameBatch((data) => {
+      if (!this.ended) output.write(data);
+    });
     const decoder = new LineDecoder(MAX_FRAME_BYTES);
     input.on('data', (chunk: Buffer) => {
       if (this.ended) return;
@@ -50,7 +56,12 @@ export class Link {
   }
 
   send(event: PoolEvent): void {
-    if (!this.ended) this.output.write(encode(event));
+    if (!this.ended) this.batch.push(encode(event));
+  }
+
+  /** Writes what is queued now (before the pool exits). */
+  flush(): void {
+    this.batch.flush();
   }
 
   /** From now on, silence for `ms` ends the link (the coordinator pings well within it). */
@@ -62,6 +73,7 @@ export class Link {
   end(why: string): void {
     if (this.ended) return;
     this.ended = true;
+    this.batch.drop();
     if (this.silence !== null) clearTimeout(this.silence);
     this.close();
     this.handlers.lost(why);

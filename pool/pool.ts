@@ -80,6 +80,7 @@ function leave(released: boolean): void {
  * which is then alive); otherwise the pool cancels it itself (pool/slurm-job.ts).
  */
 function exitPool(released: boolean): never {
+  link?.flush();
   if (slurmJob !== null && !(released && firstLink)) cancelOwnJob(slurmJob, log);
   process.exit(0);
 }

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { LineDecoder, encode, encodeItem } from '../../protocol/codec.js';
+import { FrameBatch } from '../../protocol/frame-batch.js';
 import { openOwnFifo, removeFifo } from '../../protocol/fifo.js';
 import { removeConsoleDir } from '../../protocol/paths.js';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION, type BatchItem, type Hello, type Reply, type Welcome } from '../../protocol/messages.js';
@@ -89,6 +90,8 @@ class Session {
   private batches: Promise<void> = Promise.resolve();
   /** Requests not yet answered in full, by id: a `cancel` aborts one. */
   private readonly cancels = new Map<number, AbortController>();
+  /** Single answers of one turn of the loop, written together. */
+  private readonly answers = new FrameBatch((data, done) => this.writeAnswers(data, done));
 
   constructor(
     private readonly hello: Hello,
@@ -112,7 +115,10 @@ class Session {
 
   close(): void {
     if (this.closed) return;
+    // What was answered goes out first (a shutdown answers every console, then closes them).
+    this.answers.flush();
     this.closed = true;
+    this.answers.drop();
     this.reader.destroy();
     this.writer.destroy();
     if (this.cancels.size > 0) log(`console ${this.hello.pid}: gone; forgot ${this.cancels.size} request(s) it was waiting for`);
@@ -209,8 +215,10 @@ class Session {
 
   /** Writes once the console has read all but STREAM_HIGH_WATER; false if it is gone. */
   private async writeWhenRoom(data: string): Promise<boolean> {
+    this.answers.flush();
     if (this.writer.writableLength > STREAM_HIGH_WATER) await this.drained();
     if (this.closed) return false;
+    this.answers.flush();
     this.writer.write(data);
     return true;
   }
@@ -227,13 +235,24 @@ class Session {
     });
   }
 
-  /** Writes one single answer; `after` runs once it is out (or the console is gone). */
+  /**
+   * Queues one single answer (the answers of one turn of the loop go out in one write);
+   * `after` runs once it is out (or the console is gone).
+   */
   private send(reply: Reply, after?: () => void): void {
     if (this.closed) {
       after?.();
       return;
     }
-    this.writer.write(encode(reply), () => after?.());
+    this.answers.push(encode(reply), after);
+  }
+
+  private writeAnswers(data: string, done?: () => void): void {
+    if (this.closed) {
+      done?.();
+      return;
+    }
+    this.writer.write(data, () => done?.());
     if (this.writer.writableLength > MAX_UNREAD_BYTES) {
       log(`console ${this.hello.pid}: dropped, it left ${this.writer.writableLength} bytes unread`);
       this.close();

@@ -6,12 +6,11 @@
  *
  * Exports:
  *   mkfifo(path, mode) -> undefined; throws an Error whose code is the errno name
- *     (EEXIST, EACCES, ...), a TypeError for a path with a NUL byte or a mode that is
- *     not a number.
+ *     (EEXIST, EACCES, ...) and whose message is its strerror text, a TypeError for a
+ *     path with a NUL byte or a mode that is not a number.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -42,9 +41,8 @@ static napi_value js_mkfifo(napi_env env, napi_callback_info info) {
   int err = errno;
   if (rc != 0) {
     const char *name = strerrorname_np(err);
-    char msg[512];
-    snprintf(msg, sizeof msg, "mkfifo %s: %s", path, strerror(err));
-    napi_throw_error(env, name == NULL ? "EUNKNOWN" : name, msg);
+    /* The reason only, as the mkfifo program's message ends: callers name the path. */
+    napi_throw_error(env, name == NULL ? "EUNKNOWN" : name, strerror(err));
   }
   free(path);
   return NULL;
