@@ -3,12 +3,12 @@
 // pool it re-attached to. Frames in become typed events; the link reports its end
 // once, with how it ended.
 
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import net from 'node:net';
 import { LineDecoder, encode } from '../../protocol/codec.js';
 import { MAX_FRAME_BYTES } from '../../protocol/messages.js';
 import type { PoolCommand, PoolEvent } from '../../protocol/pool-messages.js';
 import { parsePoolEvent } from '../../protocol/pool-parse.js';
+import { spawnPiped } from './process-spawn.js';
 
 export interface LinkListener {
   event(event: PoolEvent): void;
@@ -57,22 +57,20 @@ function logLines(stream: NodeJS.ReadableStream, log: (line: string) => void): v
  * the process is the pool itself (not ssh or srun in front of it), so its pid is the pool's.
  */
 export function spawnLink(argv: readonly string[], env: NodeJS.ProcessEnv, listener: LinkListener, isPool = true): PoolLink {
-  const [cmd = '', ...args] = argv;
-  const child: ChildProcessWithoutNullStreams = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
+  const child = spawnPiped(argv, env);
   const reader = new FrameReader(listener);
   child.stdout.on('data', (chunk: Buffer) => reader.push(chunk));
   logLines(child.stderr, listener.log);
-  child.on('error', (err) => listener.log(err.message));
-  child.stdin.on('error', () => undefined); // EPIPE: 'close' accounts for it.
-  // 'close', not 'exit': every frame it wrote has been read by then.
-  child.once('close', (code, signal) => listener.closed(signal !== null ? `was killed by ${signal}` : `exited with code ${code ?? 0}`));
+  child.onError((err) => listener.log(err.message));
+  child.stdin.on('error', () => undefined); // EPIPE: the close accounts for it.
+  child.onClose((how) => listener.closed(how));
   return {
-    pid: isPool ? child.pid ?? null : null,
+    pid: isPool ? child.pid : null,
     send: (command) => {
       if (child.stdin.writable) child.stdin.write(encode(command));
     },
     end: () => child.stdin.end(),
-    kill: () => child.kill('SIGKILL'),
+    kill: () => child.kill(),
   };
 }
 

@@ -15,6 +15,13 @@
  *     (code ERR_INVALID_ARG_VALUE) for a NUL byte in a string; onExit(code, signo) is
  *     called once, with code null when a signal ended the job and signo 0 when not
  *     (both null and 0: its status was collected by someone else).
+ *   spawnPiped(file, argv, env, onExit) -> [pid, stdinFd, stdoutFd, stderrFd]
+ *     starts an absolute `file` with `argv` (argv[0] included) and exactly `env`, in
+ *     the caller's session and process group, every signal at its default disposition
+ *     and none blocked (as child_process.spawn leaves them), its stdin, stdout and stderr
+ *     three fresh pipes whose other ends (close-on-exec) it returns; errors and onExit as
+ *     for spawn. The coordinator starts its pools so: glibc's posix_spawn does not copy
+ *     the coordinator's page tables as the fork inside child_process.spawn does.
  *   check() -> null when this kernel and libc support all of it, else the reason.
  *   childrenUsage() -> [user µs, system µs] of every child this process has reaped
  *     (getrusage RUSAGE_CHILDREN, exact where /proc/self/stat has clock ticks): the
@@ -166,7 +173,7 @@ static int add_stdio(posix_spawn_file_actions_t *fa, int out, int err) {
   return rc || posix_spawn_file_actions_addclosefrom_np(fa, 3);
 }
 
-static int set_attributes(posix_spawnattr_t *attr) {
+static int set_attributes_in(posix_spawnattr_t *attr, short extra) {
   sigset_t none, all;
   sigemptyset(&none);
   sigfillset(&all);
@@ -180,9 +187,14 @@ static int set_attributes(posix_spawnattr_t *attr) {
    */
   all.__val[0] |= (1UL << (32 - 1)) | (1UL << (33 - 1));
 #endif
-  int rc = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  int rc = posix_spawnattr_setflags(attr, extra | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   rc = rc || posix_spawnattr_setsigmask(attr, &none);
   return rc || posix_spawnattr_setsigdefault(attr, &all);
+}
+
+/* A job: the leader of a new session. */
+static int set_attributes(posix_spawnattr_t *attr) {
+  return set_attributes_in(attr, POSIX_SPAWN_SETSID);
 }
 
 /* posix_spawn with everything prepared; 0 and *pid set, or the errno. */
@@ -256,14 +268,14 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
   uv_close((uv_handle_t *)poll, on_closed);
 }
 
-/* A job that started but cannot be watched is killed and reaped at once. */
-static void kill_and_reap(pid_t pid) {
-  kill(-pid, SIGKILL);
+/* A process that started but cannot be watched is killed (a job: its whole group) and reaped at once. */
+static void kill_and_reap(pid_t pid, int group) {
+  kill(group ? -pid : pid, SIGKILL);
   while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
   }
 }
 
-static napi_value watch(napi_env env, pid_t pid, napi_value on_exit) {
+static napi_value watch(napi_env env, pid_t pid, napi_value on_exit, int group) {
   instance_t *inst = NULL;
   uv_loop_t *loop = NULL;
   napi_get_instance_data(env, (void **)&inst);
@@ -275,8 +287,8 @@ static napi_value watch(napi_env env, pid_t pid, napi_value on_exit) {
   if (rc != 0) {
     if (pidfd >= 0) close(pidfd);
     free(job);
-    kill_and_reap(pid);
-    throw_code(env, rc, "cannot watch the job (pidfd_open and uv_poll)");
+    kill_and_reap(pid, group);
+    throw_code(env, rc, "cannot watch the process (pidfd_open and uv_poll)");
     return NULL;
   }
   job->poll.data = job;
@@ -312,12 +324,119 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   if (envp != NULL) {
     int rc = start(&pid, shell, command, cwd, envp, out, err);
     if (rc != 0) throw_code(env, rc, "posix_spawn");
-    else result = watch(env, pid, argv[6]);
+    else result = watch(env, pid, argv[6], 1);
   }
   free_strings(envp);
   free(cwd);
   free(command);
   free(shell);
+  return result;
+}
+
+/* A JS array of strings as a fresh NULL-ended vector; NULL (with an error thrown) when it is not one. */
+static char **string_vector(napi_env env, napi_value arr) {
+  uint32_t n = 0;
+  bool is_array = false;
+  if (napi_is_array(env, arr, &is_array) != napi_ok || !is_array || napi_get_array_length(env, arr, &n) != napi_ok || n == 0) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "argv must be a non-empty array of strings");
+    return NULL;
+  }
+  char **v = calloc((size_t)n + 1, sizeof *v);
+  if (v == NULL) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value item;
+    napi_get_element(env, arr, i, &item);
+    v[i] = c_string(env, item, "an argument");
+    if (v[i] == NULL) {
+      free_strings(v);
+      return NULL;
+    }
+  }
+  return v;
+}
+
+static void close_pipes(int p[3][2]) {
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 2; j++)
+      if (p[i][j] >= 0) close(p[i][j]);
+}
+
+/* posix_spawn of file with the child's ends of three pipes as 0, 1, 2; 0 and *pid set, or the errno. */
+static int start_piped(pid_t *pid, const char *file, char **argv, char **envp, int p[3][2]) {
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_t fa;
+  if (posix_spawnattr_init(&attr) != 0) return ENOMEM;
+  if (posix_spawn_file_actions_init(&fa) != 0) {
+    posix_spawnattr_destroy(&attr);
+    return ENOMEM;
+  }
+  int rc = set_attributes_in(&attr, 0);
+  /* stdin reads p[0][0]; stdout and stderr write p[1][1], p[2][1]. None is 0, 1 or 2:
+     the caller's own stdio is open (Node keeps it so), so pipe2 never returns those. */
+  rc = rc || posix_spawn_file_actions_adddup2(&fa, p[0][0], 0);
+  rc = rc || posix_spawn_file_actions_adddup2(&fa, p[1][1], 1);
+  rc = rc || posix_spawn_file_actions_adddup2(&fa, p[2][1], 2);
+  rc = rc || posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+  if (rc == 0) rc = posix_spawn(pid, file, &fa, &attr, argv, envp);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  return rc;
+}
+
+static napi_value js_spawn_piped(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_valuetype cb_type;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 4 || napi_typeof(env, argv[3], &cb_type) != napi_ok || cb_type != napi_function) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "spawnPiped(file, argv, env, onExit)");
+    return NULL;
+  }
+  char *file = c_string(env, argv[0], "the file");
+  if (file != NULL && file[0] != '/') {
+    free(file);
+    file = NULL;
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "the file must be an absolute path");
+  }
+  char **args = file == NULL ? NULL : string_vector(env, argv[1]);
+  char **envp = args == NULL ? NULL : build_envp(env, argv[2]);
+  napi_value result = NULL;
+  if (envp != NULL) {
+    int p[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
+    int rc = 0;
+    for (int i = 0; i < 3 && rc == 0; i++)
+      if (pipe2(p[i], O_CLOEXEC) != 0) rc = errno;
+    pid_t pid = -1;
+    if (rc == 0) rc = start_piped(&pid, file, args, envp, p);
+    if (rc != 0) {
+      close_pipes(p);
+      throw_code(env, rc, "posix_spawn");
+    } else {
+      /* Ours: the write end of its stdin, the read ends of its stdout and stderr. */
+      int mine[3] = {p[0][1], p[1][0], p[2][0]};
+      close(p[0][0]);
+      close(p[1][1]);
+      close(p[2][1]);
+      napi_value pid_value = watch(env, pid, argv[3], 0);
+      if (pid_value == NULL) {
+        for (int i = 0; i < 3; i++) close(mine[i]);
+      } else {
+        napi_create_array_with_length(env, 4, &result);
+        napi_set_element(env, result, 0, pid_value);
+        for (int i = 0; i < 3; i++) {
+          napi_value fd;
+          napi_create_int32(env, mine[i], &fd);
+          napi_set_element(env, result, (uint32_t)i + 1, fd);
+        }
+      }
+    }
+  }
+  free_strings(envp);
+  free_strings(args);
+  free(file);
   return result;
 }
 
@@ -372,6 +491,8 @@ NAPI_MODULE_INIT() {
   napi_set_instance_data(env, inst, free_instance, NULL);
   napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, js_spawn, NULL, &fn);
   napi_set_named_property(env, exports, "spawn", fn);
+  napi_create_function(env, "spawnPiped", NAPI_AUTO_LENGTH, js_spawn_piped, NULL, &fn);
+  napi_set_named_property(env, exports, "spawnPiped", fn);
   napi_create_function(env, "check", NAPI_AUTO_LENGTH, js_check, NULL, &fn);
   napi_set_named_property(env, exports, "check", fn);
   napi_create_function(env, "childrenUsage", NAPI_AUTO_LENGTH, js_children_usage, NULL, &fn);
