@@ -248,7 +248,7 @@ export class Dispatcher {
       }
       failpoint('before-run-sent');
       pool.run(job.id, job.command, this.runOptions(job, pool, batch?.setEnv ?? {}, stage));
-      failpoint('after-run-sent');
+      failpoint('after-run-sent', () => pool.flush());
     }, () => {
       // Not on disk, so never sent: the job is queued again, as the journal has it.
       if (job.state.tag !== 'starting') return;

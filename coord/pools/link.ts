@@ -8,6 +8,7 @@ import { LineDecoder, encode } from '../../protocol/codec.js';
 import { MAX_FRAME_BYTES } from '../../protocol/messages.js';
 import type { PoolCommand, PoolEvent } from '../../protocol/pool-messages.js';
 import { parsePoolEvent } from '../../protocol/pool-parse.js';
+import { FrameBatch } from '../../protocol/frame-batch.js';
 import { spawnPiped } from './process-spawn.js';
 
 export interface LinkListener {
@@ -21,8 +22,11 @@ export interface LinkListener {
 export interface PoolLink {
   /** The local process behind the link (the pool, or ssh), if any. */
   readonly pid: number | null;
+  /** Queues a frame: the frames of one turn of the loop go out in one write. */
   send(command: PoolCommand): void;
-  /** Stops talking: our side ends; the far side sees end of input. */
+  /** Writes what is queued now. */
+  flush?(): void;
+  /** Stops talking (after what is queued): our side ends; the far side sees end of input. */
   end(): void;
   /** Ends the local process behind the link at once. */
   kill(): void;
@@ -64,13 +68,21 @@ export function spawnLink(argv: readonly string[], env: NodeJS.ProcessEnv, liste
   child.onError((err) => listener.log(err.message));
   child.stdin.on('error', () => undefined); // EPIPE: the close accounts for it.
   child.onClose((how) => listener.closed(how));
+  const batch = new FrameBatch((data) => {
+    if (child.stdin.writable) child.stdin.write(data);
+  });
   return {
     pid: isPool ? child.pid : null,
-    send: (command) => {
-      if (child.stdin.writable) child.stdin.write(encode(command));
+    send: (command) => batch.push(encode(command)),
+    flush: () => batch.flush(),
+    end: () => {
+      batch.flush();
+      child.stdin.end();
     },
-    end: () => child.stdin.end(),
-    kill: () => child.kill(),
+    kill: () => {
+      batch.drop();
+      child.kill();
+    },
   };
 }
 

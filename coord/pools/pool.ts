@@ -175,6 +175,11 @@ export class Pool {
     if (this.alive) this.link?.send(command);
   }
 
+  /** Writes the frames queued for it now (they go out by themselves at the end of this turn). */
+  flush(): void {
+    this.link?.flush?.();
+  }
+
   private event(event: PoolEvent): void {
     if (event.kind === 'ready' || event.kind === 'state') this.pid = event.pid;
     if (event.kind === 'signalled') this.settleSignal(event.jobId, event.signal, event.error);
