@@ -94,7 +94,6 @@ function configure(c: PoolConfig): void {
     out = openOwnDir(expandHome(c.outDir), c.outDirId === null ? { create: true } : { expect: c.outDirId });
     ledger = Ledger.create(expandHome(c.ledgerDir), c.key);
     ledger.write({ r: 'pool', key: c.key, pid: process.pid, at: Date.now() });
-    attach = new AttachPoint(ledger.dir, c.key, adopt, log);
   } catch (err) {
     unusable = `the pool cannot use ${out === null ? c.outDir : c.ledgerDir}: ${err instanceof DirError ? err.message : describe(err)}`;
     log(unusable);
@@ -171,6 +170,16 @@ function lost(why: string): void {
       log(`no coordinator for ${config?.leaseMs ?? 0} ms: the lease ran out, ending every job`);
       runner?.expireAll();
     }, config.leaseMs);
+  }
+  // The attach socket exists from now on: a pool never orphaned never pays for it (a
+  // listening socket costs a few ms of every pool's start), and a coordinator that
+  // restarts finds the pool alive and tries again until the socket answers.
+  if (ledger !== null) {
+    try {
+      attach ??= new AttachPoint(ledger.dir, config.key, adopt, log);
+    } catch (err) {
+      log(`cannot open its attach socket: ${describe(err)}`);
+    }
   }
   attach?.ready();
   settle();

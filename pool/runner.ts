@@ -94,7 +94,9 @@ export class Runner {
       return;
     }
     trace.starting = true;
-    const refused = this.whyNot(spec);
+    // One stat of the working directory for both questions (may it start, and where).
+    const cwdIsDir = spec.cwd !== undefined && isDir(spec.cwd);
+    const refused = this.whyNot(spec, cwdIsDir);
     if (refused !== null) return this.fail(trace, refused);
     let dir: PreparedDir;
     try {
@@ -102,14 +104,15 @@ export class Runner {
     } catch (err) {
       return this.fail(trace, `cannot create its directory in ${this.config.out.path}: ${describe(err)}`);
     }
-    if (spec.stage === undefined || spec.stage.length === 0) return this.launch(spec, trace, dir);
+    if (spec.stage === undefined || spec.stage.length === 0) return this.launch(spec, trace, dir, cwdIsDir);
     this.staging.add(jobId);
     // pool/stage.ts (and node:fs/promises) only for a job with files to stage.
     const stage = spec.stage;
     void import('./stage.js').then(({ stageFiles }) => stageFiles(this.config.out.at(dir.tmpName), jobId, stage)).then((problem) => {
       this.staging.delete(jobId);
       const why = problem ?? (this.ending ? 'the pool was told to end its jobs before its files were staged' : null);
-      if (why === null) return this.launch(spec, trace, dir);
+      // Asked again: the staging took a while.
+      if (why === null) return this.launch(spec, trace, dir, spec.cwd !== undefined && isDir(spec.cwd));
       closeFds(dir);
       discardDir(this.config.out, dir);
       this.fail(trace, why);
@@ -117,10 +120,10 @@ export class Runner {
   }
 
   /** Spawns the job in its prepared directory; records and reports its start. */
-  private launch(spec: RunSpec, trace: JobTrace, dir: PreparedDir): void {
+  private launch(spec: RunSpec, trace: JobTrace, dir: PreparedDir, cwdIsDir: boolean): void {
     const { jobId } = spec;
     let pid = -1;
-    const inJobDir = spec.inJobDir === true || (spec.cwd !== undefined && !isDir(spec.cwd));
+    const inJobDir = spec.inJobDir === true || (spec.cwd !== undefined && !cwdIsDir);
     // Through the pool's own descriptor, by pid: the child resolves the path after the
     // spawner closed every inherited descriptor (posix_spawn's closefrom), where its own
     // /proc/self/fd no longer has it.
@@ -161,8 +164,8 @@ export class Runner {
     this.config.emit({ kind: 'started', jobId, pid, dir: finalDir, at: at.getTime(), ...(inJobDir ? { cwd: finalDir } : {}) });
   }
 
-  private whyNot(spec: RunSpec): string | null {
-    if (spec.cwd !== undefined && spec.orJobDir !== true && spec.inJobDir !== true && !isDir(spec.cwd)) return `its working directory ${spec.cwd} is gone or not a directory`;
+  private whyNot(spec: RunSpec, cwdIsDir: boolean): string | null {
+    if (spec.cwd !== undefined && spec.orJobDir !== true && spec.inJobDir !== true && !cwdIsDir) return `its working directory ${spec.cwd} is gone or not a directory`;
     return diskFull(this.config.out.path);
   }
 
