@@ -5,7 +5,8 @@
 // one must not hear a state that could still change.
 
 import fs from 'node:fs';
-import net from 'node:net';
+import { createRequire } from 'node:module';
+import type net from 'node:net';
 import { SOCKET_SUFFIX } from '../protocol/ledger.js';
 import type { OwnDir } from '../protocol/own-dir.js';
 
@@ -20,7 +21,9 @@ export class AttachPoint {
 
   constructor(dir: OwnDir, key: string, private readonly onAttach: OnAttach, log: (line: string) => void) {
     this.path = dir.at(`${key}${SOCKET_SUFFIX}`);
-    this.server = net.createServer((socket) => this.connected(socket));
+    // node:net only now: a pool that is never orphaned never loads it (pool/stdio.ts).
+    const { createServer } = createRequire(import.meta.url)('node:net') as typeof import('node:net');
+    this.server = createServer((socket) => this.connected(socket));
     this.server.on('error', (err) => log(`attach socket: ${err.message}`));
     this.server.listen(this.path);
   }

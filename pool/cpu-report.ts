@@ -7,6 +7,7 @@
 
 import fs from 'node:fs';
 import { loadAddon } from './spawn/native.js';
+import { say } from './stdio.js';
 
 const TICKS_PER_SEC = 100;
 
@@ -29,7 +30,7 @@ export function reportCpu(jobs: number, spawner: string): void {
     const own = process.resourceUsage();
     const kids = childrenUs();
     const line = `cpu report: own ${own.userCPUTime}+${own.systemCPUTime} us, ${jobs} jobs reaped ${Math.round(kids.user)}+${Math.round(kids.sys)} us${kids.exact ? '' : ' (clock ticks)'}, spawner ${spawner}`;
-    process.stderr.write(`pool ${process.pid}: ${line}\n`);
+    say(`pool ${process.pid}: ${line}\n`);
   } catch {
     // A measurement only: never in the way of the pool's exit.
   }

@@ -15,6 +15,19 @@ export interface LinkHandlers {
   log(line: string): void;
 }
 
+/** What a link reads: a socket, or the pool's stdin (pool/stdio.ts). */
+export interface FrameInput {
+  on(event: 'data', fn: (chunk: Buffer) => void): unknown;
+  on(event: 'end', fn: () => void): unknown;
+  on(event: 'error', fn: (err: Error) => void): unknown;
+}
+
+/** What a link writes: a socket, or the pool's stdout. */
+export interface FrameOutput {
+  write(data: string): unknown;
+  on(event: 'error', fn: (err: Error) => void): unknown;
+}
+
 export class Link {
   private ended = false;
   private silence: NodeJS.Timeout | null = null;
@@ -23,8 +36,8 @@ export class Link {
   private readonly batch: FrameBatch;
 
   constructor(
-    input: NodeJS.ReadableStream,
-    output: NodeJS.WritableStream,
+    input: FrameInput,
+    output: FrameOutput,
     private readonly handlers: LinkHandlers,
     private readonly close: () => void = () => undefined,
   ) {

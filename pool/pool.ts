@@ -25,6 +25,7 @@ import { reportCpu } from './cpu-report.js';
 import { Ledger } from './ledger.js';
 import { Link } from './link.js';
 import { describe, Runner } from './runner.js';
+import { say, StdinReader, StdoutWriter } from './stdio.js';
 import { cancelOwnJob, CONFIG_WAIT_MS, ownSlurmJob } from './slurm-job.js';
 
 let config: PoolConfig | null = null;
@@ -44,11 +45,11 @@ const slurmJob = ownSlurmJob(process.argv.slice(2), process.env);
 let firstLink = true;
 
 function log(message: string): void {
-  process.stderr.write(`pool ${process.pid}: ${message}\n`);
+  say(`pool ${process.pid}: ${message}\n`);
 }
 
 failpoint('pool-boot');
-let link: Link | null = new Link(process.stdin, process.stdout, { command: handle, lost, log });
+let link: Link | null = new Link(new StdinReader(), new StdoutWriter(), { command: handle, lost, log });
 
 function emit(event: PoolEvent): void {
   link?.send(event);
@@ -197,9 +198,6 @@ function adopt(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, clos
   settle();
 }
 
-// stderr is the coordinator's log pipe: once the coordinator is gone, writes fail
-// (EPIPE), and the pool must carry on supervising its jobs all the same.
-process.stderr.on('error', () => undefined);
 process.on('SIGINT', () => undefined);
 process.on('SIGHUP', () => undefined);
 process.on('SIGTERM', terminate);

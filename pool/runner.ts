@@ -15,6 +15,7 @@ import type { JobSignal, PoolEvent } from '../protocol/pool-messages.js';
 import type { StageEntry } from '../protocol/stage.js';
 import { closeFds, discardDir, finishDir, jobDirName, prepareDir, removeLink, type PreparedDir } from './job-dir.js';
 import { jobSpawner, type JobSpawner } from './spawn/index.js';
+import { say } from './stdio.js';
 
 export interface RunnerConfig {
   out: OwnDir;
@@ -149,7 +150,7 @@ export class Runner {
     } catch (err) {
       // The job runs; its output stays under the hidden name, which we report.
       finalDir = `${this.config.out.path}/${dir.tmpName}`;
-      process.stderr.write(`pool ${process.pid}: job ${jobId}: cannot rename its directory: ${describe(err)}\n`);
+      say(`pool ${process.pid}: job ${jobId}: cannot rename its directory: ${describe(err)}\n`);
     }
     this.running.set(jobId, pid);
     if (inJobDir) this.links.set(jobId, dir.tmpName);
@@ -159,7 +160,7 @@ export class Runner {
     } catch (err) {
       // Unrecorded, it could run twice after a crash: it must not run at all.
       killGroup(pid, 'SIGKILL');
-      process.stderr.write(`pool ${process.pid}: job ${jobId}: cannot record its start (${describe(err)}); killed it\n`);
+      say(`pool ${process.pid}: job ${jobId}: cannot record its start (${describe(err)}); killed it\n`);
     }
     this.config.emit({ kind: 'started', jobId, pid, dir: finalDir, at: at.getTime(), ...(inJobDir ? { cwd: finalDir } : {}) });
   }
@@ -239,7 +240,7 @@ export class Runner {
     try {
       this.config.record({ r: 'exited', job: trace.jobId, code, signal, at });
     } catch (err) {
-      process.stderr.write(`pool ${process.pid}: job ${trace.jobId}: cannot record its end: ${describe(err)}\n`);
+      say(`pool ${process.pid}: job ${trace.jobId}: cannot record its end: ${describe(err)}\n`);
     }
     this.config.emit({ kind: 'exited', jobId: trace.jobId, code, signal, at });
   }

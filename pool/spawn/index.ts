@@ -9,6 +9,7 @@
 import { childProcessSpawner } from './child-process.js';
 import { loadAddon, nativeSpawner, type AddonLoad } from './native.js';
 import type { JobSpawner } from './types.js';
+import { say } from '../stdio.js';
 
 export type { ExitInfo, JobSpawner, JobSpec, SpawnError, Spawned, SpawnerKind } from './types.js';
 
@@ -21,7 +22,7 @@ const said = new Set<string>();
 function sayOnce(line: string): void {
   if (said.has(line)) return;
   said.add(line);
-  process.stderr.write(`jms: ${line}\n`);
+  say(`jms: ${line}\n`);
 }
 
 function native(required: boolean): JobSpawner | null {
