@@ -216,6 +216,7 @@ export class SlurmLauncher implements Launcher, Allocator {
       cancel: async () => {
         const r = await this.shell.run(['scancel', '--me', `--name=${name}`]);
         if (r.code !== 0) this.log(`${this.host}: cannot cancel the Slurm job ${name}: ${lastLine(r.stderr)}`);
+        else this.log(`${this.host}: cancelled the Slurm job ${name} of pool ${key}, which had not started`);
       },
     });
     this.queue.poll();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { COORD, CONSOLE, run } from '../helpers/coord.js';
 import { otherUser, otherUserUnavailable } from '../helpers/other-user.js';
-import { launch, ok, shutdown, site, submitJob } from '../helpers/site.js';
+import { crash, launch, ok, shutdown, site, submitJob } from '../helpers/site.js';
 import { waitFor } from '../helpers/wait.js';
 
 const unavailable = otherUserUnavailable();
@@ -34,9 +34,12 @@ t.test('in a sticky shared directory another user can neither move, read, plant 
   fs.mkdirSync(team);
   fs.chmodSync(team, 0o1777);
   Object.assign(s, { out: join(team, 'jms'), jmsIn: join(team, 'jms_in'), jmsOut: join(team, 'jms_out') });
-  const c = await launch(t, s);
+  const before = await launch(t, s);
   const first = await submitJob(s, 'echo secret; sleep 300');
   const jobDir = await waitFor('the job directory', () => fs.readdirSync(s.out).find((n) => n.startsWith('jms_')));
+  // A pool opens its attach socket once its coordinator is gone: kill it, and the next one
+  // re-attaches through that socket, which she must not reach meanwhile.
+  await crash(before);
   const sock = await waitFor('a pool attach socket', () => fs.readdirSync(join(s.out, '.jms', 'pools')).find((n) => n.endsWith('.sock')));
 
   const as = (what: string, cmd: string): void => {
@@ -49,8 +52,10 @@ t.test('in a sticky shared directory another user can neither move, read, plant 
   as("reading a job's output", `cat ${join(s.out, jobDir, 'stdout_1')}`);
   as('planting a link inside it', `ln -s /etc/shadow ${join(s.out, 'jms_x_9_9_20260101_000000')}`);
   as('reading the journal', `cat ${join(s.out, '.jms', 'journal')}`);
-  as('writing into jms_in', `echo '{"kind":"hello"}' > ${s.jmsIn}`);
   as("connecting to a pool's attach socket", `${process.execPath} -e "require('net').connect('${join(s.out, '.jms', 'pools', sock)}').on('error', (e) => { console.error(e.code); process.exit(1); }).on('connect', () => process.exit(0))"`);
+  const c = await launch(t, s);
+  t.match(c.log(), /re-attached pool \S+ on local \(pid \d+\) with 1 job\(s\) still running/, 'the restarted coordinator re-attached the pool through its socket');
+  as('writing into jms_in', `echo '{"kind":"hello"}' > ${s.jmsIn}`);
   const console = mallory.run([process.execPath, CONSOLE, '-w', s.jmsIn, '-r', s.jmsOut, 'status-all']);
   t.equal(console.code, 3, `a console of hers gets no coordinator (exit 3): ${console.stderr.trim()}`);
   t.notMatch(console.stderr, /\n\s+at /, 'with no stack trace');
