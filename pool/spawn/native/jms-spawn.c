@@ -102,6 +102,13 @@ static void free_strings(char **v) {
   free(v);
 }
 
+/* A zeroed vector of n strings and its NULL end; NULL (with ENOMEM thrown) when out of memory. */
+static char **new_vector(napi_env env, uint32_t n) {
+  char **v = calloc((size_t)n + 1, sizeof *v);
+  if (v == NULL) napi_throw_error(env, "ENOMEM", "out of memory");
+  return v;
+}
+
 /* "KEY=value" for each enumerable string key (as for...in, like child_process), NULL-ended. */
 static char **build_envp(napi_env env, napi_value obj) {
   napi_value names;
@@ -110,11 +117,8 @@ static char **build_envp(napi_env env, napi_value obj) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "the environment must be an object");
     return NULL;
   }
-  char **envp = calloc((size_t)n + 1, sizeof *envp);
-  if (envp == NULL) {
-    napi_throw_error(env, "ENOMEM", "out of memory");
-    return NULL;
-  }
+  char **envp = new_vector(env, n);
+  if (envp == NULL) return NULL;
   uint32_t used = 0;
   for (uint32_t i = 0; i < n; i++) {
     napi_value key, value, text;
@@ -341,11 +345,8 @@ static char **string_vector(napi_env env, napi_value arr) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "argv must be a non-empty array of strings");
     return NULL;
   }
-  char **v = calloc((size_t)n + 1, sizeof *v);
-  if (v == NULL) {
-    napi_throw_error(env, "ENOMEM", "out of memory");
-    return NULL;
-  }
+  char **v = new_vector(env, n);
+  if (v == NULL) return NULL;
   for (uint32_t i = 0; i < n; i++) {
     napi_value item;
     napi_get_element(env, arr, i, &item);
