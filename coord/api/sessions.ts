@@ -118,7 +118,6 @@ class Session {
     // What was answered goes out first (a shutdown answers every console, then closes them).
     this.answers.flush();
     this.closed = true;
-    this.answers.drop();
     this.reader.destroy();
     this.writer.destroy();
     if (this.cancels.size > 0) log(`console ${this.hello.pid}: gone; forgot ${this.cancels.size} request(s) it was waiting for`);
@@ -215,9 +214,9 @@ class Session {
 
   /** Writes once the console has read all but STREAM_HIGH_WATER; false if it is gone. */
   private async writeWhenRoom(data: string): Promise<boolean> {
-    this.answers.flush();
     if (this.writer.writableLength > STREAM_HIGH_WATER) await this.drained();
     if (this.closed) return false;
+    // Single answers queued before this go out before it.
     this.answers.flush();
     this.writer.write(data);
     return true;

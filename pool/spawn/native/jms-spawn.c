@@ -201,24 +201,35 @@ static int set_attributes(posix_spawnattr_t *attr) {
   return set_attributes_in(attr, POSIX_SPAWN_SETSID);
 }
 
+/* Both spawn objects initialised, or ENOMEM with neither. */
+static int spawn_init(posix_spawnattr_t *attr, posix_spawn_file_actions_t *fa) {
+  if (posix_spawnattr_init(attr) != 0) return ENOMEM;
+  if (posix_spawn_file_actions_init(fa) != 0) {
+    posix_spawnattr_destroy(attr);
+    return ENOMEM;
+  }
+  return 0;
+}
+
+/* posix_spawn once the preparation succeeded (rc 0); both objects destroyed either way. */
+static int spawn_finish(int rc, pid_t *pid, const char *file, posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr, char **argv, char **envp) {
+  if (rc == 0) rc = posix_spawn(pid, file, fa, attr, argv, envp);
+  posix_spawn_file_actions_destroy(fa);
+  posix_spawnattr_destroy(attr);
+  return rc;
+}
+
 /* posix_spawn with everything prepared; 0 and *pid set, or the errno. */
 static int start(pid_t *pid, char *shell, char *command, const char *cwd, char **envp, int out, int err) {
   posix_spawnattr_t attr;
   posix_spawn_file_actions_t fa;
-  if (posix_spawnattr_init(&attr) != 0) return ENOMEM;
-  if (posix_spawn_file_actions_init(&fa) != 0) {
-    posix_spawnattr_destroy(&attr);
-    return ENOMEM;
-  }
+  if (spawn_init(&attr, &fa) != 0) return ENOMEM;
   int rc = set_attributes(&attr);
   if (rc == 0) rc = add_stdio(&fa, out, err);
   if (rc == 0 && cwd != NULL) rc = posix_spawn_file_actions_addchdir_np(&fa, cwd);
   char dash_c[] = "-c", dashes[] = "--";
   char *argv[] = {shell, dash_c, dashes, command, NULL};
-  if (rc == 0) rc = posix_spawn(pid, shell, &fa, &attr, argv, envp);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  return rc;
+  return spawn_finish(rc, pid, shell, &fa, &attr, argv, envp);
 }
 
 static void on_closed(uv_handle_t *handle) {
@@ -369,11 +380,7 @@ static void close_pipes(int p[3][2]) {
 static int start_piped(pid_t *pid, const char *file, char **argv, char **envp, int p[3][2]) {
   posix_spawnattr_t attr;
   posix_spawn_file_actions_t fa;
-  if (posix_spawnattr_init(&attr) != 0) return ENOMEM;
-  if (posix_spawn_file_actions_init(&fa) != 0) {
-    posix_spawnattr_destroy(&attr);
-    return ENOMEM;
-  }
+  if (spawn_init(&attr, &fa) != 0) return ENOMEM;
   int rc = set_attributes_in(&attr, 0);
   /* stdin reads p[0][0]; stdout and stderr write p[1][1], p[2][1]. None is 0, 1 or 2:
      the caller's own stdio is open (Node keeps it so), so pipe2 never returns those. */
@@ -381,10 +388,7 @@ static int start_piped(pid_t *pid, const char *file, char **argv, char **envp, i
   rc = rc || posix_spawn_file_actions_adddup2(&fa, p[1][1], 1);
   rc = rc || posix_spawn_file_actions_adddup2(&fa, p[2][1], 2);
   rc = rc || posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-  if (rc == 0) rc = posix_spawn(pid, file, &fa, &attr, argv, envp);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  return rc;
+  return spawn_finish(rc, pid, file, &fa, &attr, argv, envp);
 }
 
 static napi_value js_spawn_piped(napi_env env, napi_callback_info info) {
