@@ -77,9 +77,12 @@ wait_sshd() {
     fi
     sleep 0.05
   done
-  local got
-  got=$(ssh -F "$TB_SSH/config" "$name" hostname 2>&1) || true
-  [[ $got == "$name" ]] || { echo "ssh $name hostname answered: $got" >&2; return 1; }
+  # Only stdout counts: the hosts share root's home (as a lab shares /home), and what its
+  # dotfiles print on stderr at login (pyenv's rehash racing between concurrent logins, seen in
+  # CI) is the home's noise, not the host's answer. It goes to the host's log.
+  local got err=$TB_BASE/$name/login.err
+  got=$(ssh -F "$TB_SSH/config" "$name" hostname 2>"$err") || true
+  [[ $got == "$name" ]] || { echo "ssh $name hostname answered: $got $(tr '\n' ' ' <"$err")" >&2; return 1; }
 }
 
 setup_ssh_hosts() {
