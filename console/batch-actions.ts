@@ -10,6 +10,7 @@ import type { BatchFileAction, ExportLogAction, PullAction } from './batch-comma
 import { type EnvFields, sendBatch } from './batch-send.js';
 import type { Connection } from './connection.js';
 import { JOBLOG_HEADER, joblogJson, joblogLine, joblogRows } from './export-log.js';
+import { isTerminal } from '../protocol/fifo-native.js';
 import { singleJson } from './json.js';
 import type { Output } from './output.js';
 import { copyFiles, defaultTarget, keyOfRoot, selectFiles, shownPath, sizeText } from './pull.js';
@@ -97,7 +98,7 @@ export async function pull(a: PullAction, ctx: ActionContext): Promise<ActionOut
  * `ssh coordhost jms_console pull sweep-1 --to - | tar -x -C sweep-1`.
  */
 async function tarOut(root: string, chosen: readonly ArchiveFile[], key: string): Promise<ActionOutcome> {
-  if (process.stdout.isTTY) return { message: `pull --to - writes a tar stream, not for a terminal; pipe it, e.g. 'jms_console pull ${key} --to - | tar -x'.`, code: 'E_BAD_REQUEST' };
+  if (isTerminal(1)) return { message: `pull --to - writes a tar stream, not for a terminal; pipe it, e.g. 'jms_console pull ${key} --to - | tar -x'.`, code: 'E_BAD_REQUEST' };
   const child = spawn('tar', ['-c', '-C', root, '--null', '--no-recursion', '-T', '-'], { stdio: ['pipe', 'inherit', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (x: string) => (stderr += x));

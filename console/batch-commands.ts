@@ -4,10 +4,10 @@
 // sending, copying and the job log in console/batch-actions.ts).
 
 import fs from 'node:fs';
-import os from 'node:os';
 import { resolve } from 'node:path';
 import { BATCH_NAME, type BatchSpec } from '../protocol/batch.js';
 import { errno } from '../protocol/fifo.js';
+import { nodeOs } from '../protocol/node-os.js';
 import { reasonOf } from '../protocol/paths.js';
 import type { Exists } from './batch-file.js';
 import type { CommandSpec, Parsed, ParseError } from './commands.js';
@@ -102,7 +102,7 @@ export function isFile(p: string): ReturnType<Exists> {
 export function userNamespace(): string | ParseError {
   let user: string;
   try {
-    user = os.userInfo().username;
+    user = nodeOs().userInfo().username;
   } catch (err) {
     return { error: `the batch file gives no namespace and this console cannot tell its user's name (${reasonOf(err)}); add namespace: to the file.` };
   }

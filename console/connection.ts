@@ -7,14 +7,15 @@
 // EOF on the reply FIFO means the coordinator is gone: every pending request fails.
 
 import fs from 'node:fs';
-import type net from 'node:net';
 import { dirname, join } from 'node:path';
 import { LineDecoder, encode } from '../protocol/codec.js';
 import { CoordinatorNotRunningError } from '../protocol/errors.js';
-import { makeFifos, openHolder, openReader, openWriter, pathKind, removeFifo, writeAtomic } from '../protocol/fifo.js';
+import type { FdReader, FdWriter } from '../protocol/fd-io.js';
+import { errno, makeFifos, openDirectHolder, openDirectReader, openWriterFd, pathKind, removeFifo, writeFrame } from '../protocol/fifo.js';
 import { BATCH_REQUESTS, MAX_FRAME_BYTES, PROTOCOL_VERSION, type Hello, type Reply, type Request, type Welcome } from '../protocol/messages.js';
 import { parseReply, parseWelcome } from '../protocol/parse.js';
 import { checkPrivateDir, consoleDirPrefix, PathError, reasonOf, removeConsoleDir, type FifoPaths } from '../protocol/paths.js';
+import { stdio } from './output.js';
 
 export const HANDSHAKE_TIMEOUT_MS = 5000;
 
@@ -42,16 +43,20 @@ export function startCommand(paths: FifoPaths): string {
   return cmd;
 }
 
-/** Checks jms_in and jms_out before anything is made: a missing coordinator, a bad -w or -r. */
-async function checkShared(paths: FifoPaths): Promise<void> {
+/**
+ * Checks jms_in and jms_out before anything is made: a missing coordinator, a bad -w or -r.
+ * Resolves with jms_in opened for writing, where the hello goes.
+ */
+async function checkShared(paths: FifoPaths): Promise<number> {
   const { jmsIn, jmsOut } = paths;
   const start = `start one with '${startCommand(paths)}'`;
   if (paths.dir !== null) checkPrivateDir(paths.dir);
   const kind = pathKind(jmsIn);
   if (kind === 'missing') throw new CoordinatorNotRunningError(`no coordinator is running: ${jmsIn} does not exist; ${start}.`);
   if (kind !== 'fifo') throw new CoordinatorNotRunningError(`${jmsIn} is not a FIFO, so no coordinator listens there; give -w the FIFO a coordinator reads (its -r), or ${start}.`);
+  let fd: number;
   try {
-    (await openWriter(jmsIn)).destroy();
+    fd = openWriterFd(jmsIn);
   } catch (err) {
     if (err instanceof CoordinatorNotRunningError) {
       throw new CoordinatorNotRunningError(`no coordinator is listening on ${jmsIn} (one that was killed left it); ${start}.`);
@@ -63,8 +68,10 @@ async function checkShared(paths: FifoPaths): Promise<void> {
     const what = out === 'missing' ? 'does not exist' : 'is not a FIFO';
     const sibling = join(dirname(jmsIn), 'jms_out');
     const fix = sibling !== jmsOut && pathKind(sibling) === 'fifo' ? `, e.g. '-r ${sibling}'` : '';
+    fs.closeSync(fd);
     throw new ConsoleSetupError(`${jmsOut} ${what}, so it is not the jms_out of the coordinator on ${jmsIn}; give -r the FIFO that coordinator writes (its -w)${fix}.`);
   }
+  return fd;
 }
 
 /** The console's private directory and FIFO pair, removed again on every way out. */
@@ -108,8 +115,8 @@ export class Connection {
   onGone: (err: Error) => void = () => undefined;
 
   private constructor(
-    private readonly writer: net.Socket,
-    private readonly reader: net.Socket,
+    private readonly writer: FdWriter,
+    private readonly reader: FdReader,
     private readonly decoder: LineDecoder,
     readonly welcome: Welcomed,
     readonly paths: FifoPaths,
@@ -127,16 +134,23 @@ export class Connection {
   }
 
   static async open(paths: FifoPaths): Promise<Connection> {
+    let shared: number;
     try {
-      await checkShared(paths);
+      shared = await checkShared(paths);
     } catch (err) {
       if (err instanceof PathError) throw new ConsoleSetupError(err.message);
       throw err;
     }
-    const own = makePrivate(paths.jmsIn);
+    let own: ReturnType<typeof makePrivate>;
+    try {
+      own = makePrivate(paths.jmsIn);
+    } catch (err) {
+      fs.closeSync(shared);
+      throw err;
+    }
     process.on('exit', own.remove);
     try {
-      return await Connection.handshake(paths, own.requestFifo, own.replyFifo);
+      return await Connection.handshake(paths, shared, own.requestFifo, own.replyFifo);
     } catch (err) {
       own.remove();
       if (err instanceof CoordinatorNotRunningError || err instanceof ConsoleSetupError) throw err;
@@ -144,33 +158,39 @@ export class Connection {
     }
   }
 
-  private static async handshake(paths: FifoPaths, requestFifo: string, replyFifo: string): Promise<Connection> {
+  private static async handshake(paths: FifoPaths, shared: number, requestFifo: string, replyFifo: string): Promise<Connection> {
     const hello: Hello = { kind: 'hello', version: PROTOCOL_VERSION, pid: process.pid, requestFifo, replyFifo };
-    // Read-write, so the open never blocks and nothing can hold the process at exit.
-    const first = await openReader(replyFifo, { keepOpen: true });
-    let writer: net.Socket | undefined;
+    let first: FdReader | undefined;
+    let writer: FdWriter | undefined;
     try {
-      writer = await openHolder(requestFifo);
+      // Read-write, so the open never blocks; its read is woken at exit (protocol/fd-io.ts).
+      first = openDirectReader(replyFifo, { keepOpen: true });
+      writer = openDirectHolder(requestFifo);
       // The leading newline ends any partial line a broken writer left in jms_in, so
       // that garbage cannot swallow this handshake; the empty line is ignored.
-      await writeAtomic(paths.jmsIn, `\n${encode(hello)}`, HANDSHAKE_TIMEOUT_MS);
+      await writeFrame(shared, `\n${encode(hello)}`, HANDSHAKE_TIMEOUT_MS, paths.jmsIn);
     } catch (err) {
-      first.destroy();
+      first?.destroy();
       writer?.destroy();
-      if (err instanceof CoordinatorNotRunningError) {
+      // EPIPE: the coordinator went away since jms_in was opened.
+      if (err instanceof CoordinatorNotRunningError || errno(err) === 'EPIPE') {
         throw new CoordinatorNotRunningError(`no coordinator is listening on ${paths.jmsIn}; start one with '${startCommand(paths)}'.`);
       }
       throw err;
+    } finally {
+      fs.closeSync(shared);
     }
+    const reading = first;
     const decoder = new LineDecoder(MAX_FRAME_BYTES);
-    const value = await withDeadline(firstFrame(first, decoder), () => first.destroy(), paths.jmsIn);
+    const value = await withDeadline(firstFrame(reading, decoder), () => reading.destroy(), paths.jmsIn);
     const welcome = parseWelcome(value);
     if ('invalid' in welcome) throw new CoordinatorNotRunningError(`the coordinator's handshake answer was unreadable (${welcome.invalid}); use a jms_console and jms_coord of the same JMS version.`);
     if (welcome.kind === 'refused') throw new CoordinatorNotRunningError(welcome.message);
     // The welcome proves the coordinator holds the write end; from here on the replies
     // are read through a read-only descriptor, which sees end-of-file when it goes.
-    const reader = await openReader(replyFifo, { keepOpen: false });
-    first.destroy();
+    // `reading` is still open read-write, a writer: this open does not wait.
+    const reader = openDirectReader(replyFifo, { keepOpen: false });
+    reading.destroy();
     return new Connection(writer, reader, decoder, welcome, paths);
   }
 
@@ -224,7 +244,7 @@ export class Connection {
     for (const frame of this.decoder.push(chunk)) {
       const reply = frame.ok ? parseReply(frame.value) : { invalid: frame.error };
       if ('invalid' in reply) {
-        process.stderr.write(`jms_console: error: ignored an unreadable answer of the coordinator (${reply.invalid}); use a jms_coord of the same JMS version.\n`);
+        stdio.err(`jms_console: error: ignored an unreadable answer of the coordinator (${reply.invalid}); use a jms_coord of the same JMS version.`);
         continue;
       }
       // A request the coordinator could not read comes back with id 0: it is the oldest one.
@@ -251,7 +271,7 @@ export class Connection {
 
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-function firstFrame(reader: net.Socket, decoder: LineDecoder): Promise<unknown> {
+function firstFrame(reader: FdReader, decoder: LineDecoder): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
       const [frame] = decoder.push(chunk);
@@ -262,6 +282,7 @@ function firstFrame(reader: net.Socket, decoder: LineDecoder): Promise<unknown> 
       else reject(new CoordinatorNotRunningError(`the coordinator's handshake answer was unreadable (${frame.error}); use a jms_console and jms_coord of the same JMS version.`));
     };
     reader.on('data', onData);
+    reader.resume();
   });
 }
 

@@ -5,8 +5,8 @@
 // Exitval is the exit code, or -1 for a run that did not exit by itself; Signal the number of
 // the signal that ended it, else 0.
 
-import os from 'node:os';
 import type { JobResult, JobView } from '../protocol/messages.js';
+import { nodeOs } from '../protocol/node-os.js';
 
 export const JOBLOG_HEADER = 'Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand';
 
@@ -26,7 +26,7 @@ export interface JoblogRow {
 
 function signalNumber(name: string | null): number {
   if (name === null) return 0;
-  const found = Object.entries(os.constants.signals).find(([k]) => k === name);
+  const found = Object.entries(nodeOs().constants.signals).find(([k]) => k === name);
   return found === undefined ? 0 : found[1];
 }
 

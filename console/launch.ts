@@ -5,9 +5,9 @@
 // again each time. Without the bundle there (a tsc-only build) the console runs from
 // dist/console/main.js. Either way the console is the same program.
 
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { runCachedBundle } from '../protocol/cached-bundle.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-if (!runCachedBundle(join(here, 'console.bundle.cjs'))) void import(join(here, 'console', 'main.js'));
+const here = import.meta.dirname;
+// Bundled, this file is CommonJS and hands the bundle its own require (same directory).
+if (!runCachedBundle(join(here, 'console.bundle.cjs'), typeof require === 'function' ? require : undefined)) void import(join(here, 'console', 'main.js'));

@@ -16,6 +16,7 @@
 
 import fs from 'node:fs';
 import { CoordinatorNotRunningError } from '../protocol/errors.js';
+import { isTerminal } from '../protocol/fifo-native.js';
 import { reasonOf, resolveFifos } from '../protocol/paths.js';
 import { quickArgs, type Args } from './args.js';
 import { Connection, ConsoleSetupError } from './connection.js';
@@ -33,7 +34,7 @@ const EXIT_INTERNAL = 70;
 let jsonErrors = false;
 
 function usageError(message: string): number {
-  process.stderr.write(`jms_console: error: ${message}\n`);
+  stdio.err(`jms_console: error: ${message}`);
   return EXIT_USAGE;
 }
 
@@ -101,11 +102,11 @@ async function main(): Promise<number> {
   if (typeof args === 'number') return args;
   const ops = args.ops === undefined ? [] : readOps(args.ops);
   if (ops === null) return EXIT_USAGE;
-  const paint = await makePaint(process.stdout.isTTY && args.mode === 'text');
+  const paint = await makePaint(isTerminal(1) && args.mode === 'text');
   const conn = await Connection.open(resolveFifos({ jmsIn: args.jmsIn, jmsOut: args.jmsOut }));
-  const interactive = args.command.length === 0 && process.stdin.isTTY;
+  const interactive = args.command.length === 0 && isTerminal(0);
   // A terminal that reports no size (0 columns) gets the classic 80.
-  const columns = (): number => (process.stdout.isTTY && process.stdout.columns > 0 ? process.stdout.columns : 80);
+  const columns = (): number => (isTerminal(1) && process.stdout.columns > 0 ? process.stdout.columns : 80);
   const shell = new Shell(conn, stdio, paint, { interactive, mode: args.mode, columns });
   shell.leaveWhenGone();
   // The banner first, so that -o's replayed commands and answers follow it.
@@ -114,7 +115,7 @@ async function main(): Promise<number> {
   const fromFile = await lines(shell, ops, paint.dim('jms> '));
   const command = args.command.join(' ');
   if (fromFile.stopped && command !== '') {
-    process.stderr.write(`jms_console: error: the operations file ends the session (exit, quit or shutdown), so '${command.slice(0, 60)}' was not run; take that line out of ${args.ops ?? 'the file'} to run both.\n`);
+    stdio.err(`jms_console: error: the operations file ends the session (exit, quit or shutdown), so '${command.slice(0, 60)}' was not run; take that line out of ${args.ops ?? 'the file'} to run both.`);
     return EXIT_FAILED;
   }
   if (fromFile.stopped) return fromFile.failed ? EXIT_FAILED : EXIT_OK;
@@ -135,13 +136,13 @@ main().then(
   (code) => exitWhenFlushed(code),
   (err: unknown) => {
     if (err instanceof CoordinatorNotRunningError || err instanceof ConsoleSetupError) {
-      process.stderr.write(jsonErrors ? `${errorJson('E_NO_COORDINATOR', err.message)}\n` : `jms_console: error: ${err.message}\n`);
+      stdio.err(jsonErrors ? errorJson('E_NO_COORDINATOR', err.message) : `jms_console: error: ${err.message}`);
       exitWhenFlushed(EXIT_NO_COORDINATOR);
       return;
     }
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`jms_console: error: internal error (${message.split('\n')[0] ?? ''}); run it again with JMS_DEBUG=1 for the details and report them.\n`);
-    if (process.env['JMS_DEBUG'] === '1' && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`);
+    stdio.err(`jms_console: error: internal error (${message.split('\n')[0] ?? ''}); run it again with JMS_DEBUG=1 for the details and report them.`);
+    if (process.env['JMS_DEBUG'] === '1' && err instanceof Error) stdio.err(err.stack ?? '');
     exitWhenFlushed(EXIT_INTERNAL);
   },
 );

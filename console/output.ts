@@ -1,6 +1,11 @@
 // Where the console's answers go: lines to stdout and stderr, a job's bytes (logs) with
 // backpressure, output held back until its turn (pipelined submits), and a quiet end
-// when the reader of stdout goes away (`| head -1`), as `ls | head` ends.
+// when the reader of stdout goes away (`| head -1`), as `ls | head` ends. Written with
+// write(2) on fds 1 and 2 (protocol/fd-io.ts): a one-shot command never makes
+// process.stdout, which loads node:net and the streams; after an EAGAIN (a non-blocking
+// pipe that is full) process.stdout or process.stderr takes the rest.
+
+import { FdWriter } from '../protocol/fd-io.js';
 
 export interface Output {
   out(line: string): void;
@@ -9,22 +14,17 @@ export interface Output {
   bytes(chunk: Buffer): Promise<void> | void;
 }
 
-function whenDrained(stream: NodeJS.WriteStream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      resolve();
-    };
-    stream.on('drain', done);
-    stream.on('close', done);
-  });
+const stdout = new FdWriter(1, () => process.stdout);
+const stderr = new FdWriter(2, () => process.stderr);
+
+function whenDrained(writer: FdWriter): Promise<void> {
+  return new Promise((resolve) => writer.once('drain', resolve));
 }
 
 export const stdio: Output = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-  bytes: (chunk) => (process.stdout.write(chunk) ? undefined : whenDrained(process.stdout)),
+  out: (line) => void stdout.write(`${line}\n`),
+  err: (line) => void stderr.write(`${line}\n`),
+  bytes: (chunk) => (stdout.write(chunk) ? undefined : whenDrained(stdout)),
 };
 
 /** Output held back until its turn, so answers of requests in flight print in order. */
@@ -59,12 +59,17 @@ export class HeldOutput implements Output {
  * and with status 0: what it asked for, it has had.
  */
 export function endQuietlyOnClosedOutput(): void {
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE' || err.code === 'ECONNRESET') process.exit(0);
-      throw err;
-    });
-  }
+  for (const writer of [stdout, stderr]) writer.on('error', endIfClosed);
+}
+
+/** The same for a stream written directly (the REPL's process.stdout). */
+export function endQuietlyOnClosed(stream: NodeJS.WriteStream): void {
+  stream.on('error', endIfClosed);
+}
+
+function endIfClosed(err: NodeJS.ErrnoException): void {
+  if (err.code === 'EPIPE' || err.code === 'ECONNRESET') process.exit(0);
+  throw err;
 }
 
 /**
@@ -77,6 +82,6 @@ export function exitWhenFlushed(code: number): void {
     pending -= 1;
     if (pending === 0) process.exit(code);
   };
-  process.stdout.write('', done);
-  process.stderr.write('', done);
+  stdout.flush(done);
+  stderr.flush(done);
 }

@@ -15,6 +15,7 @@ import readline from 'node:readline';
 import type { Reply } from '../protocol/messages.js';
 import { ALL_NAMES, findCommand } from './commands.js';
 import type { Connection } from './connection.js';
+import { endQuietlyOnClosed } from './output.js';
 import type { Paint } from './paint.js';
 import type { Shell } from './shell.js';
 
@@ -99,6 +100,7 @@ function completeBatch(conn: Connection, typed: string, done: (err: null, result
 }
 
 export function banner(conn: Connection): void {
+  endQuietlyOnClosed(process.stdout);
   process.stdout.write(`Connected to the JMS coordinator (pid ${conn.coordPid}). Type 'help' for the commands, ^D to leave.\n`);
 }
 

@@ -3,9 +3,9 @@
 // it (protocol/cached-bundle.ts); a pool starts every jobs_pool jobs. Without the bundle
 // there (a tsc-only build) the pool runs from dist/pool/main.js: the same program.
 
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { runCachedBundle } from '../protocol/cached-bundle.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-if (!runCachedBundle(join(here, 'pool.bundle.cjs'))) void import(join(here, 'pool', 'main.js'));
+const here = import.meta.dirname;
+// Bundled, this file is CommonJS and hands the bundle its own require (same directory).
+if (!runCachedBundle(join(here, 'pool.bundle.cjs'), typeof require === 'function' ? require : undefined)) void import(join(here, 'pool', 'main.js'));

@@ -25,7 +25,7 @@ import { reportCpu } from './cpu-report.js';
 import { Ledger } from './ledger.js';
 import { Link } from './link.js';
 import { describe, Runner } from './runner.js';
-import { say, StdinReader, StdoutWriter } from './stdio.js';
+import { say, stdinReader, stdoutWriter } from './stdio.js';
 import { cancelOwnJob, CONFIG_WAIT_MS, ownSlurmJob } from './slurm-job.js';
 
 let config: PoolConfig | null = null;
@@ -49,7 +49,7 @@ function log(message: string): void {
 }
 
 failpoint('pool-boot');
-let link: Link | null = new Link(new StdinReader(), new StdoutWriter(), { command: handle, lost, log });
+let link: Link | null = new Link(stdinReader(), stdoutWriter(), { command: handle, lost, log });
 
 function emit(event: PoolEvent): void {
   link?.send(event);

@@ -7,20 +7,20 @@
 // there first; a cache that cannot be written (a read-only installation) costs nothing
 // but the compile.
 
-import fs from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import vm from 'node:vm';
+import { Script } from 'node:vm';
 
 /** What a cache must have been made for: this bundle, this Node. */
-function stamp(st: fs.Stats): string {
+function stamp(st: Stats): string {
   return `jms-bundle-cache ${st.size} ${st.mtimeMs} ${process.version} ${process.arch}\n`;
 }
 
 function readCache(cache: string, want: string): Buffer | undefined {
   let data: Buffer;
   try {
-    data = fs.readFileSync(cache);
+    data = readFileSync(cache);
   } catch {
     return undefined;
   }
@@ -28,21 +28,25 @@ function readCache(cache: string, want: string): Buffer | undefined {
   return data.length > head.length && data.subarray(0, head.length).equals(head) ? data.subarray(head.length) : undefined;
 }
 
-function writeCache(cache: string, want: string, script: vm.Script): void {
+function writeCache(cache: string, want: string, script: Script): void {
   const tmp = `${cache}.${process.pid}`;
   try {
-    fs.writeFileSync(tmp, Buffer.concat([Buffer.from(want), script.createCachedData()]), { mode: 0o644 });
-    fs.renameSync(tmp, cache);
+    writeFileSync(tmp, Buffer.concat([Buffer.from(want), script.createCachedData()]), { mode: 0o644 });
+    renameSync(tmp, cache);
   } catch {
-    fs.rmSync(tmp, { force: true });
+    rmSync(tmp, { force: true });
   }
 }
 
-/** Runs `bundle` with its code cache; false (nothing run) when the bundle is not there. */
-export function runCachedBundle(bundle: string): boolean {
-  let st: fs.Stats;
+/**
+ * Runs `bundle` with its code cache; false (nothing run) when the bundle is not there.
+ * `require`: one that resolves as the bundle's own would (a module in its directory);
+ * else one is made for it (which loads node:module).
+ */
+export function runCachedBundle(bundle: string, require?: NodeJS.Require): boolean {
+  let st: Stats;
   try {
-    st = fs.statSync(bundle);
+    st = statSync(bundle);
   } catch {
     return false;
   }
@@ -50,8 +54,8 @@ export function runCachedBundle(bundle: string): boolean {
   const want = stamp(st);
   const cachedData = readCache(cache, want);
   // The #! line is not JavaScript inside the function; `//` keeps every position.
-  const text = fs.readFileSync(bundle, 'utf8').replace(/^#!/, '//');
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${text}\n})`, {
+  const text = readFileSync(bundle, 'utf8').replace(/^#!/, '//');
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${text}\n})`, {
     filename: bundle,
     ...(cachedData === undefined ? {} : { cachedData }),
   });
@@ -59,6 +63,6 @@ export function runCachedBundle(bundle: string): boolean {
   if (typeof main !== 'function') throw new Error(`${bundle} did not compile to a function`);
   if (cachedData === undefined || script.cachedDataRejected === true) process.once('exit', () => writeCache(cache, want, script));
   const module = { exports: {} };
-  main.call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+  main.call(module.exports, module.exports, require ?? createRequire(bundle), module, bundle, dirname(bundle));
   return true;
 }

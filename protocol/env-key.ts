@@ -6,11 +6,9 @@
 
 import { createRequire } from 'node:module';
 
-const requireHere = createRequire(import.meta.url);
-
 function crypto(): typeof import('node:crypto') {
   // process.getBuiltinModule is Node >= 20.16; require before it.
-  return typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('node:crypto') : requireHere('node:crypto');
+  return typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('node:crypto') : (createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto'));
 }
 
 /** Keys of frozen environments, which cannot change after they were hashed. */

@@ -2,15 +2,26 @@
 // net.Socket (nodejs/node#23220): a reader that must outlive its writers opens
 // O_RDWR, one that wants EOF when its writer goes opens O_RDONLY. Writers open
 // O_WRONLY|O_NONBLOCK, where ENXIO means nobody reads: no coordinator is running.
+// The console reads and writes its own FIFOs through protocol/fd-io.ts instead, so a
+// one-shot command never loads node:net (required here only when a socket is made).
 
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
+import type net from 'node:net';
+import { FdReader, FdWriter } from './fd-io.js';
+import { fifoAddon } from './fifo-native.js';
 import { CoordinatorNotRunningError } from './errors.js';
 import { PIPE_BUF } from './messages.js';
-import { addonCandidates, loadNative } from './native-addon.js';
 
 const { O_RDONLY, O_RDWR, O_WRONLY, O_NONBLOCK, O_NOFOLLOW } = fs.constants;
+
+let netModule: typeof net | undefined;
+
+/** node:net, loaded the first time a socket is made. */
+function socketOn(fd: number, dir: 'read' | 'write'): net.Socket {
+  netModule ??= createRequire(import.meta.url)('node:net') as typeof net;
+  return new netModule.Socket({ fd, readable: dir === 'read', writable: dir === 'write' });
+}
 
 export type PathKind = 'missing' | 'fifo' | 'symlink' | 'other';
 
@@ -31,21 +42,6 @@ export function makeFifo(path: string): void {
   makeFifos([path]);
 }
 
-interface FifoAddon {
-  mkfifo(path: string, mode: number): void;
-}
-
-let fifoAddon: FifoAddon | null | undefined;
-
-/** protocol/native/jms-fifo.c, when it is built; null otherwise (then the mkfifo program). */
-function nativeMkfifo(): FifoAddon | null {
-  if (fifoAddon !== undefined) return fifoAddon;
-  const got = loadNative(addonCandidates('jms_fifo.node', import.meta.url), 'jms_fifo.node');
-  const mod = 'module' in got ? got.module : null;
-  fifoAddon = typeof mod === 'object' && mod !== null && 'mkfifo' in mod && typeof mod.mkfifo === 'function' ? (mod as FifoAddon) : null;
-  return fifoAddon;
-}
-
 /**
  * Creates FIFOs readable and writable by their owner only: with mkfifo(3) through the
  * native addon when it is built (about 2 ms to load it), else with one run of the
@@ -54,7 +50,7 @@ function nativeMkfifo(): FifoAddon | null {
  */
 export function makeFifos(paths: readonly string[]): void {
   if (paths.length === 0) return;
-  const addon = nativeMkfifo();
+  const addon = fifoAddon();
   if (addon === null) {
     const { execFileSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
     execFileSync('mkfifo', ['-m', '600', '--', ...paths], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -76,10 +72,11 @@ export function removeFifo(path: string): void {
 }
 
 /**
- * Every open goes through libuv's thread pool, in order: a client that starts a blocking
- * open of its reply FIFO and then writes its hello must have that open under way first, or
- * the coordinator would find no reader there (ENXIO). A synchronous open of non-blocking
- * ones was tried for the console's start-up and lost that order.
+ * Every open of these goes through libuv's thread pool, in order: a client that starts a
+ * blocking open of its reply FIFO and then writes its hello must have that open under way
+ * first, or the coordinator would find no reader there (ENXIO). Mixing in synchronous
+ * opens loses that order; the console's opens (below) are all synchronous, none of them
+ * can block, and so they keep it trivially.
  */
 function openFd(path: string, flags: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -98,33 +95,36 @@ export async function openReader(
 ): Promise<net.Socket> {
   const mode = opts.keepOpen ? O_RDWR : O_RDONLY;
   const fd = await openFd(path, mode | O_NOFOLLOW | (opts.block === true ? 0 : O_NONBLOCK));
-  return new net.Socket({ fd, readable: true, writable: false });
+  return socketOn(fd, 'read');
 }
 
 /**
  * Opens a FIFO that a client named, refusing anything that is not a FIFO owned by
  * `uid` with no access for group or others. The checks run on the opened fd (fstat),
  * so the file cannot be swapped between check and use, and O_NOFOLLOW refuses links.
+ * Synchronous: a non-blocking open of a FIFO never waits, and a console's handshake is
+ * answered without three trips through the thread pool per FIFO.
  */
 export async function openOwnFifo(path: string, direction: 'read' | 'write', uid: number): Promise<net.Socket> {
   // Checked before the open too, so that nothing but a FIFO is ever opened.
-  const before = await fs.promises.lstat(path);
+  const before = fs.lstatSync(path);
   const refused = whyNotOwnFifo(before, uid);
   if (refused !== null) throw new Error(`${path} ${refused}`);
   const flags = (direction === 'read' ? O_RDONLY : O_WRONLY) | O_NONBLOCK | O_NOFOLLOW;
-  const fd = await openFd(path, flags);
-  const st = await new Promise<fs.Stats>((resolve, reject) =>
-    fs.fstat(fd, (err, stats) => (err ? reject(err) : resolve(stats))),
-  );
-  const swapped = st.ino !== before.ino || st.dev !== before.dev ? 'was replaced while it was opened' : null;
-  const wrong = swapped ?? whyNotOwnFifo(st, uid);
+  const fd = fs.openSync(path, flags);
+  let wrong: string | null;
+  try {
+    const st = fs.fstatSync(fd);
+    wrong = st.ino !== before.ino || st.dev !== before.dev ? 'was replaced while it was opened' : whyNotOwnFifo(st, uid);
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
   if (wrong !== null) {
-    fs.close(fd, () => undefined);
+    fs.closeSync(fd);
     throw new Error(`${path} ${wrong}`);
   }
-  return direction === 'read'
-    ? new net.Socket({ fd, readable: true, writable: false })
-    : new net.Socket({ fd, readable: false, writable: true });
+  return socketOn(fd, direction);
 }
 
 function whyNotOwnFifo(st: fs.Stats, uid: number): string | null {
@@ -136,18 +136,24 @@ function whyNotOwnFifo(st: fs.Stats, uid: number): string | null {
 
 /** Opens a FIFO for writing; ENXIO (no reader) becomes CoordinatorNotRunningError. */
 export async function openWriter(path: string): Promise<net.Socket> {
-  let fd: number;
   try {
-    fd = await openFd(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW);
+    return socketOn(await openFd(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW), 'write');
   } catch (err) {
-    if (errno(err) === 'ENXIO') {
-      throw new CoordinatorNotRunningError(`Nobody is reading ${path}: no coordinator is running there.`, {
-        cause: err,
-      });
-    }
-    throw err;
+    throw errno(err) === 'ENXIO' ? nobodyReads(path, err) : err;
   }
-  return new net.Socket({ fd, readable: false, writable: true });
+}
+
+/** The descriptor of openWriter, for writeFrame (a synchronous open: it cannot block). */
+export function openWriterFd(path: string): number {
+  try {
+    return fs.openSync(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW);
+  } catch (err) {
+    throw errno(err) === 'ENXIO' ? nobodyReads(path, err) : err;
+  }
+}
+
+function nobodyReads(path: string, cause: unknown): CoordinatorNotRunningError {
+  return new CoordinatorNotRunningError(`Nobody is reading ${path}: no coordinator is running there.`, { cause });
 }
 
 /**
@@ -155,8 +161,27 @@ export async function openWriter(path: string): Promise<net.Socket> {
  * peer reading with O_RDONLY sees EOF exactly when the holder's process is gone.
  */
 export async function openHolder(path: string): Promise<net.Socket> {
-  const fd = await openFd(path, O_RDWR | O_NONBLOCK | O_NOFOLLOW);
-  return new net.Socket({ fd, readable: false, writable: true });
+  return socketOn(await openFd(path, O_RDWR | O_NONBLOCK | O_NOFOLLOW), 'write');
+}
+
+/**
+ * openHolder without node:net, for a FIFO of the process's own: written with write(2), a
+ * socket only for a full pipe. Synchronous: an O_RDWR open of a FIFO never blocks.
+ */
+export function openDirectHolder(path: string): FdWriter {
+  const fd = fs.openSync(path, O_RDWR | O_NONBLOCK | O_NOFOLLOW);
+  return new FdWriter(fd, () => socketOn(fd, 'write'));
+}
+
+/**
+ * openReader without node:net, for a FIFO of the process's own: a blocking descriptor
+ * read in the thread pool, its read woken at exit (protocol/fd-io.ts). Synchronous: a
+ * `keepOpen` (O_RDWR) open never blocks; an O_RDONLY one blocks until the FIFO has a
+ * writer, so the caller must hold one (its own keepOpen reader, or a live peer's).
+ */
+export function openDirectReader(path: string, opts: { keepOpen: boolean }): FdReader {
+  const fd = fs.openSync(path, (opts.keepOpen ? O_RDWR : O_RDONLY) | O_NOFOLLOW);
+  return new FdReader(fd, () => socketOn(fd, 'read'), { wakeAtExit: true });
 }
 
 /**
@@ -164,10 +189,9 @@ export async function openHolder(path: string): Promise<net.Socket> {
  * concurrent writers never interleave; a full pipe (EAGAIN) is retried whole.
  */
 export async function writeAtomic(path: string, frame: string, deadlineMs: number): Promise<void> {
-  const data = Buffer.from(frame);
-  if (data.length > PIPE_BUF) throw new RangeError(`frame of ${data.length} bytes exceeds PIPE_BUF`);
   let fd: number;
   try {
+    // Through the thread pool, after any open a caller started before (see openFd).
     fd = await openFd(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW);
   } catch (err) {
     if (errno(err) === 'ENXIO') {
@@ -175,21 +199,28 @@ export async function writeAtomic(path: string, frame: string, deadlineMs: numbe
     }
     throw err;
   }
-  const until = Date.now() + deadlineMs;
   try {
-    for (;;) {
-      try {
-        // Non-blocking: it writes the whole frame at once or fails with EAGAIN.
-        const n = fs.writeSync(fd, data, 0, data.length, null);
-        if (n === data.length) return;
-        throw new Error(`short write of ${n} bytes to ${path}`);
-      } catch (err) {
-        if (errno(err) !== 'EAGAIN' || Date.now() > until) throw err;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    }
+    await writeFrame(fd, frame, deadlineMs, path);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** writeAtomic's write, on a descriptor from openWriterFd (`path` names it in errors). */
+export async function writeFrame(fd: number, frame: string, deadlineMs: number, path: string): Promise<void> {
+  const data = Buffer.from(frame);
+  if (data.length > PIPE_BUF) throw new RangeError(`frame of ${data.length} bytes exceeds PIPE_BUF`);
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      // Non-blocking: it writes the whole frame at once or fails with EAGAIN.
+      const n = fs.writeSync(fd, data, 0, data.length, null);
+      if (n === data.length) return;
+      throw new Error(`short write of ${n} bytes to ${path}`);
+    } catch (err) {
+      if (errno(err) !== 'EAGAIN' || Date.now() > until) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 }
 

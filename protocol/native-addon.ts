@@ -5,19 +5,12 @@
 // another host); one that is there but does not load is worth a line from the caller.
 
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-/** Where `file` may be for the module at `moduleUrl` (its import.meta.url); none when that is unknown. */
-export function addonCandidates(file: string, moduleUrl: string | undefined): string[] {
-  if (moduleUrl === undefined) return [];
-  let here: string;
-  try {
-    here = dirname(fileURLToPath(moduleUrl));
-  } catch {
-    return [];
-  }
+/** Where `file` may be for the module in `moduleDir` (its import.meta.dirname); none when that is unknown. */
+export function addonCandidates(file: string, moduleDir: string | undefined): string[] {
+  if (moduleDir === undefined || moduleDir === '') return [];
+  const here = moduleDir;
   const found = [join(here, file)];
   for (let up = here, i = 0; i < 4; i += 1, up = dirname(up)) found.push(join(up, 'build', 'Release', file));
   return [...new Set(found)];
@@ -30,7 +23,10 @@ export function loadNative(candidates: readonly string[], name: string): NativeL
   const file = candidates.find((f) => fs.existsSync(f));
   if (file === undefined) return { missing: `${name} is not built (looked in: ${candidates.join(', ') || 'nowhere'})` };
   try {
-    return { module: createRequire(file)(file), file };
+    // process.dlopen is what require() of a .node file does, without loading node:module.
+    const module = { exports: {} as unknown };
+    process.dlopen(module, file);
+    return { module: module.exports, file };
   } catch (err) {
     return { unusable: `${file} does not load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` };
   }

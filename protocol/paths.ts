@@ -11,8 +11,8 @@
 // mkdtemp next to jms_in and named with CONSOLE_DIR_PREFIX and its pid.
 
 import fs from 'node:fs';
-import os from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { homeDir } from './node-os.js';
 
 export interface FifoPaths {
   jmsIn: string;
@@ -35,7 +35,7 @@ export function defaultDir(env: Env = process.env): string {
   if (set(explicit)) return resolve(explicit);
   const runtime = env['XDG_RUNTIME_DIR'];
   if (set(runtime)) return resolve(runtime, 'jms');
-  return join(os.homedir(), '.jms');
+  return join(homeDir(), '.jms');
 }
 
 /** jms_in and jms_out from the flags (absent: not given), the environment and the defaults. */

@@ -33,7 +33,7 @@ function nativeAddon(): SpawnAddon | null {
   if (addon !== undefined) return addon;
   addon = null;
   if (process.env['JMS_SPAWN'] === 'child_process') return addon;
-  const got = loadNative(addonCandidates('jms_spawn.node', import.meta.url), 'jms_spawn.node');
+  const got = loadNative(addonCandidates('jms_spawn.node', import.meta.dirname), 'jms_spawn.node');
   const mod = 'module' in got ? got.module : null;
   if (typeof mod === 'object' && mod !== null && 'spawnPiped' in mod && typeof mod.spawnPiped === 'function' && 'check' in mod && typeof mod.check === 'function') {
     const candidate = mod as SpawnAddon;

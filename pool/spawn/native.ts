@@ -35,7 +35,7 @@ export const ADDON_FILE = 'jms_spawn.node';
  * location is unknown.
  */
 export function addonCandidates(): string[] {
-  return nativeCandidates(ADDON_FILE, import.meta.url);
+  return nativeCandidates(ADDON_FILE, import.meta.dirname);
 }
 
 export type AddonLoad = { addon: Addon; file: string } | { missing: string } | { unusable: string };
