@@ -3,7 +3,7 @@
 // shell), so the reason names the thing that is wrong, not just an errno.
 
 import fs from 'node:fs';
-import os from 'node:os';
+import { nodeOs } from '../../protocol/node-os.js';
 
 /** The errno name an error carries (ENOENT, EACCES, ...), or null. */
 export function errnoCode(err: unknown): string | null {
@@ -64,13 +64,13 @@ export function whyNotStarted(shell: string, cwd: string | undefined, err: unkno
 }
 
 function isSignal(name: string): name is NodeJS.Signals {
-  return name in os.constants.signals;
+  return name in nodeOs().constants.signals;
 }
 
 /** Signal number to name; the first name wins for aliases (SIGABRT before SIGIOT), as in Node. */
 const NAMES: ReadonlyMap<number, NodeJS.Signals> = (() => {
   const names = new Map<number, NodeJS.Signals>();
-  for (const [name, n] of Object.entries(os.constants.signals)) {
+  for (const [name, n] of Object.entries(nodeOs().constants.signals)) {
     if (isSignal(name) && !names.has(n)) names.set(n, name);
   }
   return names;
