@@ -18,7 +18,15 @@ const stdout = new FdWriter(1, () => process.stdout);
 const stderr = new FdWriter(2, () => process.stderr);
 
 function whenDrained(writer: FdWriter): Promise<void> {
-  return new Promise((resolve) => writer.once('drain', resolve));
+  return new Promise((resolve) => {
+    const done = (): void => {
+      writer.off('drain', done);
+      writer.off('close', done);
+      resolve();
+    };
+    writer.on('drain', done);
+    writer.on('close', done);
+  });
 }
 
 export const stdio: Output = {

@@ -15,7 +15,8 @@ import type { Readable, Writable } from 'node:stream';
 
 const CHUNK = 64 * 1024;
 
-function code(err: unknown): string | undefined {
+/** The errno name an error carries (EAGAIN, ENXIO, ...). */
+export function errno(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
 }
 
@@ -108,7 +109,7 @@ export class FdReader extends EventEmitter {
       this.reading = false;
       if (this.done) return;
       if (err !== null) {
-        if (code(err) === 'EAGAIN') return this.handOver();
+        if (errno(err) === 'EAGAIN') return this.handOver();
         this.done = true;
         this.emit('error', err);
         return;
@@ -147,7 +148,7 @@ export class FdReader extends EventEmitter {
 /**
  * A descriptor written whole with write(2); the stream `fallback` makes takes the rest
  * after an EAGAIN (a full non-blocking pipe). 'error' on a failed write, 'drain' when a
- * fallback that said "full" has room again.
+ * fallback that said "full" has room again, 'close' when the fallback closes.
  */
 export class FdWriter extends EventEmitter {
   private stream: Writable | null = null;
@@ -167,7 +168,7 @@ export class FdWriter extends EventEmitter {
     try {
       while (off < bytes.length) off += fs.writeSync(this.fd, bytes, off, bytes.length - off);
     } catch (err) {
-      if (code(err) !== 'EAGAIN') {
+      if (errno(err) !== 'EAGAIN') {
         this.emit('error', asError(err));
         return false;
       }
@@ -193,6 +194,7 @@ export class FdWriter extends EventEmitter {
     this.stream = stream;
     stream.on('error', (err) => this.emit('error', err));
     stream.on('drain', () => this.emit('drain'));
+    stream.on('close', () => this.emit('close'));
     return stream;
   }
 }

@@ -8,10 +8,13 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type net from 'node:net';
-import { FdReader, FdWriter } from './fd-io.js';
+import { errno, FdReader, FdWriter } from './fd-io.js';
 import { fifoAddon } from './fifo-native.js';
 import { CoordinatorNotRunningError } from './errors.js';
 import { PIPE_BUF } from './messages.js';
+
+/** The errno name an error carries; protocol/fd-io.ts's, for the callers of this file. */
+export { errno };
 
 const { O_RDONLY, O_RDWR, O_WRONLY, O_NONBLOCK, O_NOFOLLOW } = fs.constants;
 
@@ -222,11 +225,4 @@ export async function writeFrame(fd: number, frame: string, deadlineMs: number, 
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
-}
-
-export function errno(err: unknown): string | undefined {
-  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') {
-    return err.code;
-  }
-  return undefined;
 }
