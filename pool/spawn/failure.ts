@@ -68,14 +68,19 @@ function isSignal(name: string): name is NodeJS.Signals {
 }
 
 /** Signal number to name; the first name wins for aliases (SIGABRT before SIGIOT), as in Node. */
-const NAMES: ReadonlyMap<number, NodeJS.Signals> = (() => {
-  const names = new Map<number, NodeJS.Signals>();
+let names: ReadonlyMap<number, NodeJS.Signals> | undefined;
+
+/** The table, made the first time a job ends by a signal (node:os is not loaded before). */
+function signalNames(): ReadonlyMap<number, NodeJS.Signals> {
+  if (names !== undefined) return names;
+  const made = new Map<number, NodeJS.Signals>();
   for (const [name, n] of Object.entries(nodeOs().constants.signals)) {
-    if (isSignal(name) && !names.has(n)) names.set(n, name);
+    if (isSignal(name) && !made.has(n)) made.set(n, name);
   }
-  return names;
-})();
+  names = made;
+  return made;
+}
 
 export function signalName(signo: number): NodeJS.Signals | null {
-  return NAMES.get(signo) ?? null;
+  return signalNames().get(signo) ?? null;
 }
