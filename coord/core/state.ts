@@ -86,6 +86,25 @@ export interface Job extends JobOptions {
   attempts?: Finished[];
 }
 
+/**
+ * A queued job. What a console's submit carries (its directory, environment and origin)
+ * goes into the object literal itself, as for Started (see startedOf): a job made from a
+ * shorter literal and filled in field by field held those fields in a separate property
+ * array, 40 bytes more for each of 100,000 jobs on record. Any other option is added after.
+ */
+export function newJob(id: number, command: string, submittedAt: number, options: JobOptions): Job {
+  const { cwd, envId, origin, ...rest } = options;
+  if (cwd !== undefined && envId !== undefined && origin !== undefined) {
+    const job: Job = { id, command, submittedAt, state: { tag: 'queued' }, cwd, envId, origin };
+    return Object.keys(rest).length === 0 ? job : Object.assign(job, rest);
+  }
+  const job: Job = { id, command, submittedAt, state: { tag: 'queued' } };
+  if (cwd !== undefined) job.cwd = cwd;
+  if (envId !== undefined) job.envId = envId;
+  if (origin !== undefined) job.origin = origin;
+  return Object.assign(job, rest);
+}
+
 export type JobEvent =
   | ({ type: 'dispatched' } & PoolRef)
   | { type: 'started'; pid: number; dir: string; at: number; ranIn?: string; poolPid?: number }
@@ -112,6 +131,17 @@ export function isIllegal(s: JobState | Illegal): s is Illegal {
   return 'illegal' in s;
 }
 
+/** A run's fields after its pool's, in one literal (see startedOf). */
+function runOf(p: PoolRef, pid: number, dir: string, startedAt: number): Started {
+  const { poolId, poolPid, poolKey, host } = p;
+  if (poolPid === undefined) {
+    if (poolKey === undefined) return host === undefined ? { poolId, pid, dir, startedAt } : { poolId, host, pid, dir, startedAt };
+    return host === undefined ? { poolId, poolKey, pid, dir, startedAt } : { poolId, poolKey, host, pid, dir, startedAt };
+  }
+  if (poolKey === undefined) return host === undefined ? { poolId, poolPid, pid, dir, startedAt } : { poolId, poolPid, host, pid, dir, startedAt };
+  return host === undefined ? { poolId, poolPid, poolKey, pid, dir, startedAt } : { poolId, poolPid, poolKey, host, pid, dir, startedAt };
+}
+
 /** The pool fields of a state or event, copied without undefined members. */
 export function poolRef(from: PoolRef): PoolRef {
   const ref: PoolRef = { poolId: from.poolId };
@@ -121,9 +151,17 @@ export function poolRef(from: PoolRef): PoolRef {
   return ref;
 }
 
+/**
+ * What a finished job keeps of its run: one object literal per set of pool fields, so that
+ * every Started with the same fields shares one hidden class and holds them all inside the
+ * object. Measured in a heap snapshot of 100,000 replayed jobs: made as
+ * `{ ...poolRef(state), pid, dir, startedAt }`, each object had a hidden class of its own
+ * (a map and a descriptor array, about 24 MB in all); filled in field by field after a
+ * shorter literal, each had a separate property array (40 bytes more).
+ */
 function startedOf(state: JobState): Started | null {
   if (state.tag !== 'running' && state.tag !== 'suspended') return null;
-  const started: Started = { ...poolRef(state), pid: state.pid, dir: state.dir, startedAt: state.startedAt };
+  const started = runOf(state, state.pid, state.dir, state.startedAt);
   if (state.ranIn !== undefined) started.ranIn = state.ranIn;
   if (state.pausedMs !== undefined) started.pausedMs = state.pausedMs;
   if (state.timedOutAt !== undefined) started.timedOutAt = state.timedOutAt;

@@ -7,7 +7,7 @@ import { parseBatchSpec, type BatchSpec } from '../../protocol/batch.js';
 import { BadRequestError, StorageError } from '../../protocol/errors.js';
 import type { Reply } from '../../protocol/messages.js';
 import type { Clock } from '../core/clock.js';
-import type { Job } from '../core/state.js';
+import { newJob, type Job } from '../core/state.js';
 import type { Host } from '../hosts/host.js';
 import type { AppendMode } from '../persist/journal.js';
 import type { JournalRecord } from '../persist/records.js';
@@ -105,7 +105,7 @@ export class BatchIntake {
     if (rec.windows !== null) on.windowsChanged();
     for (const n of news) {
       const { id, cmd, at, ...options } = n;
-      const job: Job = { ...options, id, command: on.command(cmd), submittedAt: at, state: { tag: 'queued' } };
+      const job = newJob(id, on.command(cmd), at, options);
       on.jobs.set(id, job);
       on.batches.attach(job);
       on.settler.link(job);

@@ -16,7 +16,7 @@ import type { HostSpec } from '../config/host-spec.js';
 import type { Clock } from '../core/clock.js';
 import { holdOf, type Hold } from '../core/holds.js';
 import { fits } from '../core/scheduler.js';
-import { advance, inProgress, isFinal, type Job, type JobEvent, type JobState } from '../core/state.js';
+import { advance, inProgress, isFinal, newJob, type Job, type JobEvent, type JobState } from '../core/state.js';
 import { cannotSignal } from '../core/wording.js';
 import { Host } from '../hosts/host.js';
 import { noHostFits, placeRefusal, waitingFor } from '../hosts/wording.js';
@@ -271,11 +271,12 @@ export class Coordinator {
     if (this.stopping !== null) throw new ShuttingDownError();
     if (this.drained !== null) throw new ShuttingDownError('the coordinator is draining for shutdown (it lets running jobs finish and takes no new ones); submit again once a coordinator runs again.');
     this.refuseChanges('the job was not accepted');
-    const job: Job = { id: this.nextJobId++, command: this.interner.str(command), submittedAt: this.clock.now(), state: { tag: 'queued' } };
-    if (options.cwd !== undefined) job.cwd = this.interner.str(options.cwd);
+    const job = newJob(this.nextJobId++, this.interner.str(command), this.clock.now(), {
+      ...(options.cwd === undefined ? {} : { cwd: this.interner.str(options.cwd) }),
+      ...(options.envKey === undefined ? {} : { envId: options.envKey }),
+      ...(options.origin === undefined ? {} : { origin: this.interner.origin(options.origin) }),
+    });
     if (options.timeoutSec !== undefined) job.timeoutSec = options.timeoutSec;
-    if (options.origin !== undefined) job.origin = this.interner.origin(options.origin);
-    if (options.envKey !== undefined) job.envId = options.envKey;
     if (options.needs !== undefined && options.needs.length > 0) {
       const hosts = [...this.hosts.values()];
       if (!hosts.some((h) => fits(options.needs ?? [], h.tags))) throw new BadRequestError(noHostFits(options.needs, hosts));

@@ -11,7 +11,7 @@ import type { JobEnd, JobTrace } from '../../protocol/ledger.js';
 import { isAlive, procInfo } from '../util/proc.js';
 import { Interner } from '../engine/intern.js';
 import { parseRecord, type BatchRecord, type NewJob } from './records.js';
-import { advance, type Job, type JobEvent } from '../core/state.js';
+import { advance, newJob, type Job, type JobEvent } from '../core/state.js';
 
 /** What the journal says of one exit hook (keyed `job:<id>:<n>` or `batch:<key>:<n>`). */
 export interface HookOnRecord {
@@ -122,7 +122,7 @@ export class Replayer {
       if (options.cwd !== undefined) options.cwd = this.interner.str(options.cwd);
       if (options.envId !== undefined) options.envId = this.interner.str(options.envId);
       if (options.origin !== undefined) options.origin = this.interner.origin(options.origin);
-      this.jobs.set(id, { id, command: this.interner.str(cmd), submittedAt: at, state: { tag: 'queued' }, ...options });
+      this.jobs.set(id, newJob(id, this.interner.str(cmd), at, options));
     }
     this.maxId = Math.max(this.maxId, rec.id);
   }
