@@ -95,8 +95,7 @@ export interface Job extends JobOptions {
 export function newJob(id: number, command: string, submittedAt: number, options: JobOptions): Job {
   const { cwd, envId, origin, ...rest } = options;
   if (cwd !== undefined && envId !== undefined && origin !== undefined) {
-    const job: Job = { id, command, submittedAt, state: { tag: 'queued' }, cwd, envId, origin };
-    return Object.keys(rest).length === 0 ? job : Object.assign(job, rest);
+    return Object.assign({ id, command, submittedAt, state: { tag: 'queued' }, cwd, envId, origin } satisfies Job, rest);
   }
   const job: Job = { id, command, submittedAt, state: { tag: 'queued' } };
   if (cwd !== undefined) job.cwd = cwd;
