@@ -2,10 +2,13 @@
 // so a program started often (a one-shot console command, a pool every jobs_pool jobs)
 // does not compile its bundle again each time. The cache (<bundle without .cjs>.cache,
 // beside it) is written by the first run that finds none, or one V8 refuses; it names the
-// bundle's size and mtime and the Node version it is for, and a cache made for anything
-// else is ignored. Written whole or not at all (a rename), by whichever process gets
-// there first; a cache that cannot be written (a read-only installation) costs nothing
-// but the compile.
+// bundle's size and mtime, the Node version and the command-line flags it is for, and a
+// cache made for anything else is ignored. V8 refuses a cache made under other V8 flags,
+// so each set of flags has a file of its own (<bundle>.<flags>.cache): a pool or console
+// started with protocol/quick-start.ts's flags and one started without them (`node
+// dist/jms_console.cjs`) do not throw each other's cache away. Written whole or not at all
+// (a rename), by whichever process gets there first; a cache that cannot be written (a
+// read-only installation) costs nothing but the compile.
 
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,7 +17,17 @@ import { Script } from 'node:vm';
 
 /** What a cache must have been made for: this bundle, this Node. */
 function stamp(st: Stats): string {
-  return `jms-bundle-cache ${st.size} ${st.mtimeMs} ${process.version} ${process.arch}\n`;
+  return `jms-bundle-cache ${st.size} ${st.mtimeMs} ${process.version} ${process.arch} ${process.execArgv.join(' ')}\n`;
+}
+
+/** <bundle without .cjs>[.<its flags, as a name>].cache */
+export function cachePath(bundle: string, execArgv: readonly string[] = process.execArgv): string {
+  const flags = execArgv.join(' ').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  // A long set (paths of --require) is cut, with a checksum of the whole to keep sets apart.
+  let sum = 0;
+  for (const c of execArgv.join(' ')) sum = (Math.imul(sum, 31) + (c.codePointAt(0) ?? 0)) >>> 0;
+  const tag = flags === '' ? '' : flags.length <= 40 ? `.${flags}` : `.${flags.slice(0, 32)}-${sum.toString(36)}`;
+  return `${bundle.replace(/\.cjs$/, '')}${tag}.cache`;
 }
 
 function readCache(cache: string, want: string): Buffer | undefined {
@@ -50,7 +63,7 @@ export function runCachedBundle(bundle: string, require?: NodeJS.Require): boole
   } catch {
     return false;
   }
-  const cache = bundle.replace(/\.cjs$/, '') + '.cache';
+  const cache = cachePath(bundle);
   const want = stamp(st);
   const cachedData = readCache(cache, want);
   // The #! line is not JavaScript inside the function; `//` keeps every position.

@@ -1,0 +1,14 @@
+// The V8 flags of the Node processes JMS starts often and for a short while: a local pool
+// (every jobs_pool jobs) and the installed jms_console (a one-shot command; its #! line in
+// console/launch.ts names the same flags, which test/unit/quick-start.test.ts checks).
+//
+// --no-rehash-snapshot: Node 20.20's V8 draws a fresh hash seed at every start and derives
+// rapidhash secrets from it by a search for primes (HashSeed::InitializeRoots); measured
+// here, `node -e 0` 23.3 → 19.5 ms (medians of 7 interleaved rounds of 20). The process then
+// keeps the seed its snapshot was built with. A per-process seed defends a process that
+// hashes strings an attacker chooses (hash flooding); a pool hashes only its coordinator's
+// messages and its user's jobs, the console only its coordinator's answers and its user's
+// input. The coordinator, long-running and reading every console, keeps the default.
+// Remote pools (SSH, Slurm) start on that host's Node without it.
+
+export const QUICK_START_FLAGS: readonly string[] = ['--no-rehash-snapshot'];

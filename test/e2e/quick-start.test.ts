@@ -1,0 +1,71 @@
+// The V8 flags of the often-started Node processes (protocol/quick-start.ts): the installed
+// jms_console gets them from its #! line, a local pool from its coordinator's command line,
+// and the code cache of each bundle is kept per set of flags (V8 refuses a cache made
+// under other flags), so a run with them and a run without do not undo each other's cache.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { cachePath } from '../../protocol/cached-bundle.js';
+import { QUICK_START_FLAGS } from '../../protocol/quick-start.js';
+import { CONSOLE, startCoord, testEnv } from '../helpers/coord.js';
+import { poolsOf } from '../helpers/proc.js';
+import { waitFor } from '../helpers/wait.js';
+
+const CACHED_BUNDLE = fileURLToPath(new URL('../../protocol/cached-bundle.js', import.meta.url));
+
+t.test('this Node accepts the flags', async (t) => {
+  const r = spawnSync(process.execPath, [...QUICK_START_FLAGS, '-e', 'process.stdout.write("ran")'], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, 'ran');
+});
+
+t.test("the installed jms_console's #! line starts Node with the flags", async (t) => {
+  const first = fs.readFileSync(CONSOLE, 'utf8').split('\n')[0];
+  t.equal(first, `#!/usr/bin/env -S node ${QUICK_START_FLAGS.join(' ')}`);
+  // Run as a user runs it (through the #! line), it reports what Node was started with.
+  const dir = t.testdir({ 'show.cjs': 'process.stderr.write("execArgv=" + JSON.stringify(process.execArgv) + "\\n");' });
+  const r = spawnSync(CONSOLE, ['--help'], { encoding: 'utf8', env: testEnv({ NODE_OPTIONS: `--require ${join(dir, 'show.cjs')}` }) });
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stderr, `execArgv=${JSON.stringify(QUICK_START_FLAGS)}`);
+});
+
+t.test("a local pool runs with the flags before its program", async (t) => {
+  const c = await startCoord(t, { jobsPool: 2 });
+  await c.ok('submit /bin/sleep 30');
+  let pools: number[] = [];
+  await waitFor('a pool', () => (pools = poolsOf(c.child.pid ?? -1)).length === 1);
+  const argv = fs.readFileSync(`/proc/${pools[0]}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
+  t.same(argv.slice(1, 1 + QUICK_START_FLAGS.length), QUICK_START_FLAGS);
+  t.match(argv[1 + QUICK_START_FLAGS.length] ?? '', /(jms_pool\.cjs|pool\/main\.js)$/);
+  await c.ok('shutdown');
+});
+
+t.test('cache files are named by the flags they were made under', async (t) => {
+  t.equal(cachePath('/d/x.cjs', []), '/d/x.cache');
+  t.equal(cachePath('/d/x.cjs', ['--no-rehash-snapshot']), '/d/x.no-rehash-snapshot.cache');
+  const long1 = cachePath('/d/x.cjs', ['--require', '/a/very/long/path/to/some/preload/one.cjs']);
+  const long2 = cachePath('/d/x.cjs', ['--require', '/a/very/long/path/to/some/preload/two.cjs']);
+  t.not(long1, long2, 'long sets that share their first characters stay apart');
+  t.ok(long1.length < 60, long1);
+});
+
+t.test('a cache made under the flags is kept by a run without them, and used again', async (t) => {
+  const dir = t.testdir({ 'b.cjs': 'module.exports = 1; process.stdout.write("bundle ran");\n' });
+  const bundle = join(dir, 'b.cjs');
+  // A file, not -e: Node's own options (--input-type) would be flags of the cache too.
+  const runner = join(dir, 'run.mjs');
+  fs.writeFileSync(runner, `const { runCachedBundle } = await import(${JSON.stringify(CACHED_BUNDLE)});\nrunCachedBundle(${JSON.stringify(bundle)});\n`);
+  const run = (flags: readonly string[]): string => execFileSync(process.execPath, [...flags, runner], { encoding: 'utf8' });
+  const withFlags = cachePath(bundle, QUICK_START_FLAGS);
+  const without = cachePath(bundle, []);
+  t.equal(run(QUICK_START_FLAGS), 'bundle ran');
+  const made = fs.statSync(withFlags);
+  t.equal(run([]), 'bundle ran');
+  t.ok(fs.existsSync(without), 'the run without the flags made its own cache');
+  t.equal(run(QUICK_START_FLAGS), 'bundle ran');
+  // A refused cache is written again (a new file through a rename): the same inode means it was used.
+  t.equal(fs.statSync(withFlags).ino, made.ino, 'the cache made under the flags was neither replaced nor refused');
+});
