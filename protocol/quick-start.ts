@@ -1,6 +1,6 @@
 // The V8 flags of the Node processes JMS starts often and for a short while: a local pool
 // (every jobs_pool jobs) and the installed jms_console (a one-shot command; its #! line in
-// console/launch.ts names the same flags, which test/unit/quick-start.test.ts checks).
+// console/launch.ts names the same flags, which test/e2e/quick-start.test.ts checks).
 //
 // --no-rehash-snapshot: Node 20.20's V8 draws a fresh hash seed at every start and derives
 // rapidhash secrets from it by a search for primes (HashSeed::InitializeRoots); measured
@@ -12,3 +12,14 @@
 // Remote pools (SSH, Slurm) start on that host's Node without it.
 
 export const QUICK_START_FLAGS: readonly string[] = ['--no-rehash-snapshot'];
+
+/**
+ * A local pool's flags: those, and --no-opt. A pool lives for jobs_pool jobs, long enough
+ * for V8 to start optimizing its hottest functions with TurboFan on a background thread and
+ * too short for that to pay off: in `perf record -a` of 3,000 jobs at -n 50 (output on
+ * tmpfs), TurboFan's compile jobs were 11.7% of the pools' CPU; without them the run took
+ * 4.38-4.62 s instead of 4.68-4.93 s (three interleaved pairs). The pool's per-job work is
+ * mostly system calls, which run the same either way. Not for the console: a one-shot
+ * command never gets hot, and `status-all` of 100,000 jobs does, and gains from TurboFan.
+ */
+export const POOL_NODE_FLAGS: readonly string[] = [...QUICK_START_FLAGS, '--no-opt'];

@@ -1,6 +1,6 @@
 // The coordinator's own machine: pools are child processes (`node dist/jms_pool.cjs`, the
 // bundled pool with its code cache; `node dist/pool/main.js` in a tsc-only build; both with
-// protocol/quick-start.ts's flags), their
+// a pool's V8 flags, protocol/quick-start.ts), their
 // ledgers and attach sockets live in <path>/.jms/pools, reached through its open
 // descriptor (protocol/own-dir.ts). A batch job's files are staged from where they are
 // (nothing copied) and collected or removed with plain fs calls.
@@ -11,7 +11,7 @@ import { SOCKET_SUFFIX } from '../../protocol/ledger.js';
 import { followFile } from '../../protocol/file-follow.js';
 import { forgetLedger, killGroups, ledgerKeys, poolAlive, readLedger } from '../../protocol/ledger-files.js';
 import { HELD_CERTS } from '../../protocol/messages.js';
-import { QUICK_START_FLAGS } from '../../protocol/quick-start.js';
+import { POOL_NODE_FLAGS } from '../../protocol/quick-start.js';
 import type { OwnDir } from '../../protocol/own-dir.js';
 import type { PoolConfig } from '../../protocol/pool-messages.js';
 import type { HostPaths, Launcher, Probe } from './launcher.js';
@@ -57,7 +57,7 @@ export class LocalLauncher implements Launcher {
 
   start(config: PoolConfig, listener: LinkListener): PoolLink {
     // The key on the command line lets a restarted coordinator tell this pool from a recycled pid.
-    const link = spawnLink([process.execPath, ...QUICK_START_FLAGS, POOL_MAIN, '--key', config.key], poolEnv(), listener);
+    const link = spawnLink([process.execPath, ...POOL_NODE_FLAGS, POOL_MAIN, '--key', config.key], poolEnv(), listener);
     link.send({ kind: 'config', ...config });
     return link;
   }

@@ -4,7 +4,7 @@
 
 import fs from 'node:fs';
 import os from 'node:os';
-import { QUICK_START_FLAGS } from '../../protocol/quick-start.js';
+import { POOL_NODE_FLAGS } from '../../protocol/quick-start.js';
 import type { Sample } from './jms-run.js';
 import { BASELINE_JS, exitWithin, now, spawnTracked } from './lib.js';
 import { JOB_ARGV, N, RUN_TIMEOUT_MS } from './settings.js';
@@ -21,7 +21,7 @@ export async function runNodeBaseline(p: number): Promise<Sample> {
  * What JMS's design cannot go below: a fresh Node process (as a pool is) for every P jobs,
  * each doing nothing but spawning them, as many at once as there are cores, and nothing
  * else: no coordinator, no console, no files. Started as pools are: without
- * NODE_EXTRA_CA_CERTS, with protocol/quick-start.ts's flags.
+ * NODE_EXTRA_CA_CERTS, with a pool's V8 flags (protocol/quick-start.ts).
  */
 export async function runNodePerPool(p: number, env: NodeJS.ProcessEnv): Promise<Sample> {
   const t0 = now();
@@ -31,7 +31,7 @@ export async function runNodePerPool(p: number, env: NodeJS.ProcessEnv): Promise
     while (next < total) {
       const i = next++;
       const jobs = Math.min(p, N - i * p);
-      const child = spawnTracked(process.execPath, [...QUICK_START_FLAGS, BASELINE_JS, String(jobs), String(p), ...JOB_ARGV], { stdio: ['ignore', 'ignore', 'inherit'], env });
+      const child = spawnTracked(process.execPath, [...POOL_NODE_FLAGS, BASELINE_JS, String(jobs), String(p), ...JOB_ARGV], { stdio: ['ignore', 'ignore', 'inherit'], env });
       const ex = await exitWithin(child, RUN_TIMEOUT_MS, 'a baseline process');
       if (ex.code !== 0) throw new Error(`a baseline process exited ${ex.code ?? ex.signal}`);
     }

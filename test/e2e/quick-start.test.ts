@@ -1,5 +1,5 @@
 // The V8 flags of the often-started Node processes (protocol/quick-start.ts): the installed
-// jms_console gets them from its #! line, a local pool from its coordinator's command line,
+// jms_console gets them from its #! line, a local pool (and --no-opt) from its coordinator,
 // and the code cache of each bundle is kept per set of flags (V8 refuses a cache made
 // under other flags), so a run with them and a run without do not undo each other's cache.
 
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { cachePath } from '../../protocol/cached-bundle.js';
-import { QUICK_START_FLAGS } from '../../protocol/quick-start.js';
+import { POOL_NODE_FLAGS, QUICK_START_FLAGS } from '../../protocol/quick-start.js';
 import { CONSOLE, startCoord, testEnv } from '../helpers/coord.js';
 import { poolsOf } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
@@ -17,9 +17,11 @@ import { waitFor } from '../helpers/wait.js';
 const CACHED_BUNDLE = fileURLToPath(new URL('../../protocol/cached-bundle.js', import.meta.url));
 
 t.test('this Node accepts the flags', async (t) => {
-  const r = spawnSync(process.execPath, [...QUICK_START_FLAGS, '-e', 'process.stdout.write("ran")'], { encoding: 'utf8' });
-  t.equal(r.status, 0, r.stderr);
-  t.equal(r.stdout, 'ran');
+  for (const flags of [QUICK_START_FLAGS, POOL_NODE_FLAGS]) {
+    const r = spawnSync(process.execPath, [...flags, '-e', 'process.stdout.write("ran")'], { encoding: 'utf8' });
+    t.equal(r.status, 0, r.stderr);
+    t.equal(r.stdout, 'ran', flags.join(' '));
+  }
 });
 
 t.test("the installed jms_console's #! line starts Node with the flags", async (t) => {
@@ -38,8 +40,8 @@ t.test("a local pool runs with the flags before its program", async (t) => {
   let pools: number[] = [];
   await waitFor('a pool', () => (pools = poolsOf(c.child.pid ?? -1)).length === 1);
   const argv = fs.readFileSync(`/proc/${pools[0]}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
-  t.same(argv.slice(1, 1 + QUICK_START_FLAGS.length), QUICK_START_FLAGS);
-  t.match(argv[1 + QUICK_START_FLAGS.length] ?? '', /(jms_pool\.cjs|pool\/main\.js)$/);
+  t.same(argv.slice(1, 1 + POOL_NODE_FLAGS.length), POOL_NODE_FLAGS);
+  t.match(argv[1 + POOL_NODE_FLAGS.length] ?? '', /(jms_pool\.cjs|pool\/main\.js)$/);
   await c.ok('shutdown');
 });
 
