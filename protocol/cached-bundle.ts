@@ -1,7 +1,7 @@
 // Runs a CommonJS bundle (scripts/bundle.mjs) as a vm.Script with V8's code cache for it,
 // so a program started often (a one-shot console command, a pool every jobs_pool jobs)
-// does not compile its bundle again each time. The cache (<bundle without .cjs>.cache,
-// beside it) is written by the first run that finds none, or one V8 refuses; it names the
+// does not compile its bundle again each time. The cache (<bundle without .cjs>.cache, or
+// .<flags>.cache, beside it) is written by the first run that finds none, or one V8 refuses; it names the
 // bundle's size and mtime, the Node version and the command-line flags it is for, and a
 // cache made for anything else is ignored. V8 refuses a cache made under other V8 flags,
 // so each set of flags has a file of its own (<bundle>.<flags>.cache): a pool or console
@@ -22,10 +22,11 @@ function stamp(st: Stats): string {
 
 /** <bundle without .cjs>[.<its flags, as a name>].cache */
 export function cachePath(bundle: string, execArgv: readonly string[] = process.execArgv): string {
-  const flags = execArgv.join(' ').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const all = execArgv.join(' ');
+  const flags = all.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
   // A long set (paths of --require) is cut, with a checksum of the whole to keep sets apart.
   let sum = 0;
-  for (const c of execArgv.join(' ')) sum = (Math.imul(sum, 31) + (c.codePointAt(0) ?? 0)) >>> 0;
+  for (const c of all) sum = (Math.imul(sum, 31) + (c.codePointAt(0) ?? 0)) >>> 0;
   const tag = flags === '' ? '' : flags.length <= 40 ? `.${flags}` : `.${flags.slice(0, 32)}-${sum.toString(36)}`;
   return `${bundle.replace(/\.cjs$/, '')}${tag}.cache`;
 }
