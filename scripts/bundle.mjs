@@ -14,7 +14,11 @@
 // as a vm.Script, where import() has no loader. One rewrite after bundling: esbuild wraps every
 // `import fs from 'node:fs'` in __toESM, which copies each of the module's ~100 exports
 // onto a new object, once per importing file (11 times for node:fs in the pool, 2 ms of its
-// start-up); the banner's __jmsBuiltin does that once per built-in module.
+// start-up); the banner's __jmsBuiltin does that once per built-in module. And node:module
+// is loaded only when createRequire is first called (lazyNodeModule, below): a static
+// import of it would load it, and the ESM loader and three more internal modules with it,
+// at every start, compiled from source under the V8 flags of protocol/quick-start.ts (which
+// make Node's own code cache unusable): 1.7 ms of a pool's start, measured.
 //
 // Usage: node scripts/bundle.mjs (from the project's root, after tsc).
 
@@ -28,6 +32,18 @@ const BANNER = [
   'function __jmsBuiltin(mod, isNodeMode) { let m = __jmsBuiltins.get(mod); if (m === undefined) { m = __toESM(mod, isNodeMode); __jmsBuiltins.set(mod, m); } return m; }',
 ].join(' ');
 
+/** `import { createRequire } from 'node:module'` becomes a function that requires it when called. */
+const lazyNodeModule = {
+  name: 'lazy-node-module',
+  setup(b) {
+    b.onResolve({ filter: /^node:module$/ }, (args) => (args.namespace === 'lazy-node-module' ? { path: 'node:module', external: true } : { path: 'node:module', namespace: 'lazy-node-module' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-node-module' }, () => ({
+      contents: 'export function createRequire(from) { return require("node:module").createRequire(from); }',
+      loader: 'js',
+    }));
+  },
+};
+
 const BUNDLES = [
   { entry: 'dist/pool/main.js', out: 'dist/pool.bundle.cjs' },
   { entry: 'dist/pool/launch.js', out: 'dist/jms_pool.cjs' },
@@ -39,6 +55,7 @@ async function bundle({ entry, out, minify = false }) {
   const result = await build({
     entryPoints: [entry], bundle: true, platform: 'node', target: 'node20', format: 'cjs', write: false, logLevel: 'warning',
     define: { 'import.meta.url': '__jms_meta.url', 'import.meta.dirname': '__dirname' }, banner: { js: BANNER }, supported: { 'dynamic-import': false },
+    plugins: [lazyNodeModule],
   });
   let text = result.outputFiles[0].text.replaceAll('__toESM(require("node:', '__jmsBuiltin(require("node:');
   if (minify) text = (await transform(text, { minify: true, keepNames: true, target: 'node20', format: 'cjs', logLevel: 'warning' })).code;
