@@ -5,7 +5,7 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { cachePath } from '../../protocol/cached-bundle.js';
@@ -15,6 +15,7 @@ import { poolsOf } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
 
 const CACHED_BUNDLE = fileURLToPath(new URL('../../protocol/cached-bundle.js', import.meta.url));
+const POOL = join(dirname(CONSOLE), 'jms_pool.cjs');
 
 t.test('this Node accepts the flags', async (t) => {
   for (const flags of [QUICK_START_FLAGS, POOL_NODE_FLAGS]) {
@@ -46,6 +47,27 @@ t.test("a local pool runs with the flags before its program", async (t) => {
     t.match(argv[1 + POOL_NODE_FLAGS.length] ?? '', /(jms_pool\.cjs|pool\/main\.js)$/);
   }
   await c.ok('shutdown');
+});
+
+// Under these flags Node's own code cache is refused, so each built-in module a start loads
+// is compiled from source: the bundles load node:module (and the ESM loader with it) only
+// when createRequire is called (scripts/bundle.mjs).
+t.test('a pool and a one-shot console start without loading node:module', async (t) => {
+  const dir = t.testdir({ 'list.cjs': 'process.on("exit", () => require("fs").writeFileSync(process.env.LIST_TO, process.moduleLoadList.join("\\n")));' });
+  const loaded = (argv: readonly string[], name: string): string[] => {
+    const to = join(dir, name);
+    // Through env(1): tap's process-info hook puts itself into the NODE_OPTIONS of every
+    // process a test spawns (and it loads half of Node); env sets ours over it.
+    spawnSync('/usr/bin/env', [`NODE_OPTIONS=--require ${join(dir, 'list.cjs')}`, `LIST_TO=${to}`, ...argv], { stdio: 'ignore', env: testEnv() });
+    return fs.readFileSync(to, 'utf8').split('\n');
+  };
+  // A pool whose coordinator is gone at once (stdin at its end), and a console with no coordinator.
+  const pool = loaded([process.execPath, ...POOL_NODE_FLAGS, POOL, '--key', 'quick-start-test'], 'pool.txt');
+  const oneShot = loaded([CONSOLE, '-w', join(dir, 'none_in'), '-r', join(dir, 'none_out'), 'status', '1'], 'console.txt');
+  for (const [what, list] of [['pool', pool], ['console', oneShot]] as const) {
+    t.ok(list.includes('NativeModule vm'), `${what}: the list is real (vm runs the bundle)`);
+    t.notOk(list.includes('NativeModule module'), `${what}: no node:module`);
+  }
 });
 
 t.test('cache files are named by the flags they were made under', async (t) => {
