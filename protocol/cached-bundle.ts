@@ -1,21 +1,21 @@
 // Runs a CommonJS bundle (scripts/bundle.mjs) as a vm.Script with V8's code cache for it,
 // so a program started often (a one-shot console command, a pool every jobs_pool jobs)
-// does not compile its bundle again each time. The cache (<bundle without .cjs>.cache, or
-// .<flags>.cache, beside it) is written by the first run that finds none, or one V8 refuses; it names the
-// bundle's size and mtime, the Node version and the command-line flags it is for, and a
-// cache made for anything else is ignored. V8 refuses a cache made under other V8 flags,
-// so each set of flags has a file of its own (<bundle>.<flags>.cache): a pool or console
-// started with protocol/quick-start.ts's flags and one started without them (`node
-// dist/jms_console.cjs`) do not throw each other's cache away. Written whole or not at all
-// (a rename), by whichever process gets there first; a cache that cannot be written (a
-// read-only installation) costs nothing but the compile.
+// does not compile its bundle again each time. The cache, beside the bundle, is written by
+// the first run that finds none, or one V8 refuses; it names the bundle's size and mtime,
+// the Node version and Node's command-line flags, and a cache made for anything else is
+// ignored. V8 also refuses a cache made under other V8 flags, so each set of flags has a
+// file of its own (cachePath): a pool or console started with protocol/quick-start.ts's
+// flags and one started without them (`node dist/jms_console.cjs`) do not throw each
+// other's cache away. Written whole or not at all (a rename), by whichever process gets
+// there first; a cache that cannot be written (a read-only installation) costs nothing
+// but the compile.
 
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
 
-/** What a cache must have been made for: this bundle, this Node. */
+/** What a cache must have been made for: this bundle, this Node, these flags (names can be cut). */
 function stamp(st: Stats): string {
   return `jms-bundle-cache ${st.size} ${st.mtimeMs} ${process.version} ${process.arch} ${process.execArgv.join(' ')}\n`;
 }

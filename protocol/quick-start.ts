@@ -10,6 +10,10 @@
 // messages and its user's jobs, the console only its coordinator's answers and its user's
 // input. The coordinator, long-running and reading every console, keeps the default.
 // Remote pools (SSH, Slurm) start on that host's Node without it.
+//
+// Any changed V8 flag also makes V8 refuse Node's own code cache for its built-in modules:
+// each one loaded after start-up is compiled from source. So these processes load as few
+// as they can (scripts/bundle.mjs keeps node:module out; test/e2e/quick-start.test.ts checks).
 
 export const QUICK_START_FLAGS: readonly string[] = ['--no-rehash-snapshot'];
 
