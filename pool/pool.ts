@@ -34,8 +34,8 @@ let ledger: Ledger | null = null;
 let attach: AttachPoint | null = null;
 /** Why no job can start here (the output directory could not be used). */
 let unusable: string | null = null;
-/** Job environments by key, as the coordinator sent them. */
-const envs = new Map<string, Record<string, string>>();
+/** Job environments by key, as the coordinator sent them (frozen: pool/spawn/types.ts JobSpec.env). */
+const envs = new Map<string, Readonly<Record<string, string>>>();
 let takesJobs = true;
 let byeSent = false;
 let lease: NodeJS.Timeout | null = null;
@@ -129,7 +129,7 @@ function handle(command: PoolCommand): void {
       return;
     }
     case 'env':
-      envs.set(command.key, command.env);
+      envs.set(command.key, Object.freeze(command.env));
       return;
     case 'signal':
       if (runner === null) link?.send({ kind: 'signalled', jobId: command.jobId, signal: command.signal, error: 'the pool runs no jobs' });

@@ -14,6 +14,7 @@ import type { OwnDir } from '../protocol/own-dir.js';
 import type { JobSignal, PoolEvent } from '../protocol/pool-messages.js';
 import type { StageEntry } from '../protocol/stage.js';
 import { closeFds, discardDir, finishDir, jobDirName, prepareDir, removeLink, type PreparedDir } from './job-dir.js';
+import { killGroup } from './spawn/group.js';
 import { jobSpawner, type JobSpawner } from './spawn/index.js';
 import { say } from './stdio.js';
 
@@ -25,21 +26,21 @@ export interface RunnerConfig {
   emit(event: PoolEvent): void;
 }
 
-/** Jobs get the coordinator's environment as it was, NODE_EXTRA_CA_CERTS included. */
+/** Jobs get the coordinator's environment as it was, NODE_EXTRA_CA_CERTS included (frozen: JobSpec.env). */
 const JOB_ENV: NodeJS.ProcessEnv = (() => {
   const env = { ...process.env };
   const held = env[HELD_CERTS];
   delete env[HELD_CERTS];
   if (held !== undefined) env['NODE_EXTRA_CA_CERTS'] = held;
-  return env;
+  return Object.freeze(env);
 })();
 
 export interface RunSpec {
   jobId: number;
   command: string;
   cwd?: string;
-  /** The console's environment; absent: the pool's own (this host's). */
-  env?: Record<string, string>;
+  /** The console's environment (frozen: JobSpec.env); absent: the pool's own (this host's). */
+  env?: Readonly<Record<string, string>>;
   /** Set over that environment. */
   setEnv?: Record<string, string>;
   /** A missing `cwd` means the job directory, not a failure (a host other than the console's). */
@@ -132,10 +133,12 @@ export class Runner {
     // In its job directory, the job starts under the directory's first name: that name stays
     // valid (a link to the final one), so a $PWD taken at once still works later.
     const hidden = `${this.config.out.path}/${dir.tmpName}`;
-    const env = { ...(spec.env ?? JOB_ENV), ...spec.setEnv, ...(inJobDir ? { PWD: hidden } : {}) };
+    // The shared object itself when nothing is set over it: the spawner keeps what it made of it.
+    const base = spec.env ?? JOB_ENV;
+    const env = spec.setEnv === undefined && !inJobDir ? base : { ...base, ...spec.setEnv, ...(inJobDir ? { PWD: hidden } : {}) };
     const spawned = this.spawner.spawn(
       { command: spec.command, env, stdoutFd: dir.stdoutFd, stderrFd: dir.stderrFd, ...(cwd === undefined ? {} : { cwd }) },
-      (e) => this.exited(trace, pid, e.code, e.signal),
+      (e) => this.exited(trace, e.code, e.signal),
     );
     closeFds(dir);
     if ('error' in spawned) {
@@ -227,14 +230,12 @@ export class Runner {
     this.terminateAll();
   }
 
-  private exited(trace: JobTrace, pid: number, code: number | null, signal: string | null): void {
+  private exited(trace: JobTrace, code: number | null, signal: string | null): void {
     this.running.delete(trace.jobId);
     const link = this.links.get(trace.jobId);
     this.links.delete(trace.jobId);
     if (link !== undefined) removeLink(this.config.out, link);
-    // A job that ended also leaves its group's stragglers (children it forked) behind;
-    // they must not outlive it silently holding a pool slot, so the group goes too.
-    killGroup(pid, 'SIGKILL');
+    // Its group's stragglers are gone too: the spawner killed them (JobSpawner.spawn).
     const at = Date.now();
     trace.end = { kind: 'exited', code, signal, at };
     try {
@@ -267,14 +268,6 @@ function diskFull(outDir: string): string | null {
     // Unknown: let the directory creation report what is wrong.
   }
   return null;
-}
-
-export function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group is already gone.
-  }
 }
 
 export function describe(err: unknown): string {

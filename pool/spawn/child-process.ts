@@ -4,6 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { whyNotStarted } from './failure.js';
+import { killGroup } from './group.js';
 import type { JobSpawner } from './types.js';
 
 export function childProcessSpawner(shell = '/bin/sh'): JobSpawner {
@@ -31,7 +32,10 @@ export function childProcessSpawner(shell = '/bin/sh'): JobSpawner {
         child.once('error', () => undefined);
         return { error: whyNotStarted(shell, spec.cwd, new Error('the system did not start it (out of processes, memory or descriptors?)')) };
       }
-      child.once('exit', (code, signal) => onExit({ code, signal }));
+      child.once('exit', (code, signal) => {
+        killGroup(pid, 'SIGKILL');
+        onExit({ code, signal });
+      });
       return { pid };
     },
   };

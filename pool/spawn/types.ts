@@ -9,6 +9,8 @@ export interface JobSpec {
   /**
    * Exactly the job's environment: nothing is added or kept from the pool's. Undefined
    * values are left out (as child_process does), so a NodeJS.ProcessEnv fits as it is.
+   * Not changed once given: a spawner may keep what it made of it for the next job
+   * given the same object (the pool's own and each console's are frozen).
    */
   env: Readonly<Record<string, string | undefined>>;
   /** Open descriptors that become the job's 1 and 2 (the caller still closes its copies). */
@@ -44,7 +46,9 @@ export interface JobSpawner {
    * Starts `/bin/sh -c -- <command>` as the leader of a new session (so of its own process
    * group), stdin /dev/null, stdout and stderr the given descriptors, in cwd with exactly
    * env, every signal at its default disposition and none blocked. On success onExit is
-   * called exactly once, when the job has been reaped; on failure never.
+   * called exactly once, when the job has been reaped and SIGKILL sent to what is left of
+   * its process group (children it forked: they must not outlive it silently holding a
+   * pool slot); on failure never.
    */
   spawn(spec: JobSpec, onExit: (exit: ExitInfo) => void): Spawned | SpawnError;
 }

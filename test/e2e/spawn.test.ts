@@ -10,7 +10,7 @@ import t, { type Test } from 'tap';
 import { childProcessSpawner } from '../../pool/spawn/child-process.js';
 import { jobSpawner, type JobSpawner } from '../../pool/spawn/index.js';
 import { loadAddon, nativeSpawner } from '../../pool/spawn/native.js';
-import { groupMembers } from '../helpers/proc.js';
+import { groupMembers, isAlive } from '../helpers/proc.js';
 import { children, inheritableFds, mustStart, sleeping, startJob, statusField, unwrapTapSpawnHook } from '../helpers/spawn-job.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -92,6 +92,29 @@ const CASES: Record<string, Case> = {
       t.same(await job.exited, { code: null, signal }, signal);
       t.equal(job.stdout(), '');
     }
+  },
+
+  'what the job left running in its group is killed at its end, before onExit': async (t, make, dir) => {
+    const job = mustStart(make(), dir, { command: 'sleep 30 & echo $!', env: ENV });
+    t.same(await job.exited, { code: 0, signal: null });
+    const straggler = Number(job.stdout().trim());
+    t.ok(straggler > 0, `the background sleep is ${straggler}`);
+    // SIGKILL was sent before onExit; its delivery is the kernel's. Left alone it would
+    // sleep 30 s. PID 1 here does not reap, so dead may be a zombie.
+    await waitFor('the straggler to die', () => !isAlive(straggler), 10_000);
+    t.same(groupMembers(job.pid), [], 'nothing of the group lives on');
+  },
+
+  'each environment object as it is, one spawner, shared and alternating': async (t, make, dir) => {
+    const spawner = make();
+    const other = { PATH: '/usr/bin:/bin', ONLY_HERE: 'b' };
+    const envOf = async (env: Record<string, string>): Promise<string[]> => {
+      const job = mustStart(spawner, dir, { command: 'cat /proc/$$/environ', env });
+      await job.exited;
+      return job.stdout().split('\0').filter((s) => s !== '').sort();
+    };
+    const want = (env: Record<string, string>): string[] => Object.entries(env).map(([k, v]) => `${k}=${v}`).sort();
+    for (const env of [ENV, other, ENV, other, { ...ENV, EXTRA: 'one job only' }, ENV]) t.same(await envOf(env), want(env));
   },
 
   'an unusable shell or cwd is a clear error, and no onExit': async (t, make, dir) => {
