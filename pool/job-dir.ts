@@ -6,7 +6,7 @@
 // and O_NOFOLLOW, after checking that the path still names that directory.
 
 import fs from 'node:fs';
-import { join } from 'node:path';
+import { normalize } from 'node:path';
 import type { OwnDir } from '../protocol/own-dir.js';
 
 const { O_CREAT, O_EXCL, O_WRONLY, O_NOFOLLOW } = fs.constants;
@@ -42,8 +42,8 @@ export function prepareDir(out: OwnDir, jobId: number): PreparedDir {
   const flags = O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW;
   let stdoutFd = -1;
   try {
-    stdoutFd = fs.openSync(out.at(join(tmpName, `stdout_${jobId}`)), flags, 0o600);
-    const stderrFd = fs.openSync(out.at(join(tmpName, `stderr_${jobId}`)), flags, 0o600);
+    stdoutFd = fs.openSync(out.at(`${tmpName}/stdout_${jobId}`), flags, 0o600);
+    const stderrFd = fs.openSync(out.at(`${tmpName}/stderr_${jobId}`), flags, 0o600);
     return { tmpName, stdoutFd, stderrFd };
   } catch (err) {
     if (stdoutFd >= 0) fs.closeSync(stdoutFd);
@@ -72,7 +72,22 @@ export function finishDir(out: OwnDir, dir: PreparedDir, name: string, link = fa
       // The job's first $PWD goes stale; nothing else depends on the link.
     }
   }
-  return join(out.path, name);
+  return pathUnder(out.path, name);
+}
+
+/** Directories in their normal form, worked out once: path.join normalises all of it every time. */
+const normalDirs = new Map<string, string>();
+
+/** path.join(dir, name) for a `name` that is one plain component (no slash, not . or ..). */
+export function pathUnder(dir: string, name: string): string {
+  let base = normalDirs.get(dir);
+  if (base === undefined) {
+    // The form name is appended to: '/' ends in its slash, and '.' (or './') is nothing.
+    const n = normalize(dir);
+    base = n === '.' || n === './' ? '' : n.endsWith('/') ? n : `${n}/`;
+    normalDirs.set(dir, base);
+  }
+  return `${base}${name}`;
 }
 
 /** Removes the link a job's first name left (never anything but a link). */
