@@ -32,7 +32,12 @@ export interface Context {
 /** What dispatch answers: every request but `cancel`, which the session itself handles. */
 export type CoordRequest = Exclude<Request, { kind: 'cancel' }>;
 
-function route(ctx: Context, req: CoordRequest, consolePid: number, cancelled?: AbortSignal): Promise<Answer> | Answer {
+/** A console's way to cancel a request; its signal is made only when something listens (AbortController costs). */
+export interface Cancel {
+  readonly signal: AbortSignal;
+}
+
+function route(ctx: Context, req: CoordRequest, consolePid: number, cancel?: Cancel): Promise<Answer> | Answer {
   const { coord } = ctx;
   switch (req.kind) {
     case 'submit':
@@ -56,7 +61,7 @@ function route(ctx: Context, req: CoordRequest, consolePid: number, cancelled?: 
     case 'kill':
       return kill(coord, req);
     case 'wait':
-      return wait(coord, req, cancelled);
+      return wait(coord, req, cancel?.signal);
     case 'pause-all':
       return pauseAll(coord, req);
     case 'resume-all':
@@ -88,10 +93,10 @@ function route(ctx: Context, req: CoordRequest, consolePid: number, cancelled?: 
 /** Requests that change state: answered only once the change is on disk. */
 const MUTATING = new Set<Request['kind']>(['submit', 'submit-batch', 'kill-batch', 'suspend', 'resume', 'kill', 'pause-all', 'resume-all', 'host-off', 'host-on']);
 
-/** Answers one request of the console whose pid is `consolePid`; `cancelled`: that console cancelled it. */
-export async function dispatch(ctx: Context, req: CoordRequest, consolePid: number, cancelled?: AbortSignal): Promise<Answer> {
+/** Answers one request of the console whose pid is `consolePid`; `cancel`: how that console cancels it. */
+export async function dispatch(ctx: Context, req: CoordRequest, consolePid: number, cancel?: Cancel): Promise<Answer> {
   try {
-    const answer = await route(ctx, req, consolePid, cancelled);
+    const answer = await route(ctx, req, consolePid, cancel);
     if (MUTATING.has(req.kind)) await ctx.coord.durable();
     return answer;
   } catch (err) {

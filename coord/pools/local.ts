@@ -35,8 +35,11 @@ function poolEnv(): NodeJS.ProcessEnv {
     delete env['NODE_EXTRA_CA_CERTS'];
     env[HELD_CERTS] = certs;
   }
-  return env;
+  return Object.freeze(env);
 }
+
+/** Made once: the coordinator's environment does not change, and a pool starts every jobs_pool jobs. */
+let poolEnvOnce: NodeJS.ProcessEnv | undefined;
 
 export class LocalLauncher implements Launcher {
   readonly host = 'local';
@@ -57,7 +60,7 @@ export class LocalLauncher implements Launcher {
 
   start(config: PoolConfig, listener: LinkListener): PoolLink {
     // The key on the command line lets a restarted coordinator tell this pool from a recycled pid.
-    const link = spawnLink([process.execPath, ...POOL_NODE_FLAGS, POOL_MAIN, '--key', config.key], poolEnv(), listener);
+    const link = spawnLink([process.execPath, ...POOL_NODE_FLAGS, POOL_MAIN, '--key', config.key], (poolEnvOnce ??= poolEnv()), listener);
     link.send({ kind: 'config', ...config });
     return link;
   }
