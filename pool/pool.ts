@@ -25,6 +25,7 @@ import { reportCpu } from './cpu-report.js';
 import { Ledger } from './ledger.js';
 import { Link } from './link.js';
 import { describe, Runner } from './runner.js';
+import { spreadJobDirs } from './spawn/index.js';
 import { say, stdinReader, stdoutWriter } from './stdio.js';
 import { cancelOwnJob, CONFIG_WAIT_MS, ownSlurmJob } from './slurm-job.js';
 
@@ -93,6 +94,7 @@ function configure(c: PoolConfig): void {
     // Another host's directories may start with ~/ (its home) and be missing yet; the
     // coordinator's own directory (with its id) it made and checked itself.
     out = openOwnDir(expandHome(c.outDir), c.outDirId === null ? { create: true } : { expect: c.outDirId });
+    spreadJobDirs(out.fd);
     ledger = Ledger.create(expandHome(c.ledgerDir), c.key);
     ledger.write({ r: 'pool', key: c.key, pid: process.pid, at: Date.now() });
   } catch (err) {

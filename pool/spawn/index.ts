@@ -33,6 +33,17 @@ function native(required: boolean): JobSpawner | null {
   return null;
 }
 
+/**
+ * Asks the file system to spread the directories made in `dirFd` (the output directory's
+ * job directories) over the disk: ext2/3/4's T attribute, through the addon (see
+ * spreadSubdirs in native/jms-spawn.c for what it saves). False when it could not: no
+ * addon, or a file system without it; nothing else changes then.
+ */
+export function spreadJobDirs(dirFd: number): boolean {
+  loaded ??= loadAddon();
+  return 'addon' in loaded && loaded.addon.spreadSubdirs(dirFd);
+}
+
 export function jobSpawner(env: NodeJS.ProcessEnv = process.env): JobSpawner {
   const choice = env[SPAWN_CHOICE] ?? 'auto';
   switch (choice) {

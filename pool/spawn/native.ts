@@ -21,6 +21,8 @@ export interface Addon {
   ): number;
   /** The environment as spawn needs it, built once for many jobs (an opaque external). */
   prepareEnv(env: Readonly<Record<string, string | undefined>>): unknown;
+  /** Gives a directory ext2/3/4's T attribute (chattr +T); false where it has none. */
+  spreadSubdirs(dirFd: number): boolean;
   check(): string | null;
   /** [user µs, system µs] of the reaped children (an addon built before it lacks it). */
   childrenUsage?: () => unknown;
@@ -28,7 +30,7 @@ export interface Addon {
 
 function isAddon(m: unknown): m is Addon {
   return typeof m === 'object' && m !== null && 'spawn' in m && typeof m.spawn === 'function' && 'check' in m && typeof m.check === 'function'
-    && 'prepareEnv' in m && typeof m.prepareEnv === 'function';
+    && 'prepareEnv' in m && typeof m.prepareEnv === 'function' && 'spreadSubdirs' in m && typeof m.spreadSubdirs === 'function';
 }
 
 export const ADDON_FILE = 'jms_spawn.node';
@@ -49,8 +51,8 @@ export function loadAddon(candidates: readonly string[] = addonCandidates()): Ad
   const got = loadNative(candidates, ADDON_FILE);
   if (!('module' in got)) return got;
   const { module: mod, file } = got;
-  // One built from an older source lacks prepareEnv, and does not end a job's group at its end.
-  if (!isAddon(mod)) return { unusable: `${file} is not this version's spawn addon (no spawn, prepareEnv and check functions; make build rebuilds it)` };
+  // One built from an older source lacks prepareEnv or spreadSubdirs, and does not end a job's group at its end.
+  if (!isAddon(mod)) return { unusable: `${file} is not this version's spawn addon (no spawn, prepareEnv, spreadSubdirs and check functions; make build rebuilds it)` };
   const problem = mod.check();
   return problem === null ? { addon: mod, file } : { unusable: `${file} is unsupported here: ${problem}` };
 }

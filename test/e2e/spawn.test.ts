@@ -10,8 +10,10 @@ import t, { type Test } from 'tap';
 import { childProcessSpawner } from '../../pool/spawn/child-process.js';
 import { jobSpawner, type JobSpawner } from '../../pool/spawn/index.js';
 import { loadAddon, nativeSpawner } from '../../pool/spawn/native.js';
+import { attributes } from '../helpers/file-attrs.js';
 import { groupMembers, isAlive } from '../helpers/proc.js';
 import { children, inheritableFds, mustStart, sleeping, startJob, statusField, unwrapTapSpawnHook } from '../helpers/spawn-job.js';
+import { MOUNT, tmpfs } from '../helpers/tmpfs.js';
 import { waitFor } from '../helpers/wait.js';
 
 if (unwrapTapSpawnHook()) t.comment("tap's wrapper of child_process.spawn taken off: it adds variables to every child's environment");
@@ -238,4 +240,31 @@ t.test('a missing or broken addon is a reason, not a crash', async (t) => {
   t.match(missing, { missing: /jms_spawn\.node is not built \(looked in: .*nowhere/ });
   t.match(loadAddon([]), { missing: /looked in: nowhere/ });
   t.match(loadAddon([join(dir, 'jms_spawn.node')]), { unusable: /jms_spawn\.node does not load: / });
+});
+
+t.test('spreadSubdirs: the T attribute where the file system has one, false where not', { skip: NATIVE_SKIP }, async (t) => {
+  if (!('addon' in ADDON)) return;
+  const { addon } = ADDON;
+  const spread = (dir: string): boolean => {
+    const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    try {
+      return addon.spreadSubdirs(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  const out = t.testdir({ out: {} }) + '/out';
+  const before = attributes(out);
+  await t.test('on ext2/3/4', { skip: before === null ? `lsattr reads no attributes of ${out} (not ext2/3/4, or no lsattr): the T attribute is not checked here` : false }, async (t) => {
+    t.notMatch(before, /T/, 'a new directory has no T');
+    t.equal(spread(out), true);
+    t.match(attributes(out), /T/, 'lsattr shows T');
+    t.equal((before ?? '').replace(/-/g, ''), (attributes(out) ?? '').replace(/[-T]/g, ''), 'its other attributes as they were');
+    t.equal(spread(out), true, 'again: it has it');
+  });
+  await t.test('on tmpfs', { skip: MOUNT === 'ok' ? false : 'mounting a tmpfs needs root: the file system without attributes is not checked here' }, async (t) => {
+    t.equal(spread(tmpfs(t, 'size=64k')), false, 'no such attribute: false, nothing thrown');
+  });
+  t.throws(() => addon.spreadSubdirs('3' as unknown as number), { code: 'ERR_INVALID_ARG_TYPE' });
+  t.equal(addon.spreadSubdirs(1_000_000), false, 'a descriptor that is not open: false');
 });

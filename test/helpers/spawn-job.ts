@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import type { ExitInfo, JobSpawner, JobSpec } from '../../pool/spawn/index.js';
+import { stateOf } from './proc.js';
 import { waitFor } from './wait.js';
 
 export interface Job {
@@ -65,9 +66,11 @@ export function statusField(pid: number, field: string): string | undefined {
 
 /** Waits until the job has exec'd `sleep` (so /proc shows the program, not the shell). */
 export async function sleeping(pid: number): Promise<void> {
-  await waitFor(`job ${pid} to exec sleep`, () => {
+  // Asleep too, not only exec'd: right after the exec, ld.so has the libraries it loads
+  // open (fd 3, …) for a moment; sleeping (S) it is in nanosleep, settled.
+  await waitFor(`job ${pid} to exec sleep and sleep`, () => {
     try {
-      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep\0');
+      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep\0') && stateOf(pid) === 'S';
     } catch {
       return false;
     }

@@ -27,6 +27,16 @@
  *     three fresh pipes whose other ends (close-on-exec) it returns; errors and onExit as
  *     for spawn. The coordinator starts its pools so: glibc's posix_spawn does not copy
  *     the coordinator's page tables as the fork inside child_process.spawn does.
+ *   spreadSubdirs(dirFd) -> true when the directory now has ext2/3/4's "top of a
+ *     directory hierarchy" attribute (chattr +T, FS_TOPDIR_FL), false when its file
+ *     system has no such attribute or it cannot be set. The pool gives it to its output
+ *     directory: ext4 then spreads the job directories over its block groups (Orlov)
+ *     instead of packing them into the directory's own. Without a journal, ext4 skips
+ *     every inode freed in the last minutes (recently_deleted in find_inode_bit, each a
+ *     buffer-cache lookup) on each new one it allocates in a group; after thousands of
+ *     job directories were removed, packed allocation cost 0.4-0.7 ms for a job's three
+ *     inodes, spread 0.04 ms, measured on this project's VM. With a journal (no skip) it
+ *     measured the same either way.
  *   check() -> null when this kernel and libc support all of it, else the reason.
  *   childrenUsage() -> [user µs, system µs] of every child this process has reaped
  *     (getrusage RUSAGE_CHILDREN, exact where /proc/self/stat has clock ticks): the
@@ -41,6 +51,8 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -492,6 +504,26 @@ static napi_value js_spawn_piped(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value js_spread_subdirs(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg, result;
+  int32_t fd = -1;
+  napi_get_cb_info(env, info, &argc, &arg, NULL, NULL);
+  if (argc < 1 || napi_get_value_int32(env, arg, &fd) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "spreadSubdirs(dirFd)");
+    return NULL;
+  }
+  /* As chattr does: the flags as they are, this one added. The kernel's ioctl takes an int. */
+  int flags = 0;
+  bool ok = ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+  if (ok && (flags & FS_TOPDIR_FL) == 0) {
+    flags |= FS_TOPDIR_FL;
+    ok = ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+  }
+  napi_get_boolean(env, ok, &result);
+  return result;
+}
+
 static napi_value js_check(napi_env env, napi_callback_info info) {
   (void)info;
   const char *why = NULL;
@@ -547,6 +579,8 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "spawnPiped", fn);
   napi_create_function(env, "prepareEnv", NAPI_AUTO_LENGTH, js_prepare_env, NULL, &fn);
   napi_set_named_property(env, exports, "prepareEnv", fn);
+  napi_create_function(env, "spreadSubdirs", NAPI_AUTO_LENGTH, js_spread_subdirs, NULL, &fn);
+  napi_set_named_property(env, exports, "spreadSubdirs", fn);
   napi_create_function(env, "check", NAPI_AUTO_LENGTH, js_check, NULL, &fn);
   napi_set_named_property(env, exports, "check", fn);
   napi_create_function(env, "childrenUsage", NAPI_AUTO_LENGTH, js_children_usage, NULL, &fn);
