@@ -25,7 +25,7 @@ import { reportCpu } from './cpu-report.js';
 import { Ledger } from './ledger.js';
 import { Link } from './link.js';
 import { describe, Runner } from './runner.js';
-import { spreadJobDirs } from './spawn/index.js';
+import { spreadJobDirs } from './spread-dirs.js';
 import { say, stdinReader, stdoutWriter } from './stdio.js';
 import { cancelOwnJob, CONFIG_WAIT_MS, ownSlurmJob } from './slurm-job.js';
 

@@ -34,12 +34,11 @@ function native(required: boolean): JobSpawner | null {
 }
 
 /**
- * Asks the file system to spread the directories made in `dirFd` (the output directory's
- * job directories) over the disk: ext2/3/4's T attribute, through the addon (see
- * spreadSubdirs in native/jms-spawn.c for what it saves). False when it could not: no
- * addon, or a file system without it; nothing else changes then.
+ * Gives the directory `dirFd` ext2/3/4's T attribute (chattr +T) through the addon, so the
+ * file system spreads the directories made in it over the disk (pool/spread-dirs.ts says
+ * where and why). False when it could not: no addon, or a file system without it.
  */
-export function spreadJobDirs(dirFd: number): boolean {
+export function setTopDir(dirFd: number): boolean {
   loaded ??= loadAddon();
   return 'addon' in loaded && loaded.addon.spreadSubdirs(dirFd);
 }

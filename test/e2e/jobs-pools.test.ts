@@ -7,8 +7,6 @@ import os from 'node:os';
 import { basename, join } from 'node:path';
 import t, { type Test } from 'tap';
 import { jobDirs, startCoord, submitted, waitGone, type Coord } from '../helpers/coord.js';
-import { loadAddon } from '../../pool/spawn/native.js';
-import { attributes } from '../helpers/file-attrs.js';
 import { allStopped, groupMembers, isAlive, procStat } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -94,23 +92,6 @@ t.test('a job writes its output into jms_<user>_<jobid>_<pid>_<date>_<time>, own
   t.equal(fs.readFileSync(join(pipedDir, `stdout_${piped.jobId}`), 'utf8'), 'A  b\n', 'quoted spacing and the pipe survive');
   t.equal(fs.readFileSync(join(pipedDir, `stderr_${piped.jobId}`), 'utf8'), '');
   await shutdown(t, c, /^Served 2 jobs, 0 were still in progress$/);
-});
-
-// pool/spawn/native/jms-spawn.c (spreadSubdirs) says why: on ext4 without a journal,
-// packed job directories cost each job 0.4-0.7 ms after many were removed.
-t.test('a pool gives the output directory the T attribute (chattr +T) where its file system has one', async (t) => {
-  const addon = loadAddon();
-  const c = await startCoord(t);
-  const before = attributes(c.out);
-  const skip = !('addon' in addon) ? `the native spawn addon cannot be used (${'missing' in addon ? addon.missing : addon.unusable}): pools do not set it`
-    : before === null ? `lsattr reads no attributes of ${c.out} (not ext2/3/4, or no lsattr): not checked here` : false;
-  await t.test('checked with lsattr', { skip }, async (t) => {
-    t.notMatch(before, /T/, 'not before a pool started');
-    const job = submitted(await c.ok('submit true'));
-    await finished(c, job.jobId);
-    t.match(attributes(c.out), /T/, 'set once a pool ran');
-  });
-  await shutdown(t, c, /^Served \d+ jobs?, 0 were still in progress$/);
 });
 
 t.test('suspend and resume reach the whole process group of the job', async (t) => {

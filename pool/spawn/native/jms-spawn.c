@@ -28,15 +28,10 @@
  *     for spawn. The coordinator starts its pools so: glibc's posix_spawn does not copy
  *     the coordinator's page tables as the fork inside child_process.spawn does.
  *   spreadSubdirs(dirFd) -> true when the directory now has ext2/3/4's "top of a
- *     directory hierarchy" attribute (chattr +T, FS_TOPDIR_FL), false when its file
- *     system has no such attribute or it cannot be set. The pool gives it to its output
- *     directory: ext4 then spreads the job directories over its block groups (Orlov)
- *     instead of packing them into the directory's own. Without a journal, ext4 skips
- *     every inode freed in the last minutes (recently_deleted in find_inode_bit, each a
- *     buffer-cache lookup) on each new one it allocates in a group; after thousands of
- *     job directories were removed, packed allocation cost 0.4-0.7 ms for a job's three
- *     inodes, spread 0.04 ms, measured on this project's VM. With a journal (no skip) it
- *     measured the same either way.
+ *     directory hierarchy" attribute (chattr +T, FS_TOPDIR_FL), so that the file system
+ *     spreads the directories made in it over its block groups; false when its file
+ *     system has no such attribute or it cannot be set. pool/spread-dirs.ts says when a
+ *     pool asks for it on its output directory, and why.
  *   check() -> null when this kernel and libc support all of it, else the reason.
  *   childrenUsage() -> [user µs, system µs] of every child this process has reaped
  *     (getrusage RUSAGE_CHILDREN, exact where /proc/self/stat has clock ticks): the
