@@ -13,7 +13,8 @@ import { removeConsoleDir } from '../../protocol/paths.js';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION, type BatchItem, type Hello, type Reply, type Welcome } from '../../protocol/messages.js';
 import { RequestCancelledError } from '../../protocol/errors.js';
 import { parseRequest } from '../../protocol/parse.js';
-import { dispatch, type Answer, type Cancel, type Context } from './dispatch.js';
+import { dispatch, type Answer, type Context } from './dispatch.js';
+import { LazyCancel } from './lazy-cancel.js';
 import { log } from '../util/log.js';
 
 /** A console that lets this much pile up unread is dropped. */
@@ -79,29 +80,6 @@ export class Sessions {
 
   closeAll(): void {
     for (const session of this.live) session.close();
-  }
-}
-
-/**
- * A request's cancellation, its AbortController made only once something asks for the
- * signal (a `wait`, a streamed answer): most requests never do, and making one for each
- * was 2% of the coordinator's main thread at -n 50 (perf).
- */
-class LazyCancel implements Cancel {
-  private controller: AbortController | null = null;
-  private early = false;
-
-  get signal(): AbortSignal {
-    if (this.controller === null) {
-      this.controller = new AbortController();
-      if (this.early) this.controller.abort();
-    }
-    return this.controller.signal;
-  }
-
-  abort(): void {
-    if (this.controller === null) this.early = true;
-    else this.controller.abort();
   }
 }
 
