@@ -94,7 +94,7 @@ function configure(c: PoolConfig): void {
     // Another host's directories may start with ~/ (its home) and be missing yet; the
     // coordinator's own directory (with its id) it made and checked itself.
     out = openOwnDir(expandHome(c.outDir), c.outDirId === null ? { create: true } : { expect: c.outDirId });
-    spreadJobDirs(out.fd);
+    spreadJobDirs(out);
     ledger = Ledger.create(expandHome(c.ledgerDir), c.key);
     ledger.write({ r: 'pool', key: c.key, pid: process.pid, at: Date.now() });
   } catch (err) {

@@ -11,12 +11,13 @@
 
 import fs from 'node:fs';
 import { basename } from 'node:path';
+import type { OwnDir } from '../protocol/own-dir.js';
 import { setTopDir } from './spawn/index.js';
 
-/** The journal of the ext4 file system holding `fd`: 'none', 'journal', or null when it is not ext4 (or /sys does not say). */
-export function ext4Journal(fd: number): 'none' | 'journal' | null {
+/** The journal of the ext4 file system on device `st_dev`: 'none', 'journal', or null when it is not ext4 (or /sys does not say). */
+export function ext4Journal(stDev: number): 'none' | 'journal' | null {
   try {
-    const dev = fs.fstatSync(fd, { bigint: true }).dev;
+    const dev = BigInt(stDev);
     // Linux's dev_t: the major in bits 8-19 and 32-43, the minor in bits 0-7 and 20-31.
     const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
     const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
@@ -27,7 +28,7 @@ export function ext4Journal(fd: number): 'none' | 'journal' | null {
   }
 }
 
-/** Gives the output directory `fd` the T attribute where that pays (above); true when it has it now. */
-export function spreadJobDirs(fd: number, journal: 'none' | 'journal' | null = ext4Journal(fd)): boolean {
-  return journal === 'none' && setTopDir(fd);
+/** Gives the output directory the T attribute where that pays (above); true when it has it now. */
+export function spreadJobDirs(out: Pick<OwnDir, 'fd' | 'id'>): boolean {
+  return ext4Journal(out.id.dev) === 'none' && setTopDir(out.fd);
 }

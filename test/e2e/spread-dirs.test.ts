@@ -2,8 +2,8 @@
 // tmpfs; then a real coordinator whose output path is such an ext4, checked with lsattr.
 // Skips loudly where this machine cannot mount them (root, mkfs.ext4, loop devices).
 
-import fs from 'node:fs';
 import t, { type Test } from 'tap';
+import { openOwnDir, type OwnDir } from '../../protocol/own-dir.js';
 import { loadAddon } from '../../pool/spawn/native.js';
 import { ext4Journal, spreadJobDirs } from '../../pool/spread-dirs.js';
 import { startCoord, submitted } from '../helpers/coord.js';
@@ -16,34 +16,36 @@ const ADDON = loadAddon();
 const NO_ADDON = 'addon' in ADDON ? null : `the native spawn addon cannot be used (${'missing' in ADDON ? ADDON.missing : ADDON.unusable})`;
 const SKIP = EXT4_UNAVAILABLE ?? NO_ADDON ?? false;
 
-function withFd<T>(dir: string, fn: (fd: number) => T): T {
-  const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+function withDir<T>(path: string, fn: (dir: OwnDir) => T): T {
+  const dir = openOwnDir(path);
   try {
-    return fn(fd);
+    return fn(dir);
   } finally {
-    fs.closeSync(fd);
+    dir.close();
   }
 }
 
+const journalOf = (dir: OwnDir): 'none' | 'journal' | null => ext4Journal(dir.id.dev);
+
 t.test('ext4 without a journal: the output directory is given T', { skip: SKIP }, async (t) => {
   const out = ext4(t, { journal: false }).dir;
-  t.equal(withFd(out, ext4Journal), 'none');
+  t.equal(withDir(out, journalOf), 'none');
   t.notMatch(attributes(out), /T/);
-  t.equal(withFd(out, (fd) => spreadJobDirs(fd)), true);
+  t.equal(withDir(out, spreadJobDirs), true);
   t.match(attributes(out), /T/);
 });
 
 t.test('ext4 with a journal: left as it is', { skip: SKIP }, async (t) => {
   const out = ext4(t, { journal: true }).dir;
-  t.equal(withFd(out, ext4Journal), 'journal');
-  t.equal(withFd(out, (fd) => spreadJobDirs(fd)), false);
+  t.equal(withDir(out, journalOf), 'journal');
+  t.equal(withDir(out, spreadJobDirs), false);
   t.notMatch(attributes(out), /T/);
 });
 
 t.test('tmpfs: not ext4, nothing done', { skip: MOUNT === 'ok' ? false : 'mounting a tmpfs needs root' }, async (t) => {
   const dir = tmpfs(t, 'size=64k');
-  t.equal(withFd(dir, ext4Journal), null);
-  t.equal(withFd(dir, (fd) => spreadJobDirs(fd)), false);
+  t.equal(withDir(dir, journalOf), null);
+  t.equal(withDir(dir, spreadJobDirs), false);
 });
 
 async function poolRunsOn(t: Test, journal: boolean): Promise<string | null> {
